@@ -1,0 +1,45 @@
+import { Readable } from 'node:stream';
+import type { WorkloadContext } from './workload.ts';
+
+export interface EventStreamParams {
+  events: number;
+  gapMs: number;
+  failAt: number;
+  spanName: string;
+  render: (index: number) => string;
+}
+
+/**
+ * A timed stream of events, one child span per event, like tokens from an LLM. Timers carry
+ * the request's async context, so each event's span is a child of the request's active span.
+ * At event `failAt` the producer throws: the body ends in error.
+ */
+export function eventStream(context: WorkloadContext, params: EventStreamParams): Readable {
+  let sent = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const body = new Readable({
+    read() {},
+    destroy(error, callback) {
+      clearTimeout(timer);
+      callback(error);
+    },
+  });
+
+  function emit(): void {
+    sent += 1;
+    try {
+      context.child(params.spanName, () => {
+        if (sent === params.failAt) throw new Error(`producer failed at event ${sent}`);
+        body.push(params.render(sent));
+      });
+    } catch (error) {
+      body.destroy(error as Error);
+      return;
+    }
+    if (sent >= params.events) body.push(null);
+    else timer = setTimeout(emit, params.gapMs);
+  }
+
+  timer = setTimeout(emit, params.gapMs);
+  return body;
+}

@@ -1,0 +1,52 @@
+import * as Sentry from '@sentry/node';
+import type { RootStatus } from '../strategies/strategy.ts';
+import type { OpenSpan, SpanAttributes, Tracer, TracerSetup } from './tracer.ts';
+
+/** Span status codes as the SDK defines them (OpenTelemetry's). */
+const STATUS_OK = 1;
+const STATUS_ERROR = 2;
+
+/** @sentry/node, sampling every request, sending over HTTP to the DSN. */
+export function sentryTracer(traceLifecycle: 'static' | 'stream', setup: TracerSetup): Tracer {
+  Sentry.init({
+    dsn: setup.dsn,
+    tracesSampleRate: 1,
+    traceLifecycle,
+    integrations: (defaults) => [
+      // Where a strategy owns the root, the SDK's own server spans (http.server and fastify's
+      // request spans) are off: they would start their own transaction beside the strategy's.
+      ...defaults.filter((integration) => integration.name !== 'Http' && (setup.sdkServerSpans || integration.name !== 'Fastify')),
+      Sentry.httpIntegration({
+        disableIncomingRequestSpans: !setup.sdkServerSpans,
+        ignoreIncomingRequests: (path) => path.startsWith(setup.ignorePathPrefix),
+      }),
+    ],
+  });
+
+  const spans = new WeakMap<OpenSpan, Sentry.Span>();
+  return {
+    name: traceLifecycle === 'static' ? 'sentry-static' : 'sentry-stream',
+    child: (name, attributes, fn) => Sentry.startSpan({ name, op: 'bench.child', attributes }, fn),
+    startRoot(name: string, attributes: SpanAttributes): OpenSpan {
+      // A fresh trace per request, as an incoming-request span would have.
+      const span = Sentry.startNewTrace(() =>
+        Sentry.startInactiveSpan({ name, op: 'http.server', forceTransaction: true, attributes }),
+      );
+      const open: OpenSpan = {
+        setStatus: (status: RootStatus) =>
+          span.setStatus(status === 'ok' ? { code: STATUS_OK } : { code: STATUS_ERROR, message: status }),
+        end: () => span.end(),
+      };
+      spans.set(open, span);
+      return open;
+    },
+    withActive(open, fn) {
+      return Sentry.withActiveSpan(spans.get(open) ?? null, fn);
+    },
+    tagActiveRoot(attributes) {
+      const active = Sentry.getActiveSpan();
+      if (active) Sentry.getRootSpan(active).setAttributes(attributes);
+    },
+    flush: (timeoutMs) => Sentry.flush(timeoutMs),
+  };
+}

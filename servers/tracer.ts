@@ -1,0 +1,56 @@
+import type { RootStatus } from '../strategies/strategy.ts';
+
+export const TRACER_NAMES = ['none', 'sentry-static', 'sentry-stream'] as const;
+export type TracerName = (typeof TRACER_NAMES)[number];
+
+export type SpanAttributes = Record<string, string | number | boolean>;
+
+/** A span the server started and must end itself. */
+export interface OpenSpan {
+  setStatus(status: RootStatus): void;
+  end(): void;
+}
+
+/**
+ * The tracing SDK as the app uses it. The app never imports an SDK directly, so `none` loads none
+ * and the untraced server does no tracing work at all.
+ */
+export interface Tracer {
+  readonly name: TracerName;
+  /** Runs fn inside a child of the active span (or a new root where no span is active). */
+  child<T>(name: string, attributes: SpanAttributes, fn: () => T): T;
+  /** Starts a root (transaction / segment) that is not yet active. */
+  startRoot(name: string, attributes: SpanAttributes): OpenSpan;
+  /** Runs fn with span as the active span, so the work it schedules inherits it. */
+  withActive<T>(span: OpenSpan, fn: () => T): T;
+  /** Puts attributes on the root of the active span: the SDK's own http.server span. */
+  tagActiveRoot(attributes: SpanAttributes): void;
+  /** Sends everything buffered. */
+  flush(timeoutMs: number): Promise<boolean>;
+}
+
+export interface TracerSetup {
+  dsn: string | undefined;
+  /** False when a strategy owns the root: the SDK's automatic http.server spans are turned off. */
+  sdkServerSpans: boolean;
+  /** Incoming paths the SDK must not trace (the harness's own control routes). */
+  ignorePathPrefix: string;
+}
+
+const noTracer: Tracer = {
+  name: 'none',
+  child: (_name, _attributes, fn) => fn(),
+  startRoot: () => {
+    throw new Error('the untraced server has no SDK to start a root with');
+  },
+  withActive: (_span, fn) => fn(),
+  tagActiveRoot: () => {},
+  flush: async () => true,
+};
+
+/** Loads and initialises the SDK for a tracer. Must run before the app (and fastify) is imported. */
+export async function setupTracer(name: TracerName, setup: TracerSetup): Promise<Tracer> {
+  if (name === 'none') return noTracer;
+  const { sentryTracer } = await import('./sentry-tracer.ts');
+  return sentryTracer(name === 'sentry-static' ? 'static' : 'stream', setup);
+}

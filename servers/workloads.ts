@@ -1,0 +1,73 @@
+import { bulkDownload } from './bulk-download.ts';
+import { eventStream } from './event-stream.ts';
+import { type SharedSource, sharedSourceStream } from './shared-source.ts';
+import { failAtParam, intParam, type Workload } from './workload.ts';
+
+const SSE = 'text/event-stream';
+
+export const sseTokens: Workload<{ events: number; gapMs: number; failAt: number }> = {
+  path: '/sse-tokens',
+  contentType: SSE,
+  parse: (query) => ({
+    events: intParam(query, 'events', 20, 1, 100_000),
+    gapMs: intParam(query, 'gapMs', 10, 0, 60_000),
+    failAt: failAtParam(query),
+  }),
+  produce: (context, { events, gapMs, failAt }) =>
+    eventStream(context, {
+      events,
+      gapMs,
+      failAt,
+      spanName: 'sse.token',
+      render: (index) => `data: {"token":${index}}\n\n`,
+    }),
+};
+
+export const bulk: Workload<{ bytes: number; chunkBytes: number; failAt: number }> = {
+  path: '/bulk-download',
+  contentType: 'application/octet-stream',
+  parse: (query) => ({
+    bytes: intParam(query, 'bytes', 1 << 20, 1, 1 << 30),
+    chunkBytes: intParam(query, 'chunkBytes', 16 << 10, 1, 16 << 20),
+    failAt: failAtParam(query),
+  }),
+  produce: bulkDownload,
+};
+
+export const longIdle: Workload<{ seconds: number; failAt: number }> = {
+  path: '/long-idle',
+  contentType: SSE,
+  parse: (query) => ({ seconds: intParam(query, 'seconds', 10, 1, 3_600), failAt: failAtParam(query) }),
+  produce: (context, { seconds, failAt }) =>
+    eventStream(context, {
+      events: seconds,
+      gapMs: 1_000,
+      failAt,
+      spanName: 'sse.heartbeat',
+      render: (index) => `: heartbeat ${index}\n\n`,
+    }),
+};
+
+export function sharedSource(source: SharedSource): Workload<{ events: number; bind: boolean; failAt: number }> {
+  return {
+    path: '/shared-source',
+    contentType: SSE,
+    parse: (query) => ({
+      events: intParam(query, 'events', 20, 1, 100_000),
+      bind: intParam(query, 'bind', 0, 0, 1) === 1,
+      failAt: failAtParam(query),
+    }),
+    produce: (context, params) => sharedSourceStream(source, context, params),
+  };
+}
+
+export const plainJson: Workload<Record<string, never>> = {
+  path: '/plain-json',
+  contentType: 'application/json; charset=utf-8',
+  parse: () => ({}),
+  produce: (context) =>
+    context.child('json.build', () => ({
+      requestId: context.requestId,
+      items: Array.from({ length: 10 }, (_, index) => ({ index, label: `item ${index}` })),
+    })),
+};
