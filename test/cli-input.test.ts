@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { runEntry } from './support/run.ts';
+
+/** Bad input: exit code 2 and exactly one line on stderr that names the problem and what is accepted. */
+async function assertRejected(entry: string, args: string[], ...mentions: string[]): Promise<void> {
+  const { code, stdout, stderr } = await runEntry(entry, args);
+  assert.equal(code, 2, `${entry} ${args.join(' ')}: exit ${code}, stderr ${stderr}`);
+  assert.equal(stdout, '');
+  const lines = stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, `more than one line: ${stderr}`);
+  for (const mention of mentions) assert.match(lines[0]!, new RegExp(mention), `'${lines[0]}' does not mention ${mention}`);
+}
+
+describe('npm run server', () => {
+  const server = 'servers/main.ts';
+  let busy: Server;
+  let busyPort: number;
+  before(async () => {
+    busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    busyPort = (busy.address() as { port: number }).port;
+  });
+  after(() => busy.close());
+
+  test('unknown strategy', () => assertRejected(server, ['--strategy', 'nope'], "'nope'", 'close-listener', 'worker-thread-watcher'));
+  test('missing strategy', () => assertRejected(server, [], '--strategy', 'untraced'));
+  test('unknown tracer', () => assertRejected(server, ['--strategy', 'close-listener', '--tracer', 'otel'], "'otel'", 'sentry-static'));
+  test('untraced with an SDK tracer', () =>
+    assertRejected(server, ['--strategy', 'untraced', '--tracer', 'sentry-static'], 'untraced', 'none'));
+  test('an SDK tracer without a DSN', () =>
+    assertRejected(server, ['--strategy', 'close-listener', '--tracer', 'sentry-static'], 'SENTRY_DSN'));
+  test('a bad port', () => assertRejected(server, ['--strategy', 'untraced', '--port', 'eighty'], '--port', '0 to 65535'));
+  test('a negative tick', () => assertRejected(server, ['--strategy', 'timer-keepalive', '--tick-ms', '-5', '--dsn', 'http://k@127.0.0.1:1/1'], '--tick-ms'));
+  test('an unknown flag', () => assertRejected(server, ['--strategy', 'untraced', '--colour'], '--colour', '--strategy'));
+  test('a port in use', () => assertRejected(server, ['--strategy', 'untraced', '--port', String(busyPort)], String(busyPort), 'in use'));
+});
+
+describe('npm run verify', () => {
+  const verify = 'bench/verify-cli.ts';
+  const out = join(mkdtempSync(join(tmpdir(), 'verify-input-')), 'out.json');
+  const rejected = async (args: string[], ...mentions: string[]): Promise<void> => {
+    await assertRejected(verify, [...args, '--json', out], ...mentions);
+    assert.equal(existsSync(out), false, 'bad input must write nothing');
+  };
+
+  test('unknown strategy', () => rejected(['--strategies', 'close-listener,fastest'], "'fastest'", 'timer-keepalive'));
+  test('unknown tracer', () => rejected(['--tracers', 'none'], "'none'", 'sentry-static, sentry-stream'));
+  test('unknown scenario', () => rejected(['--scenarios', 'sse'], "'sse'", 'sse-tokens'));
+  test('zero requests', () => rejected(['--requests', '0'], '--requests', '1 to'));
+  test('a non-numeric request count', () => rejected(['--requests', 'many'], '--requests'));
+  test('an empty list entry', () => rejected(['--strategies', 'close-listener,'], '--strategies'));
+  test('an unknown flag', () => rejected(['--trials', '3'], '--trials', '--requests'));
+});

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { StrategyName } from '../strategies/registry.ts';
+import { buildMatrix, SDK_TRACERS } from '../bench/matrix.ts';
+import { stopAllServers } from '../bench/server-process.ts';
+import { type Sink, startSink } from '../bench/sink.ts';
+import { verifyCell } from '../bench/verify-run.ts';
+
+// Real server processes, the real SDK, spans over HTTP to the suite's own sink.
+let sink: Sink;
+before(async () => {
+  sink = await startSink({ port: 0 });
+});
+after(async () => {
+  await stopAllServers();
+  await sink.close();
+});
+
+const REQUESTS = 10; // the mix: 6 normal, 2 aborted mid-stream, 2 failing in the producer
+
+async function verdictsFor(strategies: StrategyName[], scenario: 'sse-tokens' | 'shared-source' | 'shared-source-bound') {
+  const verdicts = [];
+  for (const cell of buildMatrix(strategies, SDK_TRACERS, [scenario])) verdicts.push(await verifyCell(cell, sink, REQUESTS));
+  return verdicts;
+}
+
+describe('sse-tokens, both tracers', () => {
+  test('handler-return comes out broken', async () => {
+    for (const { cell, report, error } of await verdictsFor(['handler-return'], 'sse-tokens')) {
+      assert.equal(error, undefined);
+      assert.ok(report, `${cell.tracer}: no report`);
+      assert.ok(report.correct < report.requests / 2, `${cell.tracer}: ${report.correct}/${report.requests} correct`);
+      assert.ok(report.requestsViolating.outOfRange > 0, `${cell.tracer}: children outside the root not seen`);
+    }
+  });
+
+  test('close-listener, timer-keepalive and worker-thread-watcher are 100 % correct, aborted and failed included', async () => {
+    const verdicts = await verdictsFor(['close-listener', 'timer-keepalive', 'worker-thread-watcher'], 'sse-tokens');
+    assert.equal(verdicts.length, 6);
+    for (const { cell, report, error } of verdicts) {
+      const name = `${cell.strategy}/${cell.tracer}`;
+      assert.equal(error, undefined, name);
+      assert.ok(report, name);
+      assert.deepEqual(
+        report.perRequest.filter((request) => Object.keys(request.violations).length > 0),
+        [],
+        `${name} has violations`,
+      );
+      assert.equal(report.correct, REQUESTS, name);
+      assert.equal(report.leakedOpen, 0, name);
+      const outcomes = new Set(report.perRequest.map((request) => request.outcome));
+      assert.deepEqual([...outcomes].sort(), ['aborted', 'completed', 'failed'], `${name} did not see every outcome`);
+    }
+  });
+
+  test('sdk-default is reported as measured', async () => {
+    for (const { cell, report, error } of await verdictsFor(['sdk-default'], 'sse-tokens')) {
+      assert.equal(error, undefined);
+      assert.ok(report, cell.tracer);
+      assert.equal(report.requests, REQUESTS);
+      assert.equal(report.leakedOpen, null, 'the SDK owns its root: open roots are not observable');
+    }
+  });
+});
+
+describe('shared-source', () => {
+  test('without binding, the lost context shows as a trace_id mismatch', async () => {
+    for (const { cell, report } of await verdictsFor(['close-listener'], 'shared-source')) {
+      assert.ok(report, cell.tracer);
+      assert.ok(report.requestsViolating.traceMismatch > 0, `${cell.tracer}: mismatch not detected`);
+    }
+  });
+
+  test('bound to the request context, it does not', async () => {
+    for (const { cell, report } of await verdictsFor(['close-listener'], 'shared-source-bound')) {
+      assert.ok(report, cell.tracer);
+      assert.equal(report.requestsViolating.traceMismatch, 0, cell.tracer);
+      assert.equal(report.correct, REQUESTS, cell.tracer);
+    }
+  });
+});
