@@ -13,6 +13,8 @@ export interface ParsedEnvelope {
   /** Every item's `type`, in order (client_report, session, ... are listed but carry no spans). */
   itemTypes: string[];
   spans: SpanRecord[];
+  /** What the SDK says it dropped (client_report items), as `reason:category` → quantity. */
+  discarded: Record<string, number>;
 }
 
 const SPAN_V2_CONTENT_TYPE = 'application/vnd.sentry.items.span.v2+json';
@@ -28,6 +30,7 @@ export function parseEnvelope(body: Buffer): ParsedEnvelope {
 
   const itemTypes: string[] = [];
   const spans: SpanRecord[] = [];
+  const discarded: Record<string, number> = {};
   while (!reader.atEnd()) {
     const headerLine = reader.line();
     // A trailing newline after the last item is tolerated.
@@ -46,11 +49,25 @@ export function parseEnvelope(body: Buffer): ParsedEnvelope {
       spans.push(...transactionSpans(parseJson(payload, 'transaction payload')));
     } else if (itemHeader.type === 'span' && itemHeader.content_type === SPAN_V2_CONTENT_TYPE) {
       spans.push(...spanV2Items(parseJson(payload, 'span container payload')));
+    } else if (itemHeader.type === 'client_report') {
+      countDiscarded(parseJson(payload, 'client report payload'), discarded);
     }
-    // Any other item (client_report, session, event, attachment, ...) is accepted and ignored.
+    // Any other item (session, event, attachment, ...) is accepted and ignored.
   }
   if (itemTypes.length === 0) throw new EnvelopeError('not an envelope: no items after the header');
-  return { itemTypes, spans };
+  return { itemTypes, spans, discarded };
+}
+
+/** A client report: `{ discarded_events: [{ reason, category, quantity }] }`, e.g. queue_overflow. */
+function countDiscarded(report: unknown, into: Record<string, number>): void {
+  if (!isObject(report) || !Array.isArray(report.discarded_events)) throw new EnvelopeError('client_report: no discarded_events list');
+  for (const entry of report.discarded_events) {
+    if (!isObject(entry) || typeof entry.reason !== 'string' || typeof entry.category !== 'string' || typeof entry.quantity !== 'number') {
+      throw new EnvelopeError('client_report: a discarded event needs reason, category and quantity');
+    }
+    const key = `${entry.reason}:${entry.category}`;
+    into[key] = (into[key] ?? 0) + entry.quantity;
+  }
 }
 
 function readPayload(reader: LineReader, itemHeader: JsonObject, index: number): Buffer {

@@ -1,4 +1,4 @@
-import { type StrategyName } from '../strategies/registry.ts';
+import { type AnyStrategyName, loadsNoSdk } from '../strategies/registry.ts';
 import type { TracerName } from '../servers/tracer.ts';
 import type { ScenarioName } from './scenarios.ts';
 
@@ -9,17 +9,17 @@ export const SDK_TRACERS = ['sentry-static', 'sentry-stream'] as const satisfies
 export interface Cell {
   /** Unique within the matrix: `strategy#2` for a strategy listed twice (A/A runs). */
   label: string;
-  strategy: StrategyName;
+  strategy: AnyStrategyName;
   tracer: TracerName;
   scenario: ScenarioName;
 }
 
 /**
- * strategy x tracer x scenario. untraced loads no SDK, so it runs once per scenario with
- * tracer `none` whatever the tracers listed. A strategy listed twice gets its own label.
+ * strategy x tracer x scenario. A strategy that loads no SDK (untraced) runs once per scenario
+ * with tracer `none` whatever the tracers listed. A strategy listed twice gets its own label.
  */
 export function buildMatrix(
-  strategies: readonly StrategyName[],
+  strategies: readonly AnyStrategyName[],
   tracers: readonly TracerName[],
   scenarios: readonly ScenarioName[],
 ): Cell[] {
@@ -32,7 +32,7 @@ export function buildMatrix(
   const cells: Cell[] = [];
   for (const scenario of scenarios) {
     for (const { strategy, label } of labels) {
-      const cellTracers: readonly TracerName[] = strategy === 'untraced' ? ['none'] : tracers;
+      const cellTracers: readonly TracerName[] = loadsNoSdk(strategy) ? ['none'] : tracers;
       for (const tracer of cellTracers) cells.push({ label, strategy, tracer, scenario });
     }
   }

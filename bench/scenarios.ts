@@ -7,6 +7,11 @@ export interface Scenario {
   readonly streaming: boolean;
   /** The query that makes the producer throw mid-stream. */
   readonly failQuery?: Readonly<Record<string, string>>;
+  /**
+   * Under load (npm run bench) these replace parts of the query: short gaps, so the server's
+   * core, not the clock, sets the pace.
+   */
+  readonly loadQuery?: Readonly<Record<string, string>>;
 }
 
 export const SCENARIOS = {
@@ -16,6 +21,7 @@ export const SCENARIOS = {
     query: { events: '20', gapMs: '10' },
     streaming: true,
     failQuery: { failAt: '10' },
+    loadQuery: { gapMs: '1' },
   },
   'bulk-download': {
     name: 'bulk-download',
@@ -51,9 +57,29 @@ export const SCENARIOS = {
 export type ScenarioName = keyof typeof SCENARIOS;
 export const SCENARIO_NAMES = Object.keys(SCENARIOS) as ScenarioName[];
 
-/** The URL of one request of a scenario on a server, optionally its failing variant. */
-export function scenarioUrl(baseUrl: string, scenario: Scenario, failing = false): string {
-  const query = new URLSearchParams({ ...scenario.query, ...(failing ? scenario.failQuery : {}) });
+/**
+ * What npm run bench measures by default. shared-source is a correctness case (every strategy
+ * loses the trace there) and its bound twin costs what sse-tokens costs; both stay selectable.
+ */
+export const BENCH_SCENARIOS: ScenarioName[] = ['sse-tokens', 'bulk-download', 'plain-json', 'long-idle'];
+
+export interface UrlVariant {
+  /** The producer throws mid-stream. */
+  failing?: boolean;
+  /** The query used under load. */
+  underLoad?: boolean;
+  /** Any last overrides, e.g. the long-idle stream's length. */
+  overrides?: Record<string, string>;
+}
+
+/** The URL of one request of a scenario on a server. */
+export function scenarioUrl(baseUrl: string, scenario: Scenario, variant: UrlVariant = {}): string {
+  const query = new URLSearchParams({
+    ...scenario.query,
+    ...(variant.underLoad ? scenario.loadQuery : {}),
+    ...(variant.failing ? scenario.failQuery : {}),
+    ...variant.overrides,
+  });
   const search = query.toString();
   return `${baseUrl}${scenario.path}${search ? `?${search}` : ''}`;
 }

@@ -1,7 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { ServerState } from '../servers/ground-truth.ts';
 import { CONTROL_PREFIX } from '../servers/ground-truth.ts';
+import type { ProcessSample } from '../servers/process-probe.ts';
+import { pinProcess } from './pinning.ts';
 
 const SERVER_MAIN = fileURLToPath(new URL('../servers/main.ts', import.meta.url));
 const READY_LINE = /listening on (http:\/\/\S+)/;
@@ -14,8 +17,11 @@ export interface ServerSpec {
   args?: string[];
   /** Extra flags for node itself (e.g. --expose-gc). */
   nodeArgs?: string[];
-  /** A command the server is started under, e.g. ['taskset', '-c', '0']. */
-  wrapper?: string[];
+  /**
+   * Cpus to pin the server to once it is ready (taskset -c syntax). It starts unpinned, so many
+   * servers can start side by side on every core, and is measured pinned.
+   */
+  cpus?: string | null;
   readyTimeoutMs?: number;
 }
 
@@ -25,6 +31,12 @@ export interface ServerProcess {
   readonly pid: number;
   state(drain?: boolean): Promise<ServerState>;
   flush(): Promise<void>;
+  /** Starts the server's measurement window (forces a GC first where it can). */
+  probeStart(): Promise<void>;
+  /** Heap after a forced GC now, e.g. while streams are held open. */
+  probeHeap(): Promise<{ heapAfterGcMb: number | null; rssMb: number }>;
+  /** Ends the window: what the server measured of itself. */
+  probeStop(): Promise<ProcessSample>;
   stop(): Promise<void>;
 }
 
@@ -45,8 +57,9 @@ export async function stopAllServers(): Promise<void> {
 export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
   const flags = ['--strategy', spec.strategy, '--tracer', spec.tracer, '--port', '0', ...(spec.args ?? [])];
   if (spec.dsn) flags.push('--dsn', spec.dsn);
-  const command = [...(spec.wrapper ?? []), process.execPath, ...(spec.nodeArgs ?? []), '--import', 'tsx', SERVER_MAIN, ...flags];
-  const [file, ...args] = command as [string, ...string[]];
+  const node = [process.execPath, ...(spec.nodeArgs ?? []), '--import', 'tsx', SERVER_MAIN, ...flags];
+  // A pinned harness would pass its own core on to the child: start on every core instead.
+  const [file, ...args] = (spec.cpus ? ['taskset', '-c', `0-${availableParallelism() - 1}`, ...node] : node) as [string, ...string[]];
   // The IPC channel lets the server notice when the harness dies and exit by itself.
   const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, SENTRY_DSN: '' } });
   live.add(child);
@@ -77,6 +90,15 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
     child.once('error', (error) => fail(`could not start: ${error.message}`));
   });
 
+  if (spec.cpus && child.pid) {
+    try {
+      pinProcess(child.pid, spec.cpus);
+    } catch (error) {
+      await stopChild(child);
+      throw new ServerFailed(error instanceof Error ? error.message : String(error));
+    }
+  }
+
   const control = async (path: string, method = 'GET'): Promise<unknown> => {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new ServerFailed(`server ${spec.strategy}/${spec.tracer} has exited${stderr ? `: ${lastLines(stderr)}` : ''}`);
@@ -93,6 +115,11 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
     flush: async () => {
       await control('flush', 'POST');
     },
+    probeStart: async () => {
+      await control('probe/start', 'POST');
+    },
+    probeHeap: async () => (await control('probe/heap')) as { heapAfterGcMb: number | null; rssMb: number },
+    probeStop: async () => (await control('probe/stop', 'POST')) as ProcessSample,
     stop: () => stopChild(child),
   };
 }

@@ -38,6 +38,8 @@ export interface Sink {
   spans(): SpanRecord[];
   /** The spans whose `bench.request_id` attribute is requestId. */
   spansFor(requestId: string): SpanRecord[];
+  /** What the SDK reported dropping (client reports), `reason:category` → quantity, since the last clear. */
+  discarded(): Record<string, number>;
   /** Forgets every span and resets the counters. */
   clear(): void;
   /**
@@ -69,6 +71,7 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
   let byRequestId = new Map<string, SpanRecord[]>();
   let envelopes = 0;
   let rejected = 0;
+  let discarded: Record<string, number> = {};
   let inFlight = 0;
   let lastActivity = performance.now();
 
@@ -91,6 +94,7 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
       const body = await decode(request, await readBody(request, maxBodyBytes), maxBodyBytes);
       const envelope = parseEnvelope(body);
       keep(envelope.spans);
+      for (const [key, quantity] of Object.entries(envelope.discarded)) discarded[key] = (discarded[key] ?? 0) + quantity;
       envelopes += 1;
       const gzipped = request.headers['content-encoding']?.toLowerCase() === 'gzip';
       report = { accepted: true, itemTypes: envelope.itemTypes, spans: envelope.spans.length, gzipped };
@@ -147,9 +151,11 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
     },
     spans: () => [...kept],
     spansFor: (requestId) => [...(byRequestId.get(requestId) ?? [])],
+    discarded: () => ({ ...discarded }),
     clear() {
       kept = [];
       byRequestId = new Map();
+      discarded = {};
       envelopes = 0;
       rejected = 0;
     },

@@ -28,7 +28,7 @@ export function requestMix(baseUrl: string, scenario: Scenario, count: number): 
   return Array.from({ length: count }, (_, index) => {
     const kind = scenario.streaming ? index % 5 : 0;
     return {
-      url: scenarioUrl(baseUrl, scenario, kind === 4),
+      url: scenarioUrl(baseUrl, scenario, { failing: kind === 4 }),
       requestId: randomUUID(),
       abortAfterChunks: kind === 3 ? 2 : undefined,
       timeoutMs: 30_000,

@@ -3,13 +3,17 @@ import http from 'node:http';
 import { Readable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { REQUEST_ID_ATTRIBUTE, SPAN_KIND_ATTRIBUTE } from '../bench/span-record.ts';
-import type { Strategy } from '../strategies/strategy.ts';
+import type { RootSpan, Strategy } from '../strategies/strategy.ts';
 import { CONTROL_PREFIX } from './ground-truth.ts';
+import { ProcessProbe } from './process-probe.ts';
 import { RequestTracker } from './request-tracker.ts';
 import { SharedSource } from './shared-source.ts';
 import type { Tracer } from './tracer.ts';
 import { BadParameter, type Query, type Workload, type WorkloadContext } from './workload.ts';
 import { bulk, longIdle, plainJson, sharedSource, sseTokens } from './workloads.ts';
+
+/** Given to strategies that do not own the root: there is nothing for them to end. */
+const INERT_ROOT: RootSpan = { ended: true, end: () => {} };
 
 export interface AppOptions {
   strategy: Strategy;
@@ -25,6 +29,7 @@ export interface AppOptions {
 export function buildApp({ strategy, tracer, sharedTickMs = 20 }: AppOptions): FastifyInstance {
   const tracker = new RequestTracker(strategy.rootOwner === 'strategy');
   const source = new SharedSource(sharedTickMs);
+  const probe = new ProcessProbe();
   // The control routes answer beside fastify, so no SDK instrumentation of fastify sees them.
   const app = Fastify({
     logger: false,
@@ -70,6 +75,7 @@ export function buildApp({ strategy, tracer, sharedTickMs = 20 }: AppOptions): F
         if (strategy.rootOwner === 'sdk') tracer.tagActiveRoot(rootTag);
         body = workload.produce(context, params);
         tracked.body = body instanceof Readable ? body : undefined;
+        strategy.track?.(INERT_ROOT, reply.raw, tracked.body);
       }
       return reply.send(body);
     });
@@ -84,8 +90,12 @@ export function buildApp({ strategy, tracer, sharedTickMs = 20 }: AppOptions): F
   async function control(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const { pathname, searchParams } = new URL(request.url ?? '/', 'http://control');
     let answer: unknown;
-    if (pathname === `${CONTROL_PREFIX}state`) answer = tracker.state(searchParams.get('drain') === '1');
-    else if (pathname === `${CONTROL_PREFIX}flush` && request.method === 'POST') answer = { flushed: await tracer.flush(10_000) };
+    const route = `${request.method} ${pathname.slice(CONTROL_PREFIX.length)}`;
+    if (route === 'GET state') answer = tracker.state(searchParams.get('drain') === '1');
+    else if (route === 'POST flush') answer = { flushed: await tracer.flush(10_000) };
+    else if (route === 'POST probe/start') answer = { started: probe.start() ?? true };
+    else if (route === 'GET probe/heap') answer = probe.heapNow();
+    else if (route === 'POST probe/stop') answer = probe.stop();
     response.writeHead(answer === undefined ? 404 : 200, { 'content-type': 'application/json' });
     response.end(JSON.stringify(answer ?? { error: `no control route ${request.method} ${pathname}` }));
   }

@@ -5,7 +5,7 @@
  * once ready. Started by the harness with an IPC channel, it exits when its parent goes away.
  */
 import { parseChoice, parseFlags, parseInteger, runCommand, UsageError } from '../bench/cli.ts';
-import { STRATEGY_NAMES, strategies } from '../strategies/registry.ts';
+import { ALL_STRATEGY_NAMES, createStrategy, loadsNoSdk } from '../strategies/registry.ts';
 import { defaultStrategyOptions } from '../strategies/strategy.ts';
 import { CONTROL_PREFIX } from './ground-truth.ts';
 import { setupTracer, TRACER_NAMES } from './tracer.ts';
@@ -19,19 +19,22 @@ runCommand(async () => {
     'tick-ms': { type: 'string', default: String(defaultStrategyOptions.tickMs) },
     'max-lifetime-ms': { type: 'string', default: String(defaultStrategyOptions.maxLifetimeMs) },
     'idle-limit-ms': { type: 'string', default: String(defaultStrategyOptions.idleLimitMs) },
+    'burn-us': { type: 'string', default: String(defaultStrategyOptions.burnUs) },
   });
-  if (values.strategy === undefined) throw new UsageError(`--strategy is required (accepted: ${STRATEGY_NAMES.join(', ')})`);
-  const strategyName = parseChoice('strategy', values.strategy, STRATEGY_NAMES);
-  const defaultTracer = strategyName === 'untraced' ? 'none' : 'sentry-stream';
+  if (values.strategy === undefined) throw new UsageError(`--strategy is required (accepted: ${ALL_STRATEGY_NAMES.join(', ')})`);
+  const strategyName = parseChoice('strategy', values.strategy, ALL_STRATEGY_NAMES);
+  const untraced = loadsNoSdk(strategyName);
+  const defaultTracer = untraced ? 'none' : 'sentry-stream';
   const tracerName = parseChoice('tracer', values.tracer ?? defaultTracer, TRACER_NAMES);
-  if ((strategyName === 'untraced') !== (tracerName === 'none')) {
-    throw new UsageError(`strategy ${strategyName} cannot run with tracer ${tracerName}: untraced goes only with tracer none`);
+  if (untraced !== (tracerName === 'none')) {
+    throw new UsageError(`strategy ${strategyName} cannot run with tracer ${tracerName}: untraced and calibration-burn go only with tracer none`);
   }
   const port = parseInteger('port', values.port, 0, 65_535);
-  const strategy = strategies[strategyName]({
+  const strategy = createStrategy(strategyName, {
     tickMs: parseInteger('tick-ms', values['tick-ms'], 1, 60_000),
     maxLifetimeMs: parseInteger('max-lifetime-ms', values['max-lifetime-ms'], 1),
     idleLimitMs: parseInteger('idle-limit-ms', values['idle-limit-ms'], 1),
+    burnUs: parseInteger('burn-us', values['burn-us'], 0, 1_000_000),
   });
   const dsn = values.dsn ?? process.env.SENTRY_DSN;
   if (tracerName !== 'none' && !dsn) {

@@ -9,21 +9,25 @@ import type { WorkloadContext } from './workload.ts';
  */
 export class SharedSource {
   private readonly emitter = new EventEmitter().setMaxListeners(0);
-  private readonly timer: NodeJS.Timeout;
+  /** The start-up context, captured once: every tick runs in it, whoever subscribed first. */
+  private readonly startup = new AsyncResource('SharedSource');
+  private timer: NodeJS.Timeout | undefined;
 
-  constructor(readonly tickMs: number) {
-    this.timer = setInterval(() => {
-      if (this.emitter.listenerCount('tick') > 0) this.emitter.emit('tick');
-    }, tickMs).unref();
-  }
+  constructor(readonly tickMs: number) {}
 
   subscribe(listener: () => void): () => void {
     this.emitter.on('tick', listener);
-    return () => this.emitter.off('tick', listener);
+    // Ticks only while someone listens, so an idle server does not wake up for it.
+    this.timer ??= this.startup.runInAsyncScope(() => setInterval(() => this.emitter.emit('tick'), this.tickMs));
+    return () => {
+      this.emitter.off('tick', listener);
+      if (this.emitter.listenerCount('tick') === 0) this.close();
+    };
   }
 
   close(): void {
     clearInterval(this.timer);
+    this.timer = undefined;
   }
 }
 

@@ -25,12 +25,15 @@ export interface StrategyOptions {
   maxLifetimeMs: number;
   /** A stream that produced nothing for this long counts as stuck (watchers that track activity). */
   idleLimitMs: number;
+  /** Calibration only: busy CPU added per request. */
+  burnUs: number;
 }
 
 export const defaultStrategyOptions: StrategyOptions = {
   tickMs: 50,
   maxLifetimeMs: 5 * 60_000,
   idleLimitMs: 60_000,
+  burnUs: 0,
 };
 
 /**
@@ -45,7 +48,10 @@ export interface Strategy {
   /** Process-wide resources (a shared timer, a worker thread). */
   start?(): void | Promise<void>;
   stop?(): void | Promise<void>;
-  /** Called once per response, when the handler has returned its body. */
+  /**
+   * Called once per response, when the handler has returned its body. Where the strategy does
+   * not own the root (rootOwner none or sdk) the root given is inert.
+   */
   track?(root: RootSpan, res: ServerResponse, body: Readable | undefined): void;
 }
 

@@ -1,0 +1,72 @@
+import type { Calibration, ResultFile } from '../results/schema.ts';
+import type { AnyStrategyName } from '../strategies/registry.ts';
+import { type BenchOptions, runBench, type StopSignal } from './bench-run.ts';
+import { Progress } from './progress.ts';
+import { verdictOfInterval } from './stats.ts';
+
+/** Copies of untraced in the A/A part: each copy after the first is one A/A comparison. */
+const UNTRACED_COPIES = 5;
+/** The known cost injected, as a share of untraced's own CPU per request. */
+const INJECTED_FRACTION = 0.03;
+
+/**
+ * How precise is the suite? Per scenario: untraced against copies of itself (any overhead it
+ * "finds" there is a false alarm) and against calibration-burn, untraced plus a busy loop of 3 %
+ * of untraced's own CPU per request (measured first), which it must detect.
+ */
+export async function runCalibration(options: BenchOptions, stop: StopSignal): Promise<ResultFile> {
+  const scenarios = options.scenarios;
+  const runs: ResultFile[] = [];
+  const calibration: Calibration[] = [];
+  for (const scenario of scenarios) {
+    if (stop.stopped) break;
+    const baselineOptions = { ...options, strategies: ['untraced'] as AnyStrategyName[], scenarios: [scenario], trials: 1 };
+    const baseline = await runBench(baselineOptions, stop, new Progress(1));
+    const cpu = baseline.cells[0]?.summary.cpuMsPerRequest.median;
+    if (cpu === null || cpu === undefined) throw new Error(`calibration: untraced on ${scenario} measured no CPU per request`);
+    const injectedUs = Math.max(1, Math.round(cpu * 1000 * INJECTED_FRACTION));
+    const strategies: AnyStrategyName[] = [...Array<AnyStrategyName>(UNTRACED_COPIES).fill('untraced'), 'calibration-burn'];
+    const run = await runBench({ ...options, strategies, scenarios: [scenario], burnUs: injectedUs }, stop);
+    runs.push(run);
+
+    const copies = run.cells.filter((cell) => cell.strategy === 'untraced' && cell.label !== 'untraced');
+    const burn = run.cells.find((cell) => cell.strategy === 'calibration-burn');
+    const injectedOverhead = burn?.summary.overheadVsUntraced ?? null;
+    calibration.push({
+      scenario,
+      baselineCpuMsPerRequest: cpu,
+      injectedUs,
+      injectedFraction: injectedUs / (cpu * 1000),
+      aaCells: copies.length,
+      falseAlarms: copies.filter((cell) => {
+        const overhead = cell.summary.overheadVsUntraced;
+        return overhead !== null && verdictOfInterval(overhead.ci95) !== 'includes zero';
+      }).length,
+      injectedOverhead,
+      detected: injectedOverhead !== null && verdictOfInterval(injectedOverhead.ci95) === 'above zero',
+    });
+  }
+  const [first] = runs;
+  if (!first) throw new Error('calibration was interrupted before any scenario finished');
+  return {
+    ...first,
+    complete: !stop.stopped && runs.length === scenarios.length && runs.every((run) => run.complete),
+    failures: runs.flatMap((run) => run.failures),
+    config: { ...first.config, scenarios, calibrate: true, order: runs.flatMap((run) => run.config.order) },
+    cells: runs.flatMap((run) => run.cells),
+    calibration,
+  };
+}
+
+/** One line per scenario: false alarms of the A/A part and whether the injected cost showed. */
+export function describeCalibration(calibration: Calibration[]): string {
+  const aa = calibration.reduce((sum, entry) => sum + entry.aaCells, 0);
+  const alarms = calibration.reduce((sum, entry) => sum + entry.falseAlarms, 0);
+  const lines = calibration.map((entry) => {
+    const found = entry.injectedOverhead ? `${(entry.injectedOverhead.median * 100).toFixed(1)} % [${(entry.injectedOverhead.ci95[0] * 100).toFixed(1)}, ${(entry.injectedOverhead.ci95[1] * 100).toFixed(1)}]` : 'no figure';
+    return `calibration ${entry.scenario}: A/A false alarms ${entry.falseAlarms}/${entry.aaCells}; injected ${entry.injectedUs} µs/request (${(entry.injectedFraction * 100).toFixed(1)} % of ${entry.baselineCpuMsPerRequest.toFixed(3)} ms) measured as ${found}: ${entry.detected ? 'detected' : 'NOT detected'}`;
+  });
+  const rate = aa > 0 ? `${((alarms / aa) * 100).toFixed(0)} %` : 'n/a';
+  return [...lines, `calibration overall: false-alarm rate ${rate} (${alarms}/${aa} A/A cells)`].join('\n');
+}
+

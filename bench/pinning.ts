@@ -1,0 +1,44 @@
+import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+
+/** Which cores the server and the load generator got, as written into the result. */
+export interface Pinning {
+  available: boolean;
+  server: string | null;
+  load: string | null;
+  note: string;
+  /** The cpu list servers are pinned to (taskset -c syntax); null without pinning. */
+  serverCpus: string | null;
+}
+
+const SERVER_CORE = 0;
+const LOAD_CORE = 1;
+
+/** Pins a process and all its threads to the given cpus (taskset -c syntax). */
+export function pinProcess(pid: number, cpus: string): void {
+  const result = spawnSync('taskset', ['-a', '-p', '-c', cpus, String(pid)]);
+  if (result.status !== 0) throw new Error(`taskset could not pin process ${pid} to cpu ${cpus}: ${result.stderr.toString().trim()}`);
+}
+
+/**
+ * Pins this process (load generator, probe client and sink, all its threads) to one core and
+ * names the core servers go to, where taskset and two cores exist.
+ */
+export function pinProcesses(): Pinning {
+  const none = (note: string): Pinning => ({ available: false, server: null, load: null, note, serverCpus: null });
+  if (availableParallelism() < 2) return none(`only ${availableParallelism()} core: no pinning`);
+  const probe = spawnSync('taskset', ['-c', String(SERVER_CORE), 'true']);
+  if (probe.error || probe.status !== 0) return none('taskset not found or not permitted: no pinning');
+  try {
+    pinProcess(process.pid, String(LOAD_CORE));
+  } catch (error) {
+    return none(error instanceof Error ? error.message : String(error));
+  }
+  return {
+    available: true,
+    server: `cpu ${SERVER_CORE}`,
+    load: `cpu ${LOAD_CORE}`,
+    note: `each server, once ready, pinned with taskset -a -p -c ${SERVER_CORE}; load generator, probe and sink (this process) with taskset -a -p -c ${LOAD_CORE}`,
+    serverCpus: String(SERVER_CORE),
+  };
+}

@@ -1,0 +1,126 @@
+import {
+  SUMMARISED_METRICS,
+  type CellSummary,
+  type MetricSummary,
+  type Overhead,
+  type ResultCell,
+  type SummarisedMetric,
+  type Trial,
+  type Violations,
+} from '../results/schema.ts';
+import { createRandom, deriveSeed } from './random.ts';
+import { median, pairedOverhead, summarise } from './stats.ts';
+import { RULES } from './verifier.ts';
+
+/** A cell before its summary is known. */
+export type UnsummarisedCell = Omit<ResultCell, 'summary'>;
+
+export interface SummariseOptions {
+  /** The run's seed: every bootstrap draws from a stream derived from it, so summaries reproduce. */
+  seed: number;
+}
+
+/** Throughput that varies more than this across trials makes small overheads unreadable. */
+export const MAX_THROUGHPUT_CV = 0.02;
+/** Below this the untraced server was not saturated, so the load, not the server, set the pace. */
+export const MIN_BASELINE_CPU_UTILISATION = 0.9;
+
+/**
+ * Each cell with its summary, from its successful trials (failed ones are counted, not used).
+ * Overheads are paired by round against the first 'untraced' cell of the scenario and the first
+ * 'sdk-default' cell of the same tracer and scenario; a baseline is never compared with itself.
+ */
+export function summariseCells(cells: readonly UnsummarisedCell[], options: SummariseOptions): ResultCell[] {
+  const untracedOf = (cell: UnsummarisedCell) =>
+    cells.find((other) => other.label === 'untraced' && other.scenario === cell.scenario);
+  const sdkDefaultOf = (cell: UnsummarisedCell) =>
+    cells.find(
+      (other) => other.label === 'sdk-default' && other.tracer === cell.tracer && other.scenario === cell.scenario,
+    );
+  return cells.map((cell) => ({
+    ...cell,
+    summary: summariseCell(cell, untracedOf(cell), sdkDefaultOf(cell), options.seed),
+  }));
+}
+
+function summariseCell(
+  cell: UnsummarisedCell,
+  untraced: UnsummarisedCell | undefined,
+  sdkDefault: UnsummarisedCell | undefined,
+  seed: number,
+): CellSummary {
+  const trials = successful(cell);
+  // One random stream per cell and figure, so adding a cell or a metric leaves the others' intervals as they were.
+  const randomFor = (figure: string) =>
+    createRandom(deriveSeed(seed, `${cell.label}/${cell.tracer}/${cell.scenario}/${figure}`));
+
+  const metrics = Object.fromEntries(
+    SUMMARISED_METRICS.map((metric) => [metric, summarise(trials.map((trial) => trial[metric]), randomFor(metric))]),
+  ) as Record<SummarisedMetric, MetricSummary>;
+  const correctRates = trials.flatMap((trial) => (trial.correctRate === null ? [] : [trial.correctRate]));
+
+  return {
+    ...metrics,
+    correctRate: correctRates.length === 0 ? null : median(correctRates),
+    violations: totalViolations(trials),
+    failedTrials: cell.trials.length - trials.length,
+    overheadVsUntraced:
+      untraced && untraced !== cell ? overheadAgainst(cell, untraced, randomFor('overheadVsUntraced')) : null,
+    overheadVsSdkDefault:
+      sdkDefault && sdkDefault !== cell ? overheadAgainst(cell, sdkDefault, randomFor('overheadVsSdkDefault')) : null,
+    warnings: warningsFor(cell, metrics),
+  };
+}
+
+function successful(cell: UnsummarisedCell): Trial[] {
+  return cell.trials.filter((trial) => trial.error === null);
+}
+
+/** Pairs the two cells' successful trials of the same round; a baseline at 0 req/s has no ratio. */
+function overheadAgainst(cell: UnsummarisedCell, baseline: UnsummarisedCell, random: () => number): Overhead {
+  const baselineByRound = new Map<number, number>();
+  for (const trial of successful(baseline)) {
+    if (!baselineByRound.has(trial.round)) baselineByRound.set(trial.round, trial.requestsPerSec);
+  }
+  const cellRates: number[] = [];
+  const baselineRates: number[] = [];
+  for (const trial of successful(cell)) {
+    const baselineRate = baselineByRound.get(trial.round);
+    if (baselineRate === undefined || !(baselineRate > 0)) continue;
+    cellRates.push(trial.requestsPerSec);
+    baselineRates.push(baselineRate);
+  }
+  return pairedOverhead(cellRates, baselineRates, random);
+}
+
+function totalViolations(trials: readonly Trial[]): Violations {
+  const totals = Object.fromEntries(RULES.map((rule) => [rule, 0])) as Violations;
+  for (const trial of trials) for (const rule of RULES) totals[rule] += trial.violations[rule];
+  return totals;
+}
+
+function warningsFor(cell: UnsummarisedCell, metrics: Record<SummarisedMetric, MetricSummary>): string[] {
+  const warnings: string[] = [];
+  const failed = cell.trials.length - successful(cell).length;
+  if (failed > 0) {
+    const used = cell.trials.length - failed;
+    warnings.push(`${failed} of ${cell.trials.length} trials failed; the figures use the other ${used}`);
+  }
+  const throughputCv = metrics.requestsPerSec.cv;
+  if (throughputCv !== null && throughputCv > MAX_THROUGHPUT_CV) {
+    warnings.push(`CV of requestsPerSec is ${percent(throughputCv, 1)} % (> ${percent(MAX_THROUGHPUT_CV, 0)} %)`);
+  }
+  // long-idle holds streams open on purpose and measures memory: an idle core is its design there.
+  const cpu = metrics.cpuUtilisation.median;
+  const untracedThroughputRun = cell.strategy === 'untraced' && cell.scenario !== 'long-idle';
+  if (untracedThroughputRun && cpu !== null && cpu < MIN_BASELINE_CPU_UTILISATION) {
+    warnings.push(
+      `the server core was only ${percent(cpu, 0)} % busy: the load generator, not the server, was the bottleneck`,
+    );
+  }
+  return warnings;
+}
+
+function percent(fraction: number, decimals: number): string {
+  return (fraction * 100).toFixed(decimals);
+}

@@ -1,0 +1,358 @@
+import { Type, type Static, type TInteger, type TProperties, type TSchema } from '@sinclair/typebox';
+import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
+import { Value } from '@sinclair/typebox/value';
+import type { Distribution } from '../bench/percentile.ts';
+import { RULES, type Rule } from '../bench/verifier.ts';
+import { TRACER_NAMES, type TracerName } from '../servers/tracer.ts';
+
+/**
+ * The result file of one run (DESIGN.md, "Results"). These TypeBox schemas are the one source of
+ * truth: the code's types are their `Static<>`, and results/schema.json is generated from them
+ * (`npm run schema`), so the types, the validator and the published schema cannot disagree.
+ */
+
+export const SCHEMA_VERSION = 1;
+export const RESULT_SCHEMA_ID = 'urn:streamtrace-bench:result:1';
+/** Draft-07: TypeBox writes tuples as `items: [...]`, which 2020-12 no longer means the same way. */
+export const JSON_SCHEMA_DIALECT = 'http://json-schema.org/draft-07/schema#';
+
+// Unknown fields are rejected everywhere: a writer that drifts from the schema fails loudly.
+function strictObject<T extends TProperties>(properties: T, description?: string) {
+  return Type.Object(properties, { additionalProperties: false, ...(description ? { description } : {}) });
+}
+function nullable<T extends TSchema>(schema: T) {
+  return Type.Union([schema, Type.Null()]);
+}
+function count(description: string) {
+  return Type.Integer({ minimum: 0, description });
+}
+function nonNegative(description: string) {
+  return Type.Number({ minimum: 0, description });
+}
+/** As Date#toISOString writes it; a pattern, not `format`, so no format registry is needed. */
+const ISO_TIME_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$';
+function isoTime(description: string) {
+  return Type.String({ pattern: ISO_TIME_PATTERN, description });
+}
+
+export const TracerSchema = Type.Union(
+  TRACER_NAMES.map((name) => Type.Literal(name)),
+  { description: "The SDK axis: 'none' only for untraced" },
+);
+
+export const DistributionSchema = strictObject(
+  {
+    count: count('Values in the sample'),
+    min: Type.Number(),
+    p50: Type.Number(),
+    p90: Type.Number(),
+    p99: Type.Number(),
+    max: Type.Number(),
+  },
+  'min, percentiles (type 7) and max of a sample',
+);
+
+// Built from RULES so a new verifier rule is a new required field; the cast restores the key types
+// Object.fromEntries loses.
+export const ViolationsSchema = strictObject(
+  Object.fromEntries(RULES.map((rule) => [rule, count(`Violations of ${rule}`)])) as Record<Rule, TInteger>,
+  'Violations per verifier rule (bench/verifier.ts RULES), summed over requests',
+);
+
+export const PinningSchema = strictObject(
+  {
+    available: Type.Boolean({ description: 'True when the processes were pinned to cores' }),
+    server: nullable(Type.String({ description: "The server's cores, e.g. 'cpu 0'" })),
+    load: nullable(Type.String({ description: "The load generator's and sink's cores, e.g. 'cpu 1'" })),
+    note: Type.String({ description: "Why, or why not, e.g. 'taskset not found'" }),
+  },
+  'CPU pinning used for the run',
+);
+
+export const EnvSchema = strictObject(
+  {
+    node: Type.String({ description: 'process.version, e.g. v20.19.0' }),
+    os: strictObject({
+      platform: Type.String({ description: 'os.platform(), e.g. linux' }),
+      release: Type.String({ description: 'os.release(): the kernel version' }),
+      arch: Type.String({ description: 'os.arch(), e.g. x64' }),
+    }),
+    cpuModel: Type.String(),
+    cpus: Type.Integer({ minimum: 1, description: 'Logical CPUs' }),
+    totalMemoryMb: nonNegative('Total system memory (MiB)'),
+    packages: Type.Record(Type.String(), Type.String(), {
+      description: 'Installed versions of the packages that shape the figures (fastify, @sentry/node, autocannon...)',
+    }),
+    gitCommit: nullable(Type.String({ description: 'Full commit hash; null outside a git checkout' })),
+    gitDirty: Type.Boolean({ description: 'True when the work tree had uncommitted changes' }),
+    pinning: PinningSchema,
+  },
+  'The machine and software the run measured',
+);
+
+export const ConfigSchema = strictObject(
+  {
+    strategies: Type.Array(Type.String(), { description: 'As listed: a duplicate is an A/A copy (label strategy#2)' }),
+    tracers: Type.Array(TracerSchema),
+    scenarios: Type.Array(Type.String()),
+    trials: Type.Integer({ minimum: 1, description: 'Trials per cell' }),
+    durationSec: Type.Number({ exclusiveMinimum: 0, description: 'Measured load per trial (s)' }),
+    warmupSec: nonNegative('Load before each trial that is not measured (s)'),
+    connections: Type.Integer({ minimum: 1, description: 'Concurrent connections of the load generator' }),
+    seed: Type.Integer({ minimum: 0, maximum: 4294967295, description: 'Seeds the trial order and the bootstrap' }),
+    quick: Type.Boolean({ description: 'A short smoke run: its figures are not for comparison' }),
+    calibrate: Type.Boolean(),
+    tickMs: Type.Number({ exclusiveMinimum: 0, description: "timer-keepalive's tick (ms)" }),
+    longIdleStreams: count('Concurrent streams held open in the long-idle scenario'),
+    longIdleSec: nonNegative('How long each long-idle stream lasts (s)'),
+    verifier: strictObject({
+      endToleranceMs: nonNegative('Largest |root end - real end| still correct (ms)'),
+      rangeToleranceMs: nonNegative('How far a child may lie outside its root (ms)'),
+    }),
+    order: Type.Array(Type.String(), {
+      description: "The executed trial order, as 'label/tracer/scenario#trial': shows the interleaving",
+    }),
+  },
+  'The options the run was started with',
+);
+
+export const TrialSchema = strictObject(
+  {
+    index: count("The trial's number within its cell, from 0"),
+    round: count('The pass over the matrix it ran in, from 0: trials of one round ran next to each other'),
+    startedAt: isoTime('When the trial started'),
+    requestsPerSec: nonNegative('Completed requests per second'),
+    bytesPerSec: nonNegative('Response bytes per second'),
+    latencyP50Ms: nonNegative('Whole-stream latency, median (ms)'),
+    latencyP90Ms: nonNegative('Whole-stream latency, p90 (ms)'),
+    latencyP99Ms: nonNegative('Whole-stream latency, p99 (ms)'),
+    ttfbMs: nullable(nonNegative('Time to first byte of the probe stream (ms); null when no probe finished')),
+    maxGapMs: nullable(nonNegative('Largest gap between chunks of the probe stream (ms); null when no probe finished')),
+    cpuMsPerRequest: nullable(nonNegative('Server CPU time (user + system) per request (ms)')),
+    cpuUtilisation: nullable(nonNegative('Server CPU time / wall time: 1 = one core busy; above 1 with extra threads')),
+    rssPeakMb: nullable(nonNegative('Server RSS peak (MiB)')),
+    heapPeakMb: nullable(nonNegative('Server V8 heap used, peak (MiB)')),
+    heapAfterGcMb: nullable(nonNegative('Server V8 heap used after a forced GC at the end (MiB)')),
+    eventLoopDelayP99Ms: nullable(nonNegative('Server event-loop delay, p99 (ms)')),
+    requests: count('Requests the verifier judged'),
+    errors: count('Requests that failed at the load generator (connection errors, non-2xx)'),
+    timeouts: count('Requests the load generator timed out'),
+    correct: count('Requests without any violation'),
+    correctRate: nullable(
+      Type.Number({ minimum: 0, maximum: 1, description: 'correct / requests; null without requests' }),
+    ),
+    violations: ViolationsSchema,
+    leakedOpen: nullable(count('Roots still open after the trial; null when not observable (the SDK owns the root)')),
+    durationErrorMs: nullable(DistributionSchema),
+    sdkDiscarded: Type.Record(Type.String(), Type.Integer({ minimum: 0 }), {
+      description: "What the SDK's own client reports say it dropped, 'reason:category' → quantity (e.g. queue_overflow:span when its transport queue was full)",
+    }),
+    openStreams: nullable(count('Streams open at the peak; long-idle only')),
+    memoryPerStreamKb: nullable(Type.Number({ description: 'Heap (after GC) held per open stream, against the heap before they opened (KiB); long-idle only' })),
+    error: nullable(Type.String({ description: 'Why the trial failed; its figures are then not used' })),
+  },
+  "One trial's raw figures",
+);
+
+export const MetricSummarySchema = strictObject(
+  {
+    median: nullable(Type.Number()),
+    ci95: nullable(
+      Type.Tuple([Type.Number(), Type.Number()], { description: 'Percentile bootstrap 95 % interval of the median' }),
+    ),
+    cv: nullable(
+      Type.Number({ minimum: 0, description: 'Sample standard deviation / |mean|; null for n < 2 or mean 0' }),
+    ),
+    n: count('Trials with a value'),
+  },
+  'Median over the successful trials; all null when n = 0; for n = 1 ci95 is [median, median]',
+);
+
+/** Overhead = 1 - cellReqPerSec / baselineReqPerSec, per round: 0.05 = 5 % fewer requests/s, positive = slower. */
+function overhead(baseline: string) {
+  return nullable(
+    strictObject(
+      {
+        median: Type.Number(),
+        ci95: Type.Tuple([Type.Number(), Type.Number()]),
+        n: Type.Integer({ minimum: 1, description: 'Rounds where both trials succeeded' }),
+      },
+      `Overhead = 1 - cellReqPerSec / baselineReqPerSec per round, against ${baseline} ` +
+        '(0.05 = 5 % fewer requests/s; positive = slower): median and bootstrap 95 % interval over rounds; ' +
+        'null without that baseline',
+    ),
+  );
+}
+export const OverheadSchema = overhead('a baseline cell');
+
+export const CellSummarySchema = strictObject(
+  {
+    requestsPerSec: MetricSummarySchema,
+    bytesPerSec: MetricSummarySchema,
+    latencyP50Ms: MetricSummarySchema,
+    latencyP90Ms: MetricSummarySchema,
+    latencyP99Ms: MetricSummarySchema,
+    ttfbMs: MetricSummarySchema,
+    maxGapMs: MetricSummarySchema,
+    cpuMsPerRequest: MetricSummarySchema,
+    cpuUtilisation: MetricSummarySchema,
+    rssPeakMb: MetricSummarySchema,
+    heapPeakMb: MetricSummarySchema,
+    heapAfterGcMb: MetricSummarySchema,
+    eventLoopDelayP99Ms: MetricSummarySchema,
+    errors: MetricSummarySchema,
+    timeouts: MetricSummarySchema,
+    leakedOpen: MetricSummarySchema,
+    openStreams: MetricSummarySchema,
+    memoryPerStreamKb: MetricSummarySchema,
+    correctRate: nullable(Type.Number({ minimum: 0, maximum: 1, description: 'Median correctRate over trials' })),
+    violations: ViolationsSchema,
+    failedTrials: count('Trials that failed and are left out of every figure'),
+    overheadVsUntraced: overhead("the 'untraced' cell of the scenario"),
+    overheadVsSdkDefault: overhead("the 'sdk-default' cell of the tracer and scenario"),
+    warnings: Type.Array(Type.String()),
+  },
+  "A cell's statistics over its successful trials",
+);
+
+export const CellSchema = strictObject({
+  label: Type.String({ description: "Unique per strategy: 'untraced#2' is the second copy of untraced" }),
+  strategy: Type.String(),
+  tracer: TracerSchema,
+  scenario: Type.String(),
+  failed: nullable(Type.String({ description: 'Why the cell stopped (e.g. the server crashed)' })),
+  trials: Type.Array(TrialSchema),
+  summary: CellSummarySchema,
+});
+
+export const FailureSchema = strictObject({
+  label: Type.String(),
+  strategy: Type.String(),
+  tracer: TracerSchema,
+  scenario: Type.String(),
+  trial: Type.Optional(count('The failed trial, when a single trial failed')),
+  error: Type.String(),
+});
+
+export const CalibrationSchema = strictObject(
+  {
+    scenario: Type.String(),
+    baselineCpuMsPerRequest: nonNegative("untraced's server CPU per request, measured before the run (ms)"),
+    injectedUs: nonNegative('CPU added per request by calibration-burn (µs)'),
+    injectedFraction: nonNegative('injectedUs as a fraction of the baseline CPU per request (0.03 = 3 %)'),
+    aaCells: count('Copies of untraced compared with the first copy (A/A)'),
+    falseAlarms: count('A/A copies whose overhead interval excluded zero'),
+    injectedOverhead: nullable(OverheadSchema),
+    detected: Type.Boolean({ description: "True when calibration-burn's overhead interval lies above zero" }),
+  },
+  "What --calibrate proved of the suite's precision on one scenario",
+);
+
+export const ResultFileSchema = strictObject(
+  {
+    schemaVersion: Type.Literal(SCHEMA_VERSION),
+    createdAt: isoTime('When the run started'),
+    complete: Type.Boolean({ description: 'False when the run was interrupted or a cell or trial failed' }),
+    failures: Type.Array(FailureSchema),
+    env: EnvSchema,
+    config: ConfigSchema,
+    cells: Type.Array(CellSchema),
+    calibration: Type.Optional(Type.Array(CalibrationSchema, { description: 'Present for --calibrate runs' })),
+  },
+  'One run of streamtrace-bench',
+);
+
+export type Tracer = Static<typeof TracerSchema>;
+export type Violations = Static<typeof ViolationsSchema>;
+export type Pinning = Static<typeof PinningSchema>;
+export type Env = Static<typeof EnvSchema>;
+export type Config = Static<typeof ConfigSchema>;
+export type Trial = Static<typeof TrialSchema>;
+export type MetricSummary = Static<typeof MetricSummarySchema>;
+export type Overhead = Static<typeof OverheadSchema>;
+export type CellSummary = Static<typeof CellSummarySchema>;
+export type ResultCell = Static<typeof CellSchema>;
+export type Failure = Static<typeof FailureSchema>;
+export type ResultFile = Static<typeof ResultFileSchema>;
+export type Calibration = Static<typeof CalibrationSchema>;
+
+/** The trial fields that get a MetricSummary in the cell summary. */
+export const SUMMARISED_METRICS = [
+  'requestsPerSec',
+  'bytesPerSec',
+  'latencyP50Ms',
+  'latencyP90Ms',
+  'latencyP99Ms',
+  'ttfbMs',
+  'maxGapMs',
+  'cpuMsPerRequest',
+  'cpuUtilisation',
+  'rssPeakMb',
+  'heapPeakMb',
+  'heapAfterGcMb',
+  'eventLoopDelayP99Ms',
+  'errors',
+  'timeouts',
+  'leakedOpen',
+  'openStreams',
+  'memoryPerStreamKb',
+] as const satisfies readonly (keyof Trial & keyof CellSummary)[];
+export type SummarisedMetric = (typeof SUMMARISED_METRICS)[number];
+
+// The schema must describe what the code produces: these fail to compile if they drift apart.
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+type Assert<T extends true> = T;
+type DistributionMatches = Assert<Same<Static<typeof DistributionSchema>, Distribution>>;
+type ViolationsMatch = Assert<Same<Violations, Record<Rule, number>>>;
+type TracersMatch = Assert<Same<Tracer, TracerName>>;
+type SummaryHasEveryMetric = Assert<
+  Same<
+    Exclude<keyof CellSummary, SummarisedMetric>,
+    'correctRate' | 'violations' | 'failedTrials' | 'overheadVsUntraced' | 'overheadVsSdkDefault' | 'warnings'
+  >
+>;
+export type SchemaMatchesCode = [DistributionMatches, ViolationsMatch, TracersMatch, SummaryHasEveryMetric];
+
+/** results/schema.json: the schema as published, with its dialect and id. */
+export function resultJsonSchema(): Record<string, unknown> {
+  // JSON.parse(JSON.stringify()) drops TypeBox's symbol-keyed bookkeeping.
+  const plain = JSON.parse(JSON.stringify(ResultFileSchema)) as Record<string, unknown>;
+  return { $schema: JSON_SCHEMA_DIALECT, $id: RESULT_SCHEMA_ID, title: 'streamtrace-bench result', ...plain };
+}
+
+/** The text write-schema writes: 2-space JSON with a final newline. */
+export function resultJsonSchemaText(): string {
+  return `${JSON.stringify(resultJsonSchema(), null, 2)}\n`;
+}
+
+export type ValidationOutcome = { ok: true; result: ResultFile } | { ok: false; error: string };
+
+/** Checks a parsed result file; on failure, the first problem as one line: `path: message`. */
+export function validateResult(value: unknown): ValidationOutcome {
+  if (Value.Check(ResultFileSchema, value)) return { ok: true, result: value };
+  // A version other than ours is named first: its other differences are expected, not the point.
+  const version = isRecord(value) ? value.schemaVersion : undefined;
+  if (isRecord(value) && version !== SCHEMA_VERSION) {
+    const found = JSON.stringify(version) ?? 'nothing';
+    return { ok: false, error: `/schemaVersion: Expected ${SCHEMA_VERSION}, got ${found}` };
+  }
+  const first = Value.Errors(ResultFileSchema, value).First();
+  if (!first) return { ok: false, error: '/: Invalid result file' };
+  return { ok: false, error: `${first.path || '/'}: ${describeError(first)}` };
+}
+
+/** TypeBox says only "Expected union value" for `number | null`; name the alternatives instead. */
+function describeError(error: ValueError): string {
+  const alternatives: unknown = error.schema.anyOf;
+  if (error.type !== ValueErrorType.Union || !Array.isArray(alternatives)) return error.message;
+  const names = alternatives.map((alternative: unknown) => {
+    if (!isRecord(alternative)) return 'value';
+    if (alternative.const !== undefined) return JSON.stringify(alternative.const);
+    return typeof alternative.type === 'string' ? alternative.type : 'value';
+  });
+  return `Expected ${names.join(' or ')}`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,91 @@
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+
+/** What the server measured of itself over one window (a trial's measured period). */
+export interface ProcessSample {
+  wallMs: number;
+  cpuUserMs: number;
+  cpuSystemMs: number;
+  /** CPU time over wall time: 1 = one core fully busy. */
+  cpuUtilisation: number;
+  rssPeakMb: number;
+  heapPeakMb: number;
+  /** Heap used after a forced GC at the window's end (null without --expose-gc). */
+  heapAfterGcMb: number | null;
+  /** Heap used after a forced GC at the window's start: the baseline for memory per stream. */
+  heapBaselineMb: number | null;
+  eventLoopDelayP99Ms: number;
+}
+
+const MB = 1024 * 1024;
+const SAMPLE_EVERY_MS = 50;
+
+/** Forces a full GC where node runs with --expose-gc; returns the heap used after it, in MB. */
+function heapAfterGc(): number | null {
+  if (typeof globalThis.gc !== 'function') return null;
+  globalThis.gc();
+  return process.memoryUsage().heapUsed / MB;
+}
+
+/**
+ * Measures the server process over a window: CPU time, peak RSS and heap (sampled), event-loop
+ * delay, and heap after GC at both ends.
+ */
+export class ProcessProbe {
+  private started = 0;
+  private cpuAtStart = process.cpuUsage();
+  private heapBaseline: number | null = null;
+  private rssPeak = 0;
+  private heapPeak = 0;
+  private sampler: NodeJS.Timeout | undefined;
+  private loopDelay: IntervalHistogram | undefined;
+
+  start(): void {
+    this.stopSampling();
+    this.heapBaseline = heapAfterGc();
+    this.rssPeak = 0;
+    this.heapPeak = 0;
+    this.sample();
+    this.sampler = setInterval(() => this.sample(), SAMPLE_EVERY_MS).unref();
+    this.loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    this.loopDelay.enable();
+    this.cpuAtStart = process.cpuUsage();
+    this.started = performance.now();
+  }
+
+  /** Heap used after a GC right now: for memory held by streams that are still open. */
+  heapNow(): { heapAfterGcMb: number | null; rssMb: number } {
+    return { heapAfterGcMb: heapAfterGc(), rssMb: process.memoryUsage().rss / MB };
+  }
+
+  stop(): ProcessSample {
+    const wallMs = performance.now() - this.started;
+    const cpu = process.cpuUsage(this.cpuAtStart);
+    this.sample();
+    const eventLoopDelayP99Ms = (this.loopDelay?.percentile(99) ?? 0) / 1e6;
+    this.stopSampling();
+    const cpuUserMs = cpu.user / 1000;
+    const cpuSystemMs = cpu.system / 1000;
+    return {
+      wallMs,
+      cpuUserMs,
+      cpuSystemMs,
+      cpuUtilisation: wallMs > 0 ? (cpuUserMs + cpuSystemMs) / wallMs : 0,
+      rssPeakMb: this.rssPeak / MB,
+      heapPeakMb: this.heapPeak / MB,
+      heapAfterGcMb: heapAfterGc(),
+      heapBaselineMb: this.heapBaseline,
+      eventLoopDelayP99Ms,
+    };
+  }
+
+  private sample(): void {
+    const { rss, heapUsed } = process.memoryUsage();
+    this.rssPeak = Math.max(this.rssPeak, rss);
+    this.heapPeak = Math.max(this.heapPeak, heapUsed);
+  }
+
+  private stopSampling(): void {
+    clearInterval(this.sampler);
+    this.loopDelay?.disable();
+  }
+}

@@ -1,0 +1,293 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import { summariseCells, type UnsummarisedCell } from '../bench/summarise-cell.ts';
+import { RULES } from '../bench/verifier.ts';
+import {
+  resultJsonSchemaText,
+  SCHEMA_VERSION,
+  validateResult,
+  type ResultFile,
+  type Trial,
+  type Violations,
+} from '../results/schema.ts';
+
+const NO_VIOLATIONS = Object.fromEntries(RULES.map((rule) => [rule, 0])) as Violations;
+
+/** A plausible successful trial; the figures that matter to a test are overridden. */
+function makeTrial(index: number, overrides: Partial<Trial> = {}): Trial {
+  return {
+    index,
+    round: index,
+    startedAt: new Date(Date.UTC(2030, 0, 1, 12, 0, index)).toISOString(),
+    requestsPerSec: 1000,
+    bytesPerSec: 1_000_000,
+    latencyP50Ms: 210,
+    latencyP90Ms: 230,
+    latencyP99Ms: 260,
+    ttfbMs: 1.5,
+    maxGapMs: 12,
+    cpuMsPerRequest: 0.9,
+    cpuUtilisation: 0.95,
+    rssPeakMb: 120,
+    heapPeakMb: 40,
+    heapAfterGcMb: 20,
+    eventLoopDelayP99Ms: 15,
+    requests: 10_000,
+    errors: 0,
+    timeouts: 0,
+    correct: 10_000,
+    correctRate: 1,
+    sdkDiscarded: {},
+    violations: { ...NO_VIOLATIONS },
+    leakedOpen: 0,
+    durationErrorMs: { count: 10_000, min: 0.1, p50: 0.5, p90: 1, p99: 2, max: 5 },
+    openStreams: null,
+    memoryPerStreamKb: null,
+    error: null,
+    ...overrides,
+  };
+}
+
+/** Trials whose requests/s follow `rates`, one per round. */
+function trialsAt(rates: readonly number[], overrides: Partial<Trial> = {}): Trial[] {
+  return rates.map((requestsPerSec, index) => makeTrial(index, { requestsPerSec, ...overrides }));
+}
+
+const UNTRACED_RATES = [1000, 1010, 990, 1005, 995];
+
+function makeCells(): UnsummarisedCell[] {
+  return [
+    {
+      label: 'untraced',
+      strategy: 'untraced',
+      tracer: 'none',
+      scenario: 'sse-tokens',
+      failed: null,
+      trials: trialsAt(UNTRACED_RATES),
+    },
+    {
+      label: 'sdk-default',
+      strategy: 'sdk-default',
+      tracer: 'sentry-static',
+      scenario: 'sse-tokens',
+      failed: null,
+      // exactly 20 % under untraced in every round
+      trials: trialsAt([800, 808, 792, 804, 796]),
+    },
+    {
+      label: 'close-listener',
+      strategy: 'close-listener',
+      tracer: 'sentry-static',
+      scenario: 'sse-tokens',
+      failed: null,
+      // exactly 10 % under untraced in every round, and noisy round to round
+      trials: trialsAt([900, 909, 891, 904.5, 895.5]),
+    },
+    {
+      label: 'handler-return',
+      strategy: 'handler-return',
+      tracer: 'sentry-static',
+      scenario: 'sse-tokens',
+      failed: null,
+      trials: trialsAt([950, 1100, 800, 1000, 900], {
+        correct: 0,
+        correctRate: 0,
+        violations: { ...NO_VIOLATIONS, outOfRange: 20, durationError: 1 },
+      }),
+    },
+  ];
+}
+
+function makeResultFile(): ResultFile {
+  const cells = summariseCells(makeCells(), { seed: 1 });
+  return {
+    schemaVersion: 1,
+    createdAt: '2030-01-01T12:00:00.000Z',
+    complete: true,
+    failures: [],
+    env: {
+      node: 'v20.19.0',
+      os: { platform: 'linux', release: '6.8.0', arch: 'x64' },
+      cpuModel: 'Example CPU @ 3.00GHz',
+      cpus: 2,
+      totalMemoryMb: 4096,
+      packages: { fastify: '5.12.8', '@sentry/node': '11.12.0', autocannon: '9.0.0' },
+      gitCommit: '0123456789abcdef0123456789abcdef01234567',
+      gitDirty: false,
+      pinning: { available: true, server: 'cpu 0', load: 'cpu 1', note: 'taskset' },
+    },
+    config: {
+      strategies: ['untraced', 'sdk-default', 'close-listener', 'handler-return'],
+      tracers: ['sentry-static'],
+      scenarios: ['sse-tokens'],
+      trials: 5,
+      durationSec: 10,
+      warmupSec: 2,
+      connections: 100,
+      seed: 1,
+      quick: false,
+      calibrate: false,
+      tickMs: 50,
+      longIdleStreams: 1000,
+      longIdleSec: 30,
+      verifier: { endToleranceMs: 90, rangeToleranceMs: 1 },
+      order: cells.flatMap((cell) =>
+        cell.trials.map((trial) => `${cell.label}/${cell.tracer}/${cell.scenario}#${trial.index}`),
+      ),
+    },
+    cells,
+  };
+}
+
+/** A deep copy to break, as parsed JSON would be. */
+function plainCopy(): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(makeResultFile())) as Record<string, unknown>;
+}
+
+function rejectionOf(value: unknown): string {
+  const outcome = validateResult(value);
+  assert.equal(outcome.ok, false, 'should be rejected');
+  return outcome.ok ? '' : outcome.error;
+}
+
+describe('validateResult', () => {
+  test('accepts a generated file, as written and as parsed back from JSON', () => {
+    const file = makeResultFile();
+    assert.deepEqual(validateResult(file), { ok: true, result: file });
+    assert.equal(validateResult(JSON.parse(JSON.stringify(file))).ok, true);
+  });
+
+  test('rejects a missing field, naming its path', () => {
+    const file = plainCopy();
+    const env = file.env as Record<string, unknown>;
+    delete env.gitCommit;
+    assert.equal(rejectionOf(file), '/env/gitCommit: Expected required property');
+  });
+
+  test('rejects a wrong type, naming its path', () => {
+    const file = makeResultFile();
+    const trial = file.cells[0]?.trials[2] as unknown as Record<string, unknown>;
+    trial.requestsPerSec = '1000';
+    assert.equal(rejectionOf(file), '/cells/0/trials/2/requestsPerSec: Expected number');
+  });
+
+  test('names both alternatives of a nullable field', () => {
+    const file = makeResultFile();
+    const trial = file.cells[1]?.trials[0] as unknown as Record<string, unknown>;
+    trial.ttfbMs = 'fast';
+    assert.equal(rejectionOf(file), '/cells/1/trials/0/ttfbMs: Expected number or null');
+  });
+
+  test('rejects another schemaVersion before anything else', () => {
+    const file = plainCopy();
+    file.schemaVersion = 2;
+    delete file.env;
+    assert.equal(rejectionOf(file), `/schemaVersion: Expected ${SCHEMA_VERSION}, got 2`);
+    delete file.schemaVersion;
+    assert.equal(rejectionOf(file), `/schemaVersion: Expected ${SCHEMA_VERSION}, got nothing`);
+  });
+
+  test('rejects an unknown field and a value out of range', () => {
+    const extra = plainCopy();
+    extra.comment = 'hello';
+    assert.equal(rejectionOf(extra), '/comment: Unexpected property');
+    const file = makeResultFile();
+    const trial = file.cells[0]?.trials[0] as unknown as Record<string, unknown>;
+    trial.errors = -1;
+    assert.match(rejectionOf(file), /^\/cells\/0\/trials\/0\/errors: /);
+  });
+
+  test('rejects what is not a result file at all, in one line', () => {
+    for (const value of [null, 'text', [], 42]) {
+      const error = rejectionOf(value);
+      assert.ok(!error.includes('\n'));
+      assert.match(error, /^\/\S*: /);
+    }
+  });
+});
+
+describe('results/schema.json', () => {
+  test('is what write-schema would write now', () => {
+    const committed = readFileSync(new URL('../results/schema.json', import.meta.url), 'utf8');
+    assert.equal(committed, resultJsonSchemaText(), 'results/schema.json is stale: run npm run schema');
+  });
+
+  test('declares its dialect and id', () => {
+    const schema = JSON.parse(resultJsonSchemaText()) as Record<string, unknown>;
+    assert.equal(typeof schema.$schema, 'string');
+    assert.equal(typeof schema.$id, 'string');
+  });
+});
+
+describe('summariseCells', () => {
+  const cells = summariseCells(makeCells(), { seed: 1 });
+  const byLabel = (label: string) => {
+    const cell = cells.find((candidate) => candidate.label === label);
+    assert.ok(cell, `no cell ${label}`);
+    return cell.summary;
+  };
+
+  test('overhead against untraced and sdk-default, paired by round', () => {
+    assert.deepEqual(byLabel('close-listener').overheadVsUntraced, { median: 0.1, ci95: [0.1, 0.1], n: 5 });
+    assert.deepEqual(byLabel('sdk-default').overheadVsUntraced, { median: 0.2, ci95: [0.2, 0.2], n: 5 });
+    // 900 vs 800 per round: 12.5 % faster than sdk-default
+    const againstSdk = byLabel('close-listener').overheadVsSdkDefault;
+    assert.ok(againstSdk);
+    assert.equal(againstSdk.median, -0.125);
+  });
+
+  test('a baseline is not compared with itself, and untraced has no sdk-default', () => {
+    assert.equal(byLabel('untraced').overheadVsUntraced, null);
+    assert.equal(byLabel('untraced').overheadVsSdkDefault, null);
+    assert.equal(byLabel('sdk-default').overheadVsSdkDefault, null);
+  });
+
+  test('warns about noisy throughput and reports the CV', () => {
+    const noisy = byLabel('handler-return');
+    assert.ok(noisy.requestsPerSec.cv !== null && noisy.requestsPerSec.cv > 0.02);
+    assert.ok(noisy.warnings.some((warning) => /^CV of requestsPerSec is \d+\.\d % \(> 2 %\)$/.test(warning)));
+    assert.deepEqual(byLabel('close-listener').warnings, []);
+  });
+
+  test('warns when the untraced server was not saturated', () => {
+    const idle = makeCells().map((cell) =>
+      cell.strategy === 'untraced' ? { ...cell, trials: trialsAt(UNTRACED_RATES, { cpuUtilisation: 0.6 }) } : cell,
+    );
+    const summary = summariseCells(idle, { seed: 1 }).find((cell) => cell.label === 'untraced')?.summary;
+    assert.deepEqual(summary?.warnings, [
+      'the server core was only 60 % busy: the load generator, not the server, was the bottleneck',
+    ]);
+  });
+
+  test('sums violations and takes the median correct rate', () => {
+    const broken = byLabel('handler-return');
+    assert.equal(broken.correctRate, 0);
+    assert.equal(broken.violations.outOfRange, 100);
+    assert.equal(broken.violations.durationError, 5);
+    assert.equal(byLabel('close-listener').correctRate, 1);
+  });
+
+  test('leaves failed trials out of the figures and says so', () => {
+    const withFailure = makeCells().map((cell) =>
+      cell.label === 'close-listener'
+        ? {
+            ...cell,
+            trials: cell.trials.map((trial) =>
+              trial.round === 2 ? { ...trial, requestsPerSec: 0, error: 'server exited with code 1' } : trial,
+            ),
+          }
+        : cell,
+    );
+    const summary = summariseCells(withFailure, { seed: 1 }).find((cell) => cell.label === 'close-listener')?.summary;
+    assert.ok(summary);
+    assert.equal(summary.requestsPerSec.n, 4);
+    assert.equal(summary.failedTrials, 1);
+    assert.deepEqual(summary.overheadVsUntraced, { median: 0.1, ci95: [0.1, 0.1], n: 4 });
+    assert.ok(summary.warnings.includes('1 of 5 trials failed; the figures use the other 4'));
+  });
+
+  test('is reproducible for a seed', () => {
+    assert.deepEqual(summariseCells(makeCells(), { seed: 1 }), cells);
+  });
+});

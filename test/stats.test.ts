@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { createRandom, deriveSeed, shuffle } from '../bench/random.ts';
+import {
+  bootstrapMedianCi,
+  coefficientOfVariation,
+  median,
+  pairedOverhead,
+  summarise,
+  verdictOfInterval,
+} from '../bench/stats.ts';
+
+/** n values around 1000 with a seeded spread of about ±5 %. */
+function noisySample(n: number, seed: number): number[] {
+  const random = createRandom(seed);
+  return Array.from({ length: n }, () => 1000 * (0.95 + 0.1 * random()));
+}
+
+describe('random', () => {
+  test('gives numbers in [0, 1) and the same sequence for the same seed', () => {
+    const first = createRandom(42);
+    const second = createRandom(42);
+    for (let draw = 0; draw < 1000; draw += 1) {
+      const value = first();
+      assert.ok(value >= 0 && value < 1);
+      assert.equal(value, second());
+    }
+  });
+
+  test('shuffle is a permutation, leaves its input alone, and is deterministic per seed', () => {
+    const items = Array.from({ length: 20 }, (_, index) => `cell-${index}`);
+    const original = [...items];
+    const shuffled = shuffle(items, createRandom(7));
+    assert.deepEqual(items, original);
+    assert.deepEqual([...shuffled].sort(), [...items].sort());
+    assert.notDeepEqual(shuffled, items);
+    assert.deepEqual(shuffle(items, createRandom(7)), shuffled);
+    assert.notDeepEqual(shuffle(items, createRandom(8)), shuffled);
+  });
+
+  test('shuffle handles empty and single-item arrays', () => {
+    assert.deepEqual(shuffle([], createRandom(1)), []);
+    assert.deepEqual(shuffle(['only'], createRandom(1)), ['only']);
+  });
+
+  test('derived seeds differ by key and by seed, and repeat for the same pair', () => {
+    assert.equal(deriveSeed(1, 'a/requestsPerSec'), deriveSeed(1, 'a/requestsPerSec'));
+    assert.notEqual(deriveSeed(1, 'a/requestsPerSec'), deriveSeed(1, 'a/bytesPerSec'));
+    assert.notEqual(deriveSeed(1, 'a/requestsPerSec'), deriveSeed(2, 'a/requestsPerSec'));
+  });
+});
+
+describe('median and coefficient of variation', () => {
+  test('median of odd and even counts, in any order', () => {
+    assert.equal(median([3, 1, 2]), 2);
+    assert.equal(median([4, 1, 3, 2]), 2.5);
+    assert.equal(median([5]), 5);
+    assert.throws(() => median([]), RangeError);
+  });
+
+  test('CV is the sample standard deviation over the mean', () => {
+    // mean 5, squared deviations sum to 32, sample variance 32/7
+    const values = [2, 4, 4, 4, 5, 5, 7, 9];
+    assert.equal(coefficientOfVariation(values), Math.sqrt(32 / 7) / 5);
+    assert.equal(coefficientOfVariation([10, 10, 10]), 0);
+  });
+
+  test('CV is null where it means nothing: one value or a zero mean', () => {
+    assert.equal(coefficientOfVariation([10]), null);
+    assert.equal(coefficientOfVariation([]), null);
+    assert.equal(coefficientOfVariation([-1, 1]), null);
+  });
+});
+
+describe('bootstrap interval of the median', () => {
+  test('contains the median', () => {
+    for (const seed of [1, 2, 3]) {
+      const sample = noisySample(9, seed);
+      const [low, high] = bootstrapMedianCi(sample, { random: createRandom(seed) });
+      const middle = median(sample);
+      assert.ok(low <= middle && middle <= high, `[${low}, ${high}] should contain ${middle}`);
+    }
+  });
+
+  test('is identical for the same seed', () => {
+    const sample = noisySample(10, 5);
+    assert.deepEqual(
+      bootstrapMedianCi(sample, { random: createRandom(99) }),
+      bootstrapMedianCi(sample, { random: createRandom(99) }),
+    );
+  });
+
+  test('narrows as the sample grows', () => {
+    const width = (n: number) => {
+      const [low, high] = bootstrapMedianCi(noisySample(n, 11), { random: createRandom(11) });
+      return high - low;
+    };
+    const small = width(5);
+    const medium = width(50);
+    const large = width(500);
+    assert.ok(medium < small, `n=50 width ${medium} should be under n=5 width ${small}`);
+    assert.ok(large < medium, `n=500 width ${large} should be under n=50 width ${medium}`);
+  });
+
+  test('a lower confidence gives a narrower interval', () => {
+    const sample = noisySample(30, 4);
+    const [low95, high95] = bootstrapMedianCi(sample, { random: createRandom(4) });
+    const [low50, high50] = bootstrapMedianCi(sample, { random: createRandom(4), confidence: 0.5 });
+    assert.ok(high50 - low50 < high95 - low95);
+  });
+
+  test('a single value is its own interval; bad options are refused', () => {
+    assert.deepEqual(bootstrapMedianCi([42], { random: createRandom(1) }), [42, 42]);
+    assert.throws(() => bootstrapMedianCi([], { random: createRandom(1) }), RangeError);
+    assert.throws(() => bootstrapMedianCi([1, 2], { random: createRandom(1), confidence: 1 }), RangeError);
+    assert.throws(() => bootstrapMedianCi([1, 2], { random: createRandom(1), resamples: 0 }), RangeError);
+  });
+});
+
+describe('summarise', () => {
+  test('ignores nulls', () => {
+    const summary = summarise([10, null, 20, 30, null], createRandom(1));
+    assert.equal(summary.median, 20);
+    assert.equal(summary.n, 3);
+    assert.equal(summary.cv, coefficientOfVariation([10, 20, 30]));
+    assert.ok(summary.ci95 && summary.ci95[0] <= 20 && summary.ci95[1] >= 20);
+  });
+
+  test('no values gives nulls; one value gives a point interval and no CV', () => {
+    assert.deepEqual(summarise([null, null], createRandom(1)), { median: null, ci95: null, cv: null, n: 0 });
+    assert.deepEqual(summarise([7], createRandom(1)), { median: 7, ci95: [7, 7], cv: null, n: 1 });
+  });
+});
+
+describe('paired overhead', () => {
+  test('a cell exactly 10 % slower in every round gives exactly 0.1', () => {
+    const baseline = [1000, 1200, 900, 1100, 1050];
+    const cell = [900, 1080, 810, 990, 945];
+    assert.deepEqual(pairedOverhead(cell, baseline, createRandom(3)), { median: 0.1, ci95: [0.1, 0.1], n: 5 });
+  });
+
+  test('pairs by index, so drift shared by a round cancels out', () => {
+    // The machine slows down over the run; the cell is 5 % faster in every round.
+    const baseline = [1000, 800, 600, 400];
+    const cell = [1050, 840, 630, 420];
+    const overhead = pairedOverhead(cell, baseline, createRandom(3));
+    assert.ok(overhead);
+    assert.ok(Math.abs(overhead.median + 0.05) < 1e-12);
+    assert.equal(verdictOfInterval(overhead.ci95), 'below zero');
+  });
+
+  test('no pairs gives null; unequal lengths or a non-positive baseline are refused', () => {
+    assert.equal(pairedOverhead([], [], createRandom(1)), null);
+    assert.throws(() => pairedOverhead([1, 2], [1], createRandom(1)), RangeError);
+    assert.throws(() => pairedOverhead([1], [0], createRandom(1)), RangeError);
+  });
+
+  test('a single pair is its own interval', () => {
+    assert.deepEqual(pairedOverhead([80], [100], createRandom(1)), { median: 0.2, ci95: [0.2, 0.2], n: 1 });
+  });
+});
+
+describe('verdictOfInterval', () => {
+  test('says which side of zero an interval lies on', () => {
+    assert.equal(verdictOfInterval([0.01, 0.03]), 'above zero');
+    assert.equal(verdictOfInterval([-0.03, -0.01]), 'below zero');
+    assert.equal(verdictOfInterval([-0.01, 0.02]), 'includes zero');
+    assert.equal(verdictOfInterval([0, 0.02]), 'includes zero');
+  });
+});
