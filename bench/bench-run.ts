@@ -12,7 +12,7 @@ import type { ScenarioName } from './scenarios.ts';
 import { startServer, type ServerProcess } from './server-process.ts';
 import { startSink } from './sink.ts';
 import { summariseCells, type UnsummarisedCell } from './summarise-cell.ts';
-import { runTrial, type TrialSettings } from './trial.ts';
+import { runTrial, type TrialSettings, warmUp } from './trial.ts';
 import { DEFAULT_END_TOLERANCE_MS, DEFAULT_RANGE_TOLERANCE_MS } from './verifier.ts';
 
 export interface BenchOptions extends TrialSettings {
@@ -79,6 +79,11 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
         }
       });
       try {
+        if (scenario !== 'long-idle') report.message(`${scenario}: warming up ${servers.size} servers, ${options.warmupSec} s each, not measured`);
+        for (const [cell, server] of shuffle([...servers], random)) {
+          if (stop.stopped) break;
+          await warmUp(server, cell, options).catch((error: unknown) => fail(cell, error));
+        }
         for (let round = 0; round < options.trials && !stop.stopped; round += 1) {
           for (const [cell, server] of shuffle([...servers], random)) {
             if (stop.stopped) break;

@@ -1,4 +1,4 @@
-import type { Calibration, ResultFile } from '../results/schema.ts';
+import type { Calibration, CellSummary, Overhead, ResultFile } from '../results/schema.ts';
 import type { AnyStrategyName } from '../strategies/registry.ts';
 import { type BenchOptions, runBench, type StopSignal } from './bench-run.ts';
 import { Progress } from './progress.ts';
@@ -31,19 +31,26 @@ export async function runCalibration(options: BenchOptions, stop: StopSignal): P
 
     const copies = run.cells.filter((cell) => cell.strategy === 'untraced' && cell.label !== 'untraced');
     const burn = run.cells.find((cell) => cell.strategy === 'calibration-burn');
+    const alarms = (figure: (summary: CellSummary) => Overhead): number =>
+      copies.filter((cell) => {
+        const paired = figure(cell.summary);
+        return paired !== null && verdictOfInterval(paired.ci95) !== 'includes zero';
+      }).length;
+    const above = (paired: Overhead): boolean => paired !== null && verdictOfInterval(paired.ci95) === 'above zero';
     const injectedOverhead = burn?.summary.overheadVsUntraced ?? null;
+    const injectedCpuCost = burn?.summary.cpuCostVsUntraced ?? null;
     calibration.push({
       scenario,
       baselineCpuMsPerRequest: cpu,
       injectedUs,
       injectedFraction: injectedUs / (cpu * 1000),
       aaCells: copies.length,
-      falseAlarms: copies.filter((cell) => {
-        const overhead = cell.summary.overheadVsUntraced;
-        return overhead !== null && verdictOfInterval(overhead.ci95) !== 'includes zero';
-      }).length,
+      falseAlarmsThroughput: alarms((summary) => summary.overheadVsUntraced),
+      falseAlarmsCpu: alarms((summary) => summary.cpuCostVsUntraced),
       injectedOverhead,
-      detected: injectedOverhead !== null && verdictOfInterval(injectedOverhead.ci95) === 'above zero',
+      injectedCpuCost,
+      detectedByThroughput: above(injectedOverhead),
+      detectedByCpu: above(injectedCpuCost),
     });
   }
   const [first] = runs;
@@ -58,15 +65,22 @@ export async function runCalibration(options: BenchOptions, stop: StopSignal): P
   };
 }
 
-/** One line per scenario: false alarms of the A/A part and whether the injected cost showed. */
+const asPercent = (paired: Overhead): string =>
+  paired ? `${(paired.median * 100).toFixed(1)} % [${(paired.ci95[0] * 100).toFixed(1)}, ${(paired.ci95[1] * 100).toFixed(1)}]` : 'no figure';
+
+/** Per scenario: false alarms of the A/A part and whether the injected cost showed, by each measure. */
 export function describeCalibration(calibration: Calibration[]): string {
-  const aa = calibration.reduce((sum, entry) => sum + entry.aaCells, 0);
-  const alarms = calibration.reduce((sum, entry) => sum + entry.falseAlarms, 0);
-  const lines = calibration.map((entry) => {
-    const found = entry.injectedOverhead ? `${(entry.injectedOverhead.median * 100).toFixed(1)} % [${(entry.injectedOverhead.ci95[0] * 100).toFixed(1)}, ${(entry.injectedOverhead.ci95[1] * 100).toFixed(1)}]` : 'no figure';
-    return `calibration ${entry.scenario}: A/A false alarms ${entry.falseAlarms}/${entry.aaCells}; injected ${entry.injectedUs} µs/request (${(entry.injectedFraction * 100).toFixed(1)} % of ${entry.baselineCpuMsPerRequest.toFixed(3)} ms) measured as ${found}: ${entry.detected ? 'detected' : 'NOT detected'}`;
-  });
-  const rate = aa > 0 ? `${((alarms / aa) * 100).toFixed(0)} %` : 'n/a';
-  return [...lines, `calibration overall: false-alarm rate ${rate} (${alarms}/${aa} A/A cells)`].join('\n');
+  const total = (count: (entry: Calibration) => number): number => calibration.reduce((sum, entry) => sum + count(entry), 0);
+  const aa = total((entry) => entry.aaCells);
+  const rate = (alarms: number): string => (aa > 0 ? `${((alarms / aa) * 100).toFixed(0)} % (${alarms}/${aa})` : 'n/a');
+  const lines = calibration.flatMap((entry) => [
+    `calibration ${entry.scenario}: injected ${entry.injectedUs} µs/request = ${(entry.injectedFraction * 100).toFixed(1)} % of untraced's ${entry.baselineCpuMsPerRequest.toFixed(3)} ms CPU/request`,
+    `  CPU per request: A/A false alarms ${entry.falseAlarmsCpu}/${entry.aaCells}; injected cost measured ${asPercent(entry.injectedCpuCost)}: ${entry.detectedByCpu ? 'detected' : 'NOT detected'}`,
+    `  throughput:      A/A false alarms ${entry.falseAlarmsThroughput}/${entry.aaCells}; injected cost measured ${asPercent(entry.injectedOverhead)}: ${entry.detectedByThroughput ? 'detected' : 'NOT detected'}`,
+  ]);
+  return [
+    ...lines,
+    `calibration overall: false-alarm rate ${rate(total((entry) => entry.falseAlarmsCpu))} by CPU per request, ${rate(total((entry) => entry.falseAlarmsThroughput))} by throughput`,
+  ].join('\n');
 }
 

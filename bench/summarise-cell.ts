@@ -68,6 +68,9 @@ function summariseCell(
       untraced && untraced !== cell ? overheadAgainst(cell, untraced, randomFor('overheadVsUntraced')) : null,
     overheadVsSdkDefault:
       sdkDefault && sdkDefault !== cell ? overheadAgainst(cell, sdkDefault, randomFor('overheadVsSdkDefault')) : null,
+    cpuCostVsUntraced: untraced && untraced !== cell ? cpuCostAgainst(cell, untraced, randomFor('cpuCostVsUntraced')) : null,
+    cpuCostVsSdkDefault:
+      sdkDefault && sdkDefault !== cell ? cpuCostAgainst(cell, sdkDefault, randomFor('cpuCostVsSdkDefault')) : null,
     warnings: warningsFor(cell, metrics),
   };
 }
@@ -76,21 +79,41 @@ function successful(cell: UnsummarisedCell): Trial[] {
   return cell.trials.filter((trial) => trial.error === null);
 }
 
-/** Pairs the two cells' successful trials of the same round; a baseline at 0 req/s has no ratio. */
+/** Throughput lost against a baseline: 1 - cell / baseline requests/s, paired by round. */
 function overheadAgainst(cell: UnsummarisedCell, baseline: UnsummarisedCell, random: () => number): Overhead {
+  const { cellValues, baselineValues } = pairByRound(cell, baseline, 'requestsPerSec');
+  return pairedOverhead(cellValues, baselineValues, random);
+}
+
+/**
+ * CPU added per request against a baseline: cell / baseline - 1 server CPU ms per request, paired
+ * by round. Unlike throughput it needs no saturated baseline: it holds when the load generator,
+ * not the server, set the pace.
+ */
+function cpuCostAgainst(cell: UnsummarisedCell, baseline: UnsummarisedCell, random: () => number): Overhead {
+  const { cellValues, baselineValues } = pairByRound(cell, baseline, 'cpuMsPerRequest');
+  const lost = pairedOverhead(cellValues, baselineValues, random);
+  // 1 - cell/baseline, negated, is cell/baseline - 1.
+  return lost && { median: -lost.median, ci95: [-lost.ci95[1], -lost.ci95[0]], n: lost.n };
+}
+
+/** The two cells' successful trials of the same round; a baseline of 0 (or none) has no ratio. */
+function pairByRound(cell: UnsummarisedCell, baseline: UnsummarisedCell, metric: 'requestsPerSec' | 'cpuMsPerRequest') {
   const baselineByRound = new Map<number, number>();
   for (const trial of successful(baseline)) {
-    if (!baselineByRound.has(trial.round)) baselineByRound.set(trial.round, trial.requestsPerSec);
+    const value = trial[metric];
+    if (!baselineByRound.has(trial.round) && value !== null) baselineByRound.set(trial.round, value);
   }
-  const cellRates: number[] = [];
-  const baselineRates: number[] = [];
+  const cellValues: number[] = [];
+  const baselineValues: number[] = [];
   for (const trial of successful(cell)) {
-    const baselineRate = baselineByRound.get(trial.round);
-    if (baselineRate === undefined || !(baselineRate > 0)) continue;
-    cellRates.push(trial.requestsPerSec);
-    baselineRates.push(baselineRate);
+    const baselineValue = baselineByRound.get(trial.round);
+    const value = trial[metric];
+    if (baselineValue === undefined || !(baselineValue > 0) || value === null) continue;
+    cellValues.push(value);
+    baselineValues.push(baselineValue);
   }
-  return pairedOverhead(cellRates, baselineRates, random);
+  return { cellValues, baselineValues };
 }
 
 function totalViolations(trials: readonly Trial[]): Violations {

@@ -13,18 +13,24 @@ function percent(value: number | null | undefined, digits = 1): string {
   return value === null || value === undefined ? '-' : `${(value * 100).toFixed(digits)} %`;
 }
 
+function signedPercent(value: number): string {
+  return `${value > 0 ? '+' : ''}${(value * 100).toFixed(1)} %`;
+}
+
 /** The end-of-run table: one row per cell, then every warning and failure. */
 export function renderSummary(result: ResultFile): string {
-  const header = ['cell', 'tracer', 'scenario', 'req/s [95 % CI]', 'overhead vs untraced [95 % CI]', 'p99 ms', 'cpu ms/req', 'RSS MB', 'correct'];
+  const header = ['cell', 'tracer', 'scenario', 'req/s [95 % CI]', 'req/s lost vs untraced [95 % CI]', 'CPU/req vs untraced [95 % CI]', 'p99 ms', 'cpu ms/req', 'RSS MB', 'correct'];
   const rows = result.cells.map((cell) => {
     const { summary } = cell;
-    const overhead = summary.overheadVsUntraced;
+    const paired = (figure: { median: number; ci95: [number, number] } | null): string =>
+      figure ? `${signedPercent(figure.median)} [${signedPercent(figure.ci95[0])}, ${signedPercent(figure.ci95[1])}]` : '-';
     return [
       cell.label,
       cell.tracer,
       cell.scenario,
       cell.failed ? `FAILED` : withInterval(summary.requestsPerSec),
-      overhead ? `${percent(overhead.median)} [${percent(overhead.ci95[0])}, ${percent(overhead.ci95[1])}]` : '-',
+      paired(summary.overheadVsUntraced),
+      paired(summary.cpuCostVsUntraced),
       fixed(summary.latencyP99Ms.median, 1),
       fixed(summary.cpuMsPerRequest.median, 3),
       fixed(summary.rssPeakMb.median),

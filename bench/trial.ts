@@ -46,10 +46,20 @@ interface LoadFigures {
 }
 
 /**
- * One trial of a cell on its running server: warm-up (not measured), the measured period with
+ * One trial of a cell on its running server: the measured period with
  * the probe beside the load, then the server's own figures and the verifier's verdict on every
  * request the server finished in the period.
  */
+/**
+ * The same load as a trial, not measured, once per server before its first trial: the JIT and
+ * the SDK's buffers are warm for every trial alike. long-idle needs none.
+ */
+export async function warmUp(server: ServerProcess, cell: Cell, settings: TrialSettings): Promise<void> {
+  if (cell.scenario === 'long-idle' || settings.warmupSec <= 0) return;
+  const url = scenarioUrl(server.url, SCENARIOS[cell.scenario], { underLoad: true });
+  await runLoad({ url, connections: settings.connections, durationSec: settings.warmupSec, idPrefix: `warmup-${randomUUID().slice(0, 8)}` });
+}
+
 export async function runTrial(server: ServerProcess, sink: Sink, cell: Cell, settings: TrialSettings, position: TrialPosition): Promise<Trial> {
   const startedAt = new Date().toISOString();
   const scenario: Scenario = SCENARIOS[cell.scenario];
@@ -59,11 +69,8 @@ export async function runTrial(server: ServerProcess, sink: Sink, cell: Cell, se
   });
   const tag = randomUUID().slice(0, 8);
 
-  if (cell.scenario !== 'long-idle' && settings.warmupSec > 0) {
-    await runLoad({ url, connections: settings.connections, durationSec: settings.warmupSec, idPrefix: `warmup-${tag}` });
-  }
   await settle(server);
-  await server.state(true); // warm-up requests are not judged
+  await server.state(true); // requests from before the trial (warm-up) are not judged
   sink.clear();
 
   await server.probeStart();

@@ -97,7 +97,7 @@ export const ConfigSchema = strictObject(
     scenarios: Type.Array(Type.String()),
     trials: Type.Integer({ minimum: 1, description: 'Trials per cell' }),
     durationSec: Type.Number({ exclusiveMinimum: 0, description: 'Measured load per trial (s)' }),
-    warmupSec: nonNegative('Load before each trial that is not measured (s)'),
+    warmupSec: nonNegative("The same load on each server before its first trial, not measured (s)"),
     connections: Type.Integer({ minimum: 1, description: 'Concurrent connections of the load generator' }),
     seed: Type.Integer({ minimum: 0, maximum: 4294967295, description: 'Seeds the trial order and the bootstrap' }),
     quick: Type.Boolean({ description: 'A short smoke run: its figures are not for comparison' }),
@@ -185,6 +185,20 @@ function overhead(baseline: string) {
 }
 export const OverheadSchema = overhead('a baseline cell');
 
+/** CPU cost = cellCpuMsPerRequest / baselineCpuMsPerRequest - 1, per round: 0.05 = 5 % more server CPU per request. */
+function cpuCost(baseline: string) {
+  return nullable(
+    strictObject(
+      {
+        median: Type.Number(),
+        ci95: Type.Tuple([Type.Number(), Type.Number()]),
+        n: Type.Integer({ minimum: 1, description: 'Rounds where both trials succeeded' }),
+      },
+      `CPU cost = cellCpuMsPerRequest / baselineCpuMsPerRequest - 1 per round, against ${baseline} (0.05 = 5 % more server CPU per request): median and bootstrap 95 % interval over rounds; null without that baseline`,
+    ),
+  );
+}
+
 export const CellSummarySchema = strictObject(
   {
     requestsPerSec: MetricSummarySchema,
@@ -210,6 +224,8 @@ export const CellSummarySchema = strictObject(
     failedTrials: count('Trials that failed and are left out of every figure'),
     overheadVsUntraced: overhead("the 'untraced' cell of the scenario"),
     overheadVsSdkDefault: overhead("the 'sdk-default' cell of the tracer and scenario"),
+    cpuCostVsUntraced: cpuCost("the 'untraced' cell of the scenario"),
+    cpuCostVsSdkDefault: cpuCost("the 'sdk-default' cell of the tracer and scenario"),
     warnings: Type.Array(Type.String()),
   },
   "A cell's statistics over its successful trials",
@@ -241,9 +257,12 @@ export const CalibrationSchema = strictObject(
     injectedUs: nonNegative('CPU added per request by calibration-burn (µs)'),
     injectedFraction: nonNegative('injectedUs as a fraction of the baseline CPU per request (0.03 = 3 %)'),
     aaCells: count('Copies of untraced compared with the first copy (A/A)'),
-    falseAlarms: count('A/A copies whose overhead interval excluded zero'),
-    injectedOverhead: nullable(OverheadSchema),
-    detected: Type.Boolean({ description: "True when calibration-burn's overhead interval lies above zero" }),
+    falseAlarmsThroughput: count('A/A copies whose throughput overhead interval excluded zero'),
+    falseAlarmsCpu: count('A/A copies whose CPU-per-request cost interval excluded zero'),
+    injectedOverhead: OverheadSchema,
+    injectedCpuCost: OverheadSchema,
+    detectedByThroughput: Type.Boolean({ description: "calibration-burn's throughput overhead interval lies above zero" }),
+    detectedByCpu: Type.Boolean({ description: "calibration-burn's CPU-per-request cost interval lies above zero" }),
   },
   "What --calibrate proved of the suite's precision on one scenario",
 );
@@ -308,7 +327,14 @@ type TracersMatch = Assert<Same<Tracer, TracerName>>;
 type SummaryHasEveryMetric = Assert<
   Same<
     Exclude<keyof CellSummary, SummarisedMetric>,
-    'correctRate' | 'violations' | 'failedTrials' | 'overheadVsUntraced' | 'overheadVsSdkDefault' | 'warnings'
+    | 'correctRate'
+    | 'violations'
+    | 'failedTrials'
+    | 'overheadVsUntraced'
+    | 'overheadVsSdkDefault'
+    | 'cpuCostVsUntraced'
+    | 'cpuCostVsSdkDefault'
+    | 'warnings'
   >
 >;
 export type SchemaMatchesCode = [DistributionMatches, ViolationsMatch, TracersMatch, SummaryHasEveryMetric];
