@@ -20,7 +20,7 @@ import { stopAllServers } from './server-process.ts';
 import { renderSummary } from './summary-table.ts';
 
 /** The defaults, and what --quick changes (explicit flags win over both). */
-const DEFAULTS = { trials: 3, duration: 4, warmup: 2, connections: 50, seed: 1, longIdleStreams: 200, longIdleSec: 3 };
+const DEFAULTS = { trials: 3, duration: 3, warmup: 2, connections: 50, seed: 1, longIdleStreams: 200, longIdleSec: 2 };
 const QUICK = { scenarios: ['sse-tokens'], trials: 2, duration: 1, warmup: 0, longIdleStreams: 50, longIdleSec: 2 };
 
 runCommand(async () => {

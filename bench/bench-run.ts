@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { cpus } from 'node:os';
 import type { Config, Failure, ResultFile } from '../results/schema.ts';
 import { SCHEMA_VERSION } from '../results/schema.ts';
 import type { AnyStrategyName } from '../strategies/registry.ts';
@@ -69,7 +69,7 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
       const servers = new Map<Cell, ServerProcess>();
       // The servers of a scenario start side by side, one per core; each is pinned once ready.
       const scenarioCells = matrix.filter((candidate) => candidate.scenario === scenario);
-      const started = await settleAll(scenarioCells, availableParallelism(), (cell) => startServer(serverSpec(cell, options, sink.dsn, pinning.serverCpus)));
+      const started = await settleAll(scenarioCells, cpus().length, (cell) => startServer(serverSpec(cell, options, sink.dsn, pinning.serverCpus)));
       started.forEach((outcome, index) => {
         const cell = scenarioCells[index]!;
         if (outcome.status === 'fulfilled') servers.set(cell, outcome.value);

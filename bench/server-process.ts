@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { ServerState } from '../servers/ground-truth.ts';
 import { CONTROL_PREFIX } from '../servers/ground-truth.ts';
@@ -59,7 +59,7 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
   if (spec.dsn) flags.push('--dsn', spec.dsn);
   const node = [process.execPath, ...(spec.nodeArgs ?? []), '--import', 'tsx', SERVER_MAIN, ...flags];
   // A pinned harness would pass its own core on to the child: start on every core instead.
-  const [file, ...args] = (spec.cpus ? ['taskset', '-c', `0-${availableParallelism() - 1}`, ...node] : node) as [string, ...string[]];
+  const [file, ...args] = (spec.cpus ? ['taskset', '-c', `0-${cpus().length - 1}`, ...node] : node) as [string, ...string[]];
   // The IPC channel lets the server notice when the harness dies and exit by itself.
   const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, SENTRY_DSN: '' } });
   live.add(child);

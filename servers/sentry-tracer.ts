@@ -12,6 +12,11 @@ export function sentryTracer(traceLifecycle: 'static' | 'stream', setup: TracerS
     dsn: setup.dsn,
     tracesSampleRate: 1,
     traceLifecycle,
+    // The default queue holds 64 envelopes; beyond it the SDK drops them (queue_overflow). On a
+    // 2-core machine the sink shares its core with the load generator and answers slowly, so
+    // drops would come from the harness, and a cell that drops more would also look cheaper.
+    // A deep queue makes every cell send every span; the SDK still reports any drop it makes.
+    transportOptions: { bufferSize: 10_000 },
     integrations: (defaults) => [
       // Where a strategy owns the root, the SDK's own server spans (http.server and fastify's
       // request spans) are off: they would start their own transaction beside the strategy's.
