@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { cpus } from 'node:os';
 
 /** Which cores the server and the load generator got, as written into the result. */
 export interface Pinning {
@@ -26,7 +26,9 @@ export function pinProcess(pid: number, cpus: string): void {
  */
 export function pinProcesses(): Pinning {
   const none = (note: string): Pinning => ({ available: false, server: null, load: null, note, serverCpus: null });
-  if (availableParallelism() < 2) return none(`only ${availableParallelism()} core: no pinning`);
+  // cpus(), not availableParallelism(): once this process is pinned the latter says 1.
+  const cores = cpus().length;
+  if (cores < 2) return none(`only ${cores} core: no pinning`);
   const probe = spawnSync('taskset', ['-c', String(SERVER_CORE), 'true']);
   if (probe.error || probe.status !== 0) return none('taskset not found or not permitted: no pinning');
   try {

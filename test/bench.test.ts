@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { validateResult, type ResultFile } from '../results/schema.ts';
+import { isAlive, ROOT, runEntry, serverPids } from './support/run.ts';
+
+const SMALL = ['--strategies', 'untraced,close-listener', '--tracers', 'sentry-static', '--scenarios', 'sse-tokens', '--trials', '2', '--duration', '1', '--warmup', '0'];
+
+function readResult(path: string): ResultFile {
+  const validation = validateResult(JSON.parse(readFileSync(path, 'utf8')));
+  assert.ok(validation.ok, validation.ok ? '' : validation.error);
+  return validation.result;
+}
+
+test('a small matrix writes a valid, complete result with interleaved trials', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'bench-')), 'result.json');
+  const { code, stdout, stderr } = await runEntry('bench/bench-cli.ts', [...SMALL, '--seed', '7', '--out', out], 180_000);
+  assert.equal(code, 0, stderr);
+  assert.match(stdout, /result written to/);
+  const result = readResult(out);
+  assert.equal(result.complete, true);
+  assert.equal(result.config.seed, 7);
+  assert.deepEqual(
+    result.cells.map((cell) => `${cell.label}/${cell.tracer}`),
+    ['untraced/none', 'close-listener/sentry-static'],
+  );
+  for (const cell of result.cells) {
+    assert.equal(cell.trials.length, 2, cell.label);
+    for (const trial of cell.trials) assert.ok(trial.requestsPerSec > 0 && trial.requests > 0, `${cell.label}: nothing measured`);
+  }
+  // Round 0 of every cell runs before round 1 of any.
+  assert.deepEqual(result.config.order.map((entry) => entry.split('#')[1]), ['0', '0', '1', '1']);
+  const traced = result.cells[1]!;
+  assert.ok(traced.summary.correctRate !== null && traced.summary.correctRate > 0.5, 'close-listener verified under load');
+  assert.ok(traced.summary.overheadVsUntraced && traced.summary.cpuCostVsUntraced, 'paired against untraced');
+  assert.ok(result.env.pinning.note.length > 0);
+});
+
+test('the same strategy twice is labelled apart, for A/A runs', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'bench-aa-')), 'result.json');
+  const args = ['--strategies', 'untraced,untraced', '--scenarios', 'plain-json', '--trials', '2', '--duration', '1', '--warmup', '0', '--out', out];
+  const { code, stderr } = await runEntry('bench/bench-cli.ts', args, 120_000);
+  assert.equal(code, 0, stderr);
+  const result = readResult(out);
+  assert.deepEqual(result.cells.map((cell) => cell.label), ['untraced', 'untraced#2']);
+  assert.ok(result.cells[1]!.summary.overheadVsUntraced, 'the copy is compared with the first');
+});
+
+test('Ctrl-C stops every server and saves the finished trials, marked incomplete', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'bench-sigint-')), 'result.json');
+  const bench = spawn(process.execPath, ['--import', 'tsx', 'bench/bench-cli.ts', ...SMALL, '--trials', '5', '--out', out], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  bench.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  const exited = new Promise<number | null>((resolve) => bench.once('exit', (code) => resolve(code)));
+  try {
+    for (const deadline = Date.now() + 120_000; !stderr.includes('[2/10]'); ) {
+      if (Date.now() > deadline) throw new Error(`no second trial: ${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const servers = serverPids(bench.pid!);
+    assert.ok(servers.length > 0, 'servers were running');
+    bench.kill('SIGINT');
+    assert.equal(await exited, 130, stderr);
+    for (const pid of servers) assert.equal(isAlive(pid), false, `server ${pid} survived Ctrl-C`);
+    const result = readResult(out);
+    assert.equal(result.complete, false);
+    const trials = result.cells.reduce((sum, cell) => sum + cell.trials.length, 0);
+    assert.ok(trials >= 2 && trials < 10, `${trials} trials saved`);
+  } finally {
+    bench.kill('SIGKILL');
+  }
+});
+
+test('bad flags: one line, exit 2, nothing written', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'bench-bad-')), 'result.json');
+  for (const args of [['--trials', '0'], ['--strategies', 'fastest'], ['--scenarios', 'sse'], ['--duration', 'long'], ['--frobnicate']]) {
+    const { code, stderr } = await runEntry('bench/bench-cli.ts', [...args, '--out', out]);
+    assert.equal(code, 2, `${args.join(' ')}: ${stderr}`);
+    assert.equal(stderr.trimEnd().split('\n').length, 1, stderr);
+    assert.equal(existsSync(out), false);
+  }
+});
