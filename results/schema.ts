@@ -168,8 +168,11 @@ export const MetricSummarySchema = strictObject(
   'Median over the successful trials; all null when n = 0; for n = 1 ci95 is [median, median]',
 );
 
-/** Overhead = 1 - cellReqPerSec / baselineReqPerSec, per round: 0.05 = 5 % fewer requests/s, positive = slower. */
-function overhead(baseline: string) {
+/**
+ * A figure paired by round against a baseline cell: its median and bootstrap 95 % interval over
+ * rounds; null without that baseline.
+ */
+function pairedFigure(definition: string, baseline: string) {
   return nullable(
     strictObject(
       {
@@ -177,27 +180,17 @@ function overhead(baseline: string) {
         ci95: Type.Tuple([Type.Number(), Type.Number()]),
         n: Type.Integer({ minimum: 1, description: 'Rounds where both trials succeeded' }),
       },
-      `Overhead = 1 - cellReqPerSec / baselineReqPerSec per round, against ${baseline} ` +
-        '(0.05 = 5 % fewer requests/s; positive = slower): median and bootstrap 95 % interval over rounds; ' +
-        'null without that baseline',
+      `${definition} per round, against ${baseline}: median and bootstrap 95 % interval over rounds; null without that baseline`,
     ),
   );
 }
+/** Overhead = 1 - cellReqPerSec / baselineReqPerSec: 0.05 = 5 % fewer requests/s, positive = slower. */
+const overhead = (baseline: string) =>
+  pairedFigure('Overhead = 1 - cellReqPerSec / baselineReqPerSec (0.05 = 5 % fewer requests/s; positive = slower)', baseline);
 export const OverheadSchema = overhead('a baseline cell');
-
-/** CPU cost = cellCpuMsPerRequest / baselineCpuMsPerRequest - 1, per round: 0.05 = 5 % more server CPU per request. */
-function cpuCost(baseline: string) {
-  return nullable(
-    strictObject(
-      {
-        median: Type.Number(),
-        ci95: Type.Tuple([Type.Number(), Type.Number()]),
-        n: Type.Integer({ minimum: 1, description: 'Rounds where both trials succeeded' }),
-      },
-      `CPU cost = cellCpuMsPerRequest / baselineCpuMsPerRequest - 1 per round, against ${baseline} (0.05 = 5 % more server CPU per request): median and bootstrap 95 % interval over rounds; null without that baseline`,
-    ),
-  );
-}
+/** CPU cost = cellCpuMsPerRequest / baselineCpuMsPerRequest - 1: 0.05 = 5 % more server CPU per request. */
+const cpuCost = (baseline: string) =>
+  pairedFigure('CPU cost = cellCpuMsPerRequest / baselineCpuMsPerRequest - 1 (0.05 = 5 % more server CPU per request)', baseline);
 
 export const CellSummarySchema = strictObject(
   {
