@@ -1,0 +1,92 @@
+import { join } from 'node:path';
+import type { ResultFile } from '../results/schema.ts';
+import { writeFileAtomic } from './atomic-write.ts';
+import { environmentCaption } from './environment-caption.ts';
+import {
+  formatFigure,
+  formatFractionPercent,
+  formatFractionWithInterval,
+  formatWithInterval,
+} from './format.ts';
+import { GAB_FILE_NAMES, gabEntries } from './gab.ts';
+import { renderMarkdownTable } from './markdown-table.ts';
+import { buildCharts, type Chart } from './report-charts.ts';
+import { RULES } from './verifier.ts';
+
+/** A file of the report, by name within the output directory. */
+export interface ReportFile {
+  name: string;
+  content: string;
+}
+
+export const REPORT_FORMATS = ['md', 'gab'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+/** Every file of a report, built in memory: nothing is written until all of it rendered. */
+export function buildReport(result: ResultFile, format: ReportFormat): ReportFile[] {
+  if (format === 'gab') {
+    const entries = gabEntries(result);
+    return [
+      { name: GAB_FILE_NAMES.biggerIsBetter, content: `${JSON.stringify(entries.biggerIsBetter, null, 2)}\n` },
+      { name: GAB_FILE_NAMES.smallerIsBetter, content: `${JSON.stringify(entries.smallerIsBetter, null, 2)}\n` },
+    ];
+  }
+  const charts = buildCharts(result);
+  return [
+    ...charts.map((chart) => ({ name: chart.file, content: chart.svg })),
+    { name: 'report.md', content: renderReportMarkdown(result, charts) },
+  ];
+}
+
+/** Each file written atomically: a reader sees the old chart or the new one, never half of one. */
+export function writeReport(directory: string, files: readonly ReportFile[]): void {
+  for (const file of files) writeFileAtomic(join(directory, file.name), file.content);
+}
+
+/** report.md: the environment, a summary table, then every chart by a relative link. */
+export function renderReportMarkdown(result: ResultFile, charts: readonly Chart[]): string {
+  const sections = [
+    '# streamtrace-bench report',
+    environmentCaption(result).join('  \n'),
+    ...(result.config.quick ? ['> **Note:** a `--quick` run: a smoke test of the suite, its figures are not a measurement.'] : []),
+    '## Summary',
+    renderMarkdownTable(
+      ['cell', 'tracer', 'scenario', 'req/s [95 % CI]', 'req/s lost vs untraced', 'CPU/req vs untraced', 'p99 ms', 'TTFB ms', 'CPU ms/req', 'correct', 'rules broken'],
+      result.cells.map((cell) => {
+        const { summary } = cell;
+        return [
+          cell.label,
+          cell.tracer,
+          cell.scenario,
+          cell.failed ? `failed: ${cell.failed}` : formatWithInterval(summary.requestsPerSec.median, summary.requestsPerSec.ci95),
+          formatFractionWithInterval(summary.overheadVsUntraced),
+          formatFractionWithInterval(summary.cpuCostVsUntraced),
+          formatFigure(summary.latencyP99Ms.median),
+          formatFigure(summary.ttfbMs.median),
+          formatFigure(summary.cpuMsPerRequest.median),
+          cell.tracer === 'none' ? 'n/a' : formatFractionPercent(summary.correctRate),
+          RULES.filter((rule) => summary.violations[rule] > 0).join(', ') || '-',
+        ];
+      }),
+    ),
+    ...notes(result),
+    '## Charts',
+    'Each chart is an SVG file beside this report.',
+    ...charts.map((chart) => `### ${chart.title}\n\n${chart.description}\n\n![${chart.title}](${encodeURI(chart.file)})`),
+    ...(result.cells.some((cell) => cell.scenario === 'long-idle')
+      ? []
+      : ['Memory per open stream is measured in the long-idle scenario only, which this run did not include.']),
+  ];
+  return `${sections.join('\n\n')}\n`;
+}
+
+function notes(result: ResultFile): string[] {
+  const lines = [
+    ...result.cells.flatMap((cell) => cell.summary.warnings.map((warning) => `- warning: ${cell.label}/${cell.tracer}/${cell.scenario}: ${warning}`)),
+    ...result.failures.map(
+      (failure) =>
+        `- failed: ${failure.label}/${failure.tracer}/${failure.scenario}${failure.trial === undefined ? '' : ` trial ${failure.trial}`}: ${failure.error}`,
+    ),
+  ];
+  return lines.length > 0 ? [lines.join('\n')] : [];
+}

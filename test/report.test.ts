@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { XMLValidator } from 'fast-xml-parser';
+import type { GabEntry } from '../bench/gab.ts';
+import { buildCharts, cellRowName } from '../bench/report-charts.ts';
+import { buildReport } from '../bench/report.ts';
+import type { ResultFile } from '../results/schema.ts';
+import { buildResult, temporaryDirectory, writeInput } from './support/result-builder.ts';
+import { ROOT, runEntry } from './support/run.ts';
+
+const REPORT = 'bench/report-cli.ts';
+const directory = temporaryDirectory('report');
+after(() => rmSync(directory, { recursive: true, force: true }));
+
+/** Well-formed XML whose root is an <svg> element, or the parser's first complaint. */
+function assertSvg(svg: string, name: string): void {
+  const verdict = XMLValidator.validate(svg);
+  assert.equal(verdict, true, `${name}: ${verdict === true ? '' : JSON.stringify(verdict.err)}`);
+  assert.match(svg, /^<svg[\s>]/, `${name} starts with <svg`);
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** The cells a chart must name: those of its scenario, or every cell. */
+function cellsOf(result: ResultFile, scenario: string | null) {
+  return result.cells.filter((cell) => scenario === null || cell.scenario === scenario);
+}
+
+describe('npm run report', () => {
+  const result = buildResult();
+  const resultPath = writeInput(directory, 'result.json', result);
+
+  test('writes one SVG per chart and report.md; every SVG is XML and names every cell it covers', async () => {
+    const out = join(directory, 'md');
+    const { code, stderr } = await runEntry(REPORT, [resultPath, '--out', out]);
+    assert.equal(code, 0, stderr);
+
+    const charts = buildCharts(result);
+    const written = readdirSync(out).sort();
+    assert.deepEqual(written, [...charts.map((chart) => chart.file), 'report.md'].sort());
+    assert.ok(!written.some((name) => name.endsWith('.tmp')), 'no temporary file left');
+    const expectedFiles = [
+      'throughput-sse-tokens.svg',
+      'throughput-long-idle.svg',
+      'overhead-vs-untraced.svg',
+      'cpu-cost-vs-untraced.svg',
+      'latency-p99-sse-tokens.svg',
+      'ttfb-max-gap-sse-tokens.svg',
+      'cpu-per-request-long-idle.svg',
+      'memory-per-stream.svg',
+      'correctness.svg',
+    ];
+    for (const file of expectedFiles) assert.ok(written.includes(file), `${file} written`);
+
+    for (const chart of charts) {
+      const svg = readFileSync(join(out, chart.file), 'utf8');
+      assertSvg(svg, chart.file);
+      for (const cell of cellsOf(result, chart.scenario)) {
+        assert.ok(svg.includes(escapeXml(cellRowName(cell))), `${chart.file} names ${cellRowName(cell)}`);
+      }
+      // Readable alone: its title and the machine it was measured on.
+      assert.ok(svg.includes(escapeXml(chart.title)), `${chart.file} has its title`);
+      assert.ok(svg.includes('Example CPU @ 3.00GHz, 2 cores'), `${chart.file} has the environment caption`);
+      assert.ok(svg.includes('@sentry/node 11.12.0'), `${chart.file} names the SDK version`);
+      assert.ok(svg.includes('commit 0123456'), `${chart.file} names the commit`);
+    }
+    const throughput = readFileSync(join(out, 'throughput-sse-tokens.svg'), 'utf8');
+    assert.ok(throughput.includes('requests per second (req/s)'), 'value axis named with its unit');
+    const correctness = readFileSync(join(out, 'correctness.svg'), 'utf8');
+    assert.ok(correctness.includes('outOfRange, multipleRoots'), 'the rules handler-return broke');
+    assert.ok(correctness.includes('not traced'));
+  });
+
+  test('report.md links every chart relatively and has a summary row per cell', async () => {
+    const out = join(directory, 'md-links');
+    const { code } = await runEntry(REPORT, [resultPath, '--out', out]);
+    assert.equal(code, 0);
+    const markdown = readFileSync(join(out, 'report.md'), 'utf8');
+    const links = [...markdown.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((match) => match[1] as string);
+    assert.deepEqual(links.sort(), readdirSync(out).filter((name) => name.endsWith('.svg')).sort());
+    for (const link of links) assert.ok(!link.includes('/') && existsSync(join(out, link)), link);
+    for (const cell of result.cells) {
+      assert.ok(markdown.includes(`| ${cell.label} | ${cell.tracer} | ${cell.scenario} |`), `summary row of ${cell.label}/${cell.tracer}/${cell.scenario}`);
+    }
+    assert.match(markdown, /Example CPU @ 3\.00GHz, 2 cores · Node v20\.19\.0 · @sentry\/node 11\.12\.0/);
+  });
+
+  test('without long-idle cells there is no memory chart, and report.md says why', () => {
+    const noLongIdle = buildResult({ scenarios: ['sse-tokens'] });
+    const files = buildReport(noLongIdle, 'md');
+    assert.ok(!files.some((file) => file.name === 'memory-per-stream.svg'));
+    const markdown = files.find((file) => file.name === 'report.md')?.content ?? '';
+    assert.match(markdown, /measured in the long-idle scenario only, which this run did not include/);
+  });
+
+  test('a real --quick result renders', async () => {
+    const out = join(directory, 'quick');
+    const fixture = join(ROOT, 'test/fixtures/quick-result.json');
+    const { code, stderr } = await runEntry(REPORT, [fixture, '--out', out]);
+    assert.equal(code, 0, stderr);
+    const quick = JSON.parse(readFileSync(fixture, 'utf8')) as ResultFile;
+    for (const chart of buildCharts(quick)) {
+      const svg = readFileSync(join(out, chart.file), 'utf8');
+      assertSvg(svg, chart.file);
+      for (const cell of cellsOf(quick, chart.scenario)) assert.ok(svg.includes(escapeXml(cellRowName(cell))), `${chart.file}: ${cell.label}`);
+    }
+    assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /--quick/);
+  });
+
+  test('--format gab: github-action-benchmark files, names per cell and figure, ranges from the intervals', async () => {
+    const out = join(directory, 'gab');
+    const { code, stderr } = await runEntry(REPORT, [resultPath, '--out', out, '--format', 'gab']);
+    assert.equal(code, 0, stderr);
+    assert.deepEqual(readdirSync(out).sort(), ['customBiggerIsBetter.json', 'customSmallerIsBetter.json']);
+    const bigger = JSON.parse(readFileSync(join(out, 'customBiggerIsBetter.json'), 'utf8')) as GabEntry[];
+    const smaller = JSON.parse(readFileSync(join(out, 'customSmallerIsBetter.json'), 'utf8')) as GabEntry[];
+    for (const entry of [...bigger, ...smaller]) {
+      assert.deepEqual(Object.keys(entry).sort(), ['extra', 'name', 'range', 'unit', 'value']);
+      assert.equal(typeof entry.name, 'string');
+      assert.equal(typeof entry.unit, 'string');
+      assert.ok(Number.isFinite(entry.value), entry.name);
+      assert.match(entry.range, /^± \d/);
+      assert.equal(typeof entry.extra, 'string');
+    }
+    const names = [...bigger, ...smaller].map((entry) => entry.name);
+    assert.equal(new Set(names).size, names.length, 'names are unique');
+
+    const throughput = bigger.find((entry) => entry.name === 'close-listener/sentry-static/sse-tokens req/s');
+    const cell = result.cells.find((candidate) => candidate.label === 'close-listener' && candidate.tracer === 'sentry-static' && candidate.scenario === 'sse-tokens');
+    assert.ok(throughput && cell?.summary.requestsPerSec.ci95 && cell.summary.requestsPerSec.median !== null);
+    assert.equal(throughput.value, cell.summary.requestsPerSec.median);
+    assert.equal(throughput.unit, 'req/s');
+    assert.match(throughput.extra, /95 % CI \[/);
+    assert.ok(smaller.some((entry) => entry.name === 'close-listener/sentry-static/sse-tokens latency p99 ms'));
+    assert.ok(smaller.some((entry) => entry.name === 'close-listener/sentry-static/long-idle memory per stream KiB'));
+    assert.ok(smaller.some((entry) => entry.name === 'close-listener/sentry-static/sse-tokens req/s lost vs untraced %'));
+    assert.ok(bigger.some((entry) => entry.name === 'handler-return/sentry-stream/sse-tokens correct %' && entry.value === 0));
+    assert.ok(!names.some((name) => name.startsWith('untraced/') && name.endsWith('vs untraced %')), 'no baseline against itself');
+  });
+
+  test('bad input: one line, exit 2, nothing written', async () => {
+    const out = join(directory, 'never');
+    const corrupt = writeInput(directory, 'corrupt.json', 'not json');
+    for (const [args, expected] of [
+      [[corrupt, '--out', out], /^error: .*corrupt\.json: not valid JSON/],
+      [[resultPath, '--out', out, '--format', 'pdf'], /^error: unknown format 'pdf' \(accepted: md, gab\)/],
+      [['--out', out], /^error: expected one result file/],
+    ] as const) {
+      const { code, stdout, stderr } = await runEntry(REPORT, [...args]);
+      assert.equal(code, 2, stderr);
+      assert.equal(stdout, '');
+      assert.equal(stderr.trimEnd().split('\n').length, 1, stderr);
+      assert.match(stderr, expected);
+      assert.equal(existsSync(out), false, 'nothing written');
+    }
+  });
+});

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { validateWorkflow } from '@action-validator/core';
+import { BENCH_SCENARIOS } from '../bench/scenarios.ts';
+import { ROOT } from './support/run.ts';
+
+const WORKFLOW_PATH = join(ROOT, '.github/workflows/bench.yml');
+const workflow = readFileSync(WORKFLOW_PATH, 'utf8');
+
+/**
+ * What the offline validator (GitHub's workflow schema, compiled to WebAssembly, plus its checks
+ * of job dependencies) finds wrong with a workflow, one line per problem; empty when valid.
+ */
+function workflowProblems(source: string): string[] {
+  const state = validateWorkflow(source);
+  return state.errors.map((error) => `${'path' in error ? `${error.path}: ` : ''}${error.title}${error.detail ? ` (${error.detail})` : ''}`);
+}
+
+describe('.github/workflows/bench.yml', () => {
+  test('is a valid GitHub Actions workflow', () => {
+    assert.deepEqual(workflowProblems(workflow), []);
+  });
+
+  test('the validator rejects a broken copy', () => {
+    const unknownKey = workflow.replace('runs-on: ubuntu-latest', 'runs_on: ubuntu-latest');
+    assert.notEqual(unknownKey, workflow);
+    assert.ok(workflowProblems(unknownKey).length > 0, 'a misspelt key');
+    const unknownJob = workflow.replace('needs: shard', 'needs: shards');
+    assert.notEqual(unknownJob, workflow);
+    assert.ok(workflowProblems(unknownJob).some((problem) => problem.includes('/jobs/full-report/needs')), 'a dependency on no job');
+    assert.ok(workflowProblems('name: x\non: [push\njobs: {}\n').length > 0, 'not YAML');
+  });
+
+  test('runs on push, pull requests, by hand and weekly', () => {
+    for (const trigger of ['push:', 'pull_request:', 'workflow_dispatch:', 'schedule:']) {
+      assert.match(workflow, new RegExp(`^  ${trigger}`, 'm'), trigger);
+    }
+  });
+
+  test('runs the steps the suite relies on', () => {
+    for (const step of [
+      'node-version: 20',
+      'npm ci',
+      'npm run typecheck',
+      'npm test',
+      'npm run bench -- --quick --out results/ci.json',
+      'npm run report -- results/ci.json --out results/ci-report',
+      'actions/upload-artifact@',
+      '>> "$GITHUB_STEP_SUMMARY"',
+      'git worktree add',
+      'npm run --silent compare -- results/base.json results/ci.json --markdown',
+      'marocchino/sticky-pull-request-comment@',
+      'npm run bench -- --scenarios "$SCENARIO" --out "shards/shard-$SCENARIO.json"',
+      'npm run merge -- shards/*.json --out results/full.json',
+      '--format gab',
+      'benchmark-action/github-action-benchmark@',
+      'tool: customBiggerIsBetter',
+    ]) {
+      assert.ok(workflow.includes(step), step);
+    }
+  });
+
+  test('the full run has one shard per default bench scenario', () => {
+    assert.ok(workflow.includes(`scenario: [${BENCH_SCENARIOS.join(', ')}]`), BENCH_SCENARIOS.join(', '));
+  });
+
+  test('every npm script it runs exists', () => {
+    const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const used = [...workflow.matchAll(/npm run (?:--silent )?([\w:-]+)/g)].map((match) => match[1] as string);
+    assert.ok(used.length > 0);
+    for (const script of new Set(used)) assert.ok(script in scripts, `npm run ${script}`);
+  });
+});
