@@ -3,6 +3,7 @@ import type { Config, Failure, ResultFile } from '../results/schema.ts';
 import { SCHEMA_VERSION } from '../results/schema.ts';
 import type { AnyStrategyName } from '../strategies/registry.ts';
 import type { TracerName } from '../servers/tracer.ts';
+import { cellName } from './cell-name.ts';
 import { collectEnvironment } from './environment.ts';
 import { buildMatrix, type Cell } from './matrix.ts';
 import { pinProcesses } from './pinning.ts';
@@ -32,8 +33,6 @@ export interface BenchOptions extends TrialSettings {
 export interface StopSignal {
   stopped: boolean;
 }
-
-const cellName = (cell: Cell): string => `${cell.label}/${cell.tracer}/${cell.scenario}`;
 
 /**
  * The load matrix. Scenario by scenario, every cell gets a fresh server (pinned to the server

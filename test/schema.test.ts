@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { summariseCells, type UnsummarisedCell } from '../bench/summarise-cell.ts';
+import { EXAMPLE_ENV } from './support/result-builder.ts';
 import { RULES } from '../bench/verifier.ts';
 import {
   resultJsonSchemaText,
@@ -106,17 +107,7 @@ function makeResultFile(): ResultFile {
     createdAt: '2030-01-01T12:00:00.000Z',
     complete: true,
     failures: [],
-    env: {
-      node: 'v20.19.0',
-      os: { platform: 'linux', release: '6.8.0', arch: 'x64' },
-      cpuModel: 'Example CPU @ 3.00GHz',
-      cpus: 2,
-      totalMemoryMb: 4096,
-      packages: { fastify: '5.12.8', '@sentry/node': '11.12.0', autocannon: '9.0.0' },
-      gitCommit: '0123456789abcdef0123456789abcdef01234567',
-      gitDirty: false,
-      pinning: { available: true, server: 'cpu 0', load: 'cpu 1', note: 'taskset' },
-    },
+    env: structuredClone(EXAMPLE_ENV),
     config: {
       strategies: ['untraced', 'sdk-default', 'close-listener', 'handler-return'],
       tracers: ['sentry-static'],

@@ -5,7 +5,7 @@ import { buildMatrix } from '../../bench/matrix.ts';
 import type { ScenarioName } from '../../bench/scenarios.ts';
 import { summariseCells, type UnsummarisedCell } from '../../bench/summarise-cell.ts';
 import { RULES } from '../../bench/verifier.ts';
-import type { ResultCell, ResultFile, Trial, Violations } from '../../results/schema.ts';
+import type { Env, ResultCell, ResultFile, Trial, Violations } from '../../results/schema.ts';
 import type { AnyStrategyName } from '../../strategies/registry.ts';
 import type { TracerName } from '../../servers/tracer.ts';
 
@@ -38,6 +38,19 @@ export const DEFAULT_RUN: Required<RunSpec> = {
   quick: false,
 };
 
+/** The environment of every built result: one made-up machine. */
+export const EXAMPLE_ENV: Env = {
+  node: 'v20.19.0',
+  os: { platform: 'linux', release: '6.8.0', arch: 'x64' },
+  cpuModel: 'Example CPU @ 3.00GHz',
+  cpus: 2,
+  totalMemoryMb: 4096,
+  packages: { fastify: '5.12.8', '@sentry/node': '11.12.0', autocannon: '9.0.0' },
+  gitCommit: '0123456789abcdef0123456789abcdef01234567',
+  gitDirty: false,
+  pinning: { available: true, server: 'cpu 0', load: 'cpu 1', note: 'taskset' },
+};
+
 /** A whole run: every cell of the matrix with `trials` successful trials. */
 export function buildResult(spec: RunSpec = {}): ResultFile {
   const run = { ...DEFAULT_RUN, ...spec };
@@ -53,17 +66,7 @@ export function buildResult(spec: RunSpec = {}): ResultFile {
     createdAt: '2030-01-01T12:00:00.000Z',
     complete: true,
     failures: [],
-    env: {
-      node: 'v20.19.0',
-      os: { platform: 'linux', release: '6.8.0', arch: 'x64' },
-      cpuModel: 'Example CPU @ 3.00GHz',
-      cpus: 2,
-      totalMemoryMb: 4096,
-      packages: { fastify: '5.12.8', '@sentry/node': '11.12.0', autocannon: '9.0.0' },
-      gitCommit: '0123456789abcdef0123456789abcdef01234567',
-      gitDirty: false,
-      pinning: { available: true, server: 'cpu 0', load: 'cpu 1', note: 'taskset' },
-    },
+    env: structuredClone(EXAMPLE_ENV),
     config: {
       strategies: run.strategies,
       tracers: run.tracers,
