@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { runBench } from '../bench/bench-run.ts';
 import { Progress } from '../bench/progress.ts';
 import { createRandom, deriveSeed, type Random } from '../bench/random.ts';
-import { startServer, stopAllServers, type ServerProcess } from '../bench/server-process.ts';
-import { type Sink, startSink } from '../bench/sink.ts';
+import { startServer, type ServerProcess } from '../bench/server-process.ts';
+import type { Sink } from '../bench/sink.ts';
 import { SPAN_KIND_ATTRIBUTE } from '../bench/span-record.ts';
 import { fetchStream } from '../bench/stream-client.ts';
 import { verify, type VerifyReport } from '../bench/verifier.ts';
@@ -15,20 +15,14 @@ import { validateResult } from '../results/schema.ts';
 import type { Outcome, RequestTruth } from '../servers/ground-truth.ts';
 import type { StrategyName } from '../strategies/registry.ts';
 import { isAlive, serverPids } from './support/run.ts';
+import { useSink } from './support/sink-fixture.ts';
 
 // Real server processes, the real SDK, spans over HTTP to the suite's own sink; the faults come
 // from real clients: a slow reader, aborts at seeded random points, a producer that throws.
 
 const SEED = 6;
 
-let sink: Sink;
-before(async () => {
-  sink = await startSink({ port: 0 });
-});
-after(async () => {
-  await stopAllServers();
-  await sink.close();
-});
+const sink = useSink();
 
 /**
  * Reads a response slowly: paused for `pauseMs` after each of its first `pauses` chunks (every
@@ -128,7 +122,7 @@ describe('faults, with the strategies that own the root', () => {
   };
 
   before(async () => {
-    const servers = await Promise.all(cells.map((cell) => startServer({ ...cell, dsn: sink.dsn })));
+    const servers = await Promise.all(cells.map((cell) => startServer({ ...cell, dsn: sink().dsn })));
     const judged: { cell: (typeof cells)[number]; faults: Fault[]; truths: RequestTruth[]; openRoots: number | null }[] = [];
     // One server at a time, its faults at once: a busy machine would blur the polling strategies' timing.
     for (const [index, cell] of cells.entries()) {
@@ -142,9 +136,9 @@ describe('faults, with the strategies that own the root', () => {
     }
     await Promise.all(servers.map((server) => server.stop()));
     // Judged once every server has flushed: the shared sink holds every cell's spans, told apart by request id.
-    await sink.waitForQuiet(300);
+    await sink().waitForQuiet(300);
     for (const { cell, faults, truths, openRoots } of judged) {
-      runs.set(`${cell.strategy}/${cell.tracer}`, { ...cell, faults, spans: sink, report: verify(sink.spans(), truths, { openRoots }) });
+      runs.set(`${cell.strategy}/${cell.tracer}`, { ...cell, faults, spans: sink(), report: verify(sink().spans(), truths, { openRoots }) });
     }
   });
 

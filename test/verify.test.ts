@@ -1,26 +1,18 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { StrategyName } from '../strategies/registry.ts';
 import { buildMatrix, SDK_TRACERS } from '../bench/matrix.ts';
-import { stopAllServers } from '../bench/server-process.ts';
-import { type Sink, startSink } from '../bench/sink.ts';
 import { verifyCell } from '../bench/verify-run.ts';
+import { useSink } from './support/sink-fixture.ts';
 
 // Real server processes, the real SDK, spans over HTTP to the suite's own sink.
-let sink: Sink;
-before(async () => {
-  sink = await startSink({ port: 0 });
-});
-after(async () => {
-  await stopAllServers();
-  await sink.close();
-});
+const sink = useSink();
 
 const REQUESTS = 10; // the mix: 6 normal, 2 aborted mid-stream, 2 failing in the producer
 
 async function verdictsFor(strategies: StrategyName[], scenario: 'sse-tokens' | 'shared-source' | 'shared-source-bound') {
   const verdicts = [];
-  for (const cell of buildMatrix(strategies, SDK_TRACERS, [scenario])) verdicts.push(await verifyCell(cell, sink, REQUESTS));
+  for (const cell of buildMatrix(strategies, SDK_TRACERS, [scenario])) verdicts.push(await verifyCell(cell, sink(), REQUESTS));
   return verdicts;
 }
 
