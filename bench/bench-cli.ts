@@ -1,13 +1,15 @@
 /**
  * npm run bench -- [--strategies a,b] [--tracers a,b] [--scenarios a,b] [--trials K] [--duration SEC]
  *   [--warmup SEC] [--connections C] [--seed N] [--out FILE] [--quick] [--json] [--calibrate]
+ * npm run bench -- --scenarios long-idle --soak MIN [--strategies a,b] [--tracers a,b] [--out FILE] [--json]
  *
  * Runs the matrix under load and writes one result file (validated against results/schema.json,
- * written atomically). Exit 0 when every cell ran, 1 when a cell or trial failed, 2 on bad
- * input, 130 on Ctrl-C (finished cells saved, marked incomplete).
+ * written atomically); with --soak, the memory soak instead (bench/soak.ts). Exit 0 when every
+ * cell ran, 1 when a cell or trial failed, 2 on bad input, 130 on Ctrl-C (finished cells saved,
+ * marked incomplete).
  */
 import { validateResult, type ResultFile } from '../results/schema.ts';
-import { STRATEGY_NAMES } from '../strategies/registry.ts';
+import { ENABLED_TEST_STRATEGY_NAMES, STRATEGY_NAMES } from '../strategies/registry.ts';
 import { defaultStrategyOptions } from '../strategies/strategy.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 import { type BenchOptions, runBench, type StopSignal } from './bench-run.ts';
@@ -17,11 +19,14 @@ import { gitCommit } from './environment.ts';
 import { SDK_TRACERS } from './matrix.ts';
 import { BENCH_SCENARIOS, SCENARIO_NAMES } from './scenarios.ts';
 import { stopAllServers } from './server-process.ts';
+import { runSoakCommand } from './soak-command.ts';
 import { renderSummary } from './summary-table.ts';
 
 /** The defaults, and what --quick changes (explicit flags win over both). */
 const DEFAULTS = { trials: 3, duration: 3, warmup: 2, connections: 50, seed: 1, longIdleStreams: 200, longIdleSec: 2 };
 const QUICK = { scenarios: ['sse-tokens'], trials: 2, duration: 1, warmup: 0, longIdleStreams: 50, longIdleSec: 2 };
+/** --calibrate trades trial length for rounds: its intervals narrow with the number of rounds. */
+const CALIBRATE = { trials: 10, duration: 2 };
 
 runCommand(async () => {
   const { values } = parseFlags(process.argv.slice(2), {
@@ -40,15 +45,18 @@ runCommand(async () => {
     'tick-ms': { type: 'string' },
     'long-idle-streams': { type: 'string' },
     'long-idle-sec': { type: 'string' },
+    soak: { type: 'string' },
   });
+  if (values.soak !== undefined) return runSoakCommand({ ...values, soak: values.soak });
   const quick = values.quick;
   const pick = (flag: string | undefined, name: keyof typeof DEFAULTS, min: number, max?: number): number => {
-    const fallback = quick && name in QUICK ? QUICK[name as keyof typeof QUICK] : DEFAULTS[name];
+    const preset = quick ? QUICK : values.calibrate ? CALIBRATE : {};
+    const fallback = name in preset ? preset[name as keyof typeof preset] : DEFAULTS[name];
     return flag === undefined ? (fallback as number) : parseInteger(name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), flag, min, max);
   };
   if (values.calibrate && values.strategies !== undefined) throw new UsageError('--calibrate chooses its own strategies: drop --strategies');
   const options: BenchOptions = {
-    strategies: parseChoiceList('strategies', values.strategies ?? STRATEGY_NAMES.join(','), STRATEGY_NAMES),
+    strategies: parseChoiceList('strategies', values.strategies ?? STRATEGY_NAMES.join(','), [...STRATEGY_NAMES, ...ENABLED_TEST_STRATEGY_NAMES]),
     tracers: parseChoiceList('tracers', values.tracers ?? SDK_TRACERS.join(','), SDK_TRACERS),
     scenarios: parseChoiceList('scenarios', values.scenarios ?? defaultScenarios(quick, values.calibrate).join(','), SCENARIO_NAMES),
     trials: pick(values.trials, 'trials', 1, 1_000),

@@ -39,7 +39,8 @@ export function parseChoice<T extends string>(flag: string, value: string, choic
 export function parseChoiceList<T extends string>(flag: string, value: string, choices: readonly T[]): T[] {
   const names = value.split(',').map((name) => name.trim());
   if (names.some((name) => name === '')) throw new UsageError(`--${flag} has an empty name in '${value}'`);
-  return names.map((name) => parseChoice(flag.replace(/s$/, ''), name, choices));
+  const singular = flag.replace(/ies$/, 'y').replace(/s$/, '');
+  return names.map((name) => parseChoice(singular, name, choices));
 }
 
 /**
@@ -61,4 +62,13 @@ export function runCommand(main: () => Promise<number | void>): void {
       }
     },
   );
+}
+
+/** A number flag within [min, max], decimals allowed, e.g. minutes. */
+export function parseNumber(flag: string, value: string, min: number, max: number, unit: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || number < min || number > max) {
+    throw new UsageError(`--${flag} must be a number of ${unit} from ${min} to ${max}, got '${value}'`);
+  }
+  return number;
 }

@@ -1,8 +1,17 @@
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../bench/atomic-write.ts';
 import { resultJsonSchemaText } from './schema.ts';
+import { soakJsonSchemaText } from './soak-schema.ts';
 
-/** Regenerates results/schema.json from the TypeBox schemas (`npm run schema`); commit the output. */
-const schemaJsonPath = fileURLToPath(new URL('./schema.json', import.meta.url));
-writeFileAtomic(schemaJsonPath, resultJsonSchemaText());
-process.stdout.write(`wrote ${schemaJsonPath}\n`);
+/**
+ * Regenerates results/schema.json (the load result) and results/soak-schema.json (the memory
+ * soak) from their TypeBox schemas (`npm run schema`); commit the output.
+ */
+for (const [name, text] of [
+  ['schema.json', resultJsonSchemaText()],
+  ['soak-schema.json', soakJsonSchemaText()],
+] as const) {
+  const path = fileURLToPath(new URL(`./${name}`, import.meta.url));
+  writeFileAtomic(path, text);
+  process.stdout.write(`wrote ${path}\n`);
+}

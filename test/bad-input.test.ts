@@ -83,6 +83,13 @@ rejects(
     { name: 'a seed past 32 bits', args: ['--seed', '4294967296'], mentions: ['--seed', '4294967295'] },
     { name: 'a non-numeric long-idle length', args: ['--long-idle-sec', 'long'], mentions: ['--long-idle-sec', "'long'"] },
     { name: '--calibrate with strategies', args: ['--calibrate', '--strategies', 'close-listener'], mentions: ['--calibrate', '--strategies'] },
+    { name: 'a zero soak', args: ['--soak', '0'], mentions: ['--soak', "'0'", 'minutes'] },
+    { name: 'a negative soak', args: ['--soak=-2'], mentions: ['--soak', "'-2'"] },
+    { name: 'a non-numeric soak', args: ['--soak', 'long'], mentions: ['--soak', "'long'"] },
+    { name: 'a soak too short for a warm-up', args: ['--soak', '0.1'], mentions: ['--soak', '0.25'] },
+    { name: 'a soak of another scenario', args: ['--soak', '1', '--scenarios', 'sse-tokens'], mentions: ['--soak', 'long-idle', "'sse-tokens'"] },
+    { name: 'a soak with trials', args: ['--soak', '1', '--trials', '3'], mentions: ['--soak', '--trials'] },
+    { name: 'a test-only strategy without its variable', args: ['--soak', '1', '--strategies', 'leaking-root'], mentions: ["'leaking-root'", 'close-listener'] },
   ],
   { flag: '--out', name: 'bench.json' },
 );

@@ -1,0 +1,120 @@
+import { Type, type Static, type TProperties, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { EnvSchema, JSON_SCHEMA_DIALECT, ResultFileSchema, TracerSchema } from './schema.ts';
+
+/**
+ * The file `npm run bench -- --scenarios long-idle --soak MIN` writes: per cell, the server's heap
+ * after a forced GC against the number of streams it has finished, and the slope of that line.
+ * Its own small schema, like the micro benchmark's: the load result schema describes another kind
+ * of run. results/soak-schema.json is generated from it (`npm run schema`).
+ */
+
+export const SOAK_SCHEMA_VERSION = 1;
+export const SOAK_SCHEMA_ID = 'urn:streamtrace-bench:soak:1';
+
+// Unknown fields are rejected, as in the load result schema.
+function strictObject<T extends TProperties>(properties: T, description?: string) {
+  return Type.Object(properties, { additionalProperties: false, ...(description ? { description } : {}) });
+}
+function nullable<T extends TSchema>(schema: T) {
+  return Type.Union([schema, Type.Null()]);
+}
+function count(description: string) {
+  return Type.Integer({ minimum: 0, description });
+}
+
+export const SoakVerdictSchema = Type.Union([Type.Literal('leak'), Type.Literal('no leak'), Type.Literal('inconclusive')], {
+  description:
+    "'leak': the slope's 95 % interval lies wholly above the threshold; 'no leak': wholly below it; 'inconclusive': it straddles the threshold, or too few samples to fit",
+});
+
+export const SoakSampleSchema = strictObject(
+  {
+    wave: Type.Integer({ minimum: 1, description: 'The wave after which the sample was taken, from 1' }),
+    streams: count('Streams the server had finished (response closed) by then, since it started'),
+    heapAfterGcMb: Type.Number({ minimum: 0, description: 'Server V8 heap used after a forced GC (MiB)' }),
+    warmUp: Type.Boolean({ description: 'A warm-up sample: recorded, not fitted' }),
+  },
+  "One reading of the server's heap, once a wave of streams had finished and the SDK had flushed",
+);
+
+export const SoakSlopeSchema = strictObject(
+  {
+    estimate: Type.Number({ description: 'Least-squares slope of heap after GC against streams finished (MiB per 10 000 streams)' }),
+    ci95: Type.Tuple([Type.Number(), Type.Number()], { description: "The slope's 95 % interval (Student's t, n - 2 degrees of freedom)" }),
+    n: Type.Integer({ minimum: 3, description: 'Samples fitted' }),
+    residualSdMb: Type.Number({ minimum: 0, description: "The samples' scatter about the line (MiB)" }),
+  },
+  'The memory growth per finished stream, scaled to 10 000 streams',
+);
+
+export const SoakCellSchema = strictObject(
+  {
+    label: Type.String(),
+    strategy: Type.String(),
+    tracer: TracerSchema,
+    failed: nullable(Type.String({ description: 'Why the cell stopped early (e.g. the server crashed); its samples so far are kept' })),
+    waves: count('Waves run'),
+    streams: count('Streams the server finished'),
+    errors: count('Streams that did not complete from the client side (refused, broken, timed out)'),
+    samples: Type.Array(SoakSampleSchema),
+    slopeMbPer10k: nullable(SoakSlopeSchema),
+    verdict: SoakVerdictSchema,
+    leaking: Type.Boolean({ description: "verdict is 'leak'" }),
+  },
+  "One cell's soak: a fresh server, waves of streams, a heap sample after each",
+);
+
+export const SoakConfigSchema = strictObject(
+  {
+    strategies: Type.Array(Type.String()),
+    tracers: Type.Array(TracerSchema),
+    scenario: Type.Literal('long-idle'),
+    minutesPerCell: Type.Number({ exclusiveMinimum: 0, description: "Each cell's soak (--soak, min): waves start while one more fits; server start-up not included" }),
+    waveStreams: Type.Integer({ minimum: 1, description: 'Streams opened at once per wave (--long-idle-streams)' }),
+    streamSec: Type.Integer({ minimum: 1, description: 'Life of each stream (s): a heartbeat a second, then it ends (--long-idle-sec)' }),
+    tickMs: Type.Number({ exclusiveMinimum: 0, description: "The polling strategies' tick (ms)" }),
+    warmUpStreams: count('Samples up to this many finished streams are warm-up: recorded, not fitted'),
+    warmUpFraction: Type.Number({ minimum: 0, maximum: 1, description: "So is this fraction of a cell's first samples, when that is longer" }),
+    leakThresholdMbPer10k: Type.Number({ minimum: 0, description: 'A slope whose whole interval lies above this is a leak (MiB per 10 000 streams)' }),
+    order: Type.Array(Type.String(), { description: "The cells in the order they ran, as 'label/tracer'" }),
+  },
+  'How the soak ran',
+);
+
+export const SoakFileSchema = strictObject(
+  {
+    schemaVersion: Type.Literal(SOAK_SCHEMA_VERSION),
+    kind: Type.Literal('soak'),
+    createdAt: ResultFileSchema.properties.createdAt,
+    complete: Type.Boolean({ description: 'False when the soak was interrupted or a cell failed' }),
+    env: EnvSchema,
+    config: SoakConfigSchema,
+    cells: Type.Array(SoakCellSchema),
+  },
+  'One memory soak of streamtrace-bench',
+);
+
+export type SoakVerdict = Static<typeof SoakVerdictSchema>;
+export type SoakSample = Static<typeof SoakSampleSchema>;
+export type SoakSlope = Static<typeof SoakSlopeSchema>;
+export type SoakCell = Static<typeof SoakCellSchema>;
+export type SoakConfig = Static<typeof SoakConfigSchema>;
+export type SoakFile = Static<typeof SoakFileSchema>;
+
+export type SoakValidation = { ok: true; value: SoakFile } | { ok: false; error: string };
+
+/** Checks a parsed soak file; on failure, the first problem as one line: `path: message`. */
+export function validateSoakFile(value: unknown): SoakValidation {
+  if (Value.Check(SoakFileSchema, value)) return { ok: true, value };
+  const first = Value.Errors(SoakFileSchema, value).First();
+  return { ok: false, error: first ? `${first.path || '/'}: ${first.message}` : '/: invalid soak file' };
+}
+
+/** The text of results/soak-schema.json: 2-space JSON with a final newline. */
+export function soakJsonSchemaText(): string {
+  // JSON.parse(JSON.stringify()) drops TypeBox's symbol-keyed bookkeeping.
+  const plain = JSON.parse(JSON.stringify(SoakFileSchema)) as Record<string, unknown>;
+  const schema = { $schema: JSON_SCHEMA_DIALECT, $id: SOAK_SCHEMA_ID, title: 'streamtrace-bench memory soak', ...plain };
+  return `${JSON.stringify(schema, null, 2)}\n`;
+}

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { judgeSamples, LEAK_THRESHOLD_MB_PER_10K, markWarmUp, WARM_UP_STREAMS } from '../bench/soak.ts';
+import { soakJsonSchemaText, validateSoakFile, type SoakFile } from '../results/soak-schema.ts';
+import { STRATEGY_NAMES, TEST_STRATEGIES_ENV, testStrategiesEnabled } from '../strategies/registry.ts';
+import { isAlive, ROOT, serverPids } from './support/run.ts';
+
+interface SoakRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** Every server process seen while the soak ran. */
+  servers: Set<number>;
+}
+
+/** The real CLI with the test-only strategies admitted; `interruptWhen` sends Ctrl-C once it holds. */
+function runSoakCli(args: string[], interruptWhen?: (stderr: string, servers: Set<number>) => boolean, timeoutMs = 120_000): Promise<SoakRun> {
+  return new Promise((resolve, reject) => {
+    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'bench/bench-cli.ts', ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, [TEST_STRATEGIES_ENV]: '1' },
+    });
+    const run: SoakRun = { code: null, stdout: '', stderr: '', servers: new Set() };
+    child.stdout!.setEncoding('utf8').on('data', (text: string) => (run.stdout += text));
+    child.stderr!.setEncoding('utf8').on('data', (text: string) => (run.stderr += text));
+    let interrupted = false;
+    const watch = setInterval(() => {
+      for (const pid of serverPids(child.pid!)) run.servers.add(pid);
+      if (!interrupted && interruptWhen?.(run.stderr, run.servers)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    }, 100);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the soak did not finish within ${timeoutMs} ms: ${run.stderr}`));
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearInterval(watch);
+      clearTimeout(timer);
+      run.code = code;
+      resolve(run);
+    });
+  });
+}
+
+function readSoak(path: string): SoakFile {
+  const validation = validateSoakFile(JSON.parse(readFileSync(path, 'utf8')));
+  assert.ok(validation.ok, validation.ok ? '' : validation.error);
+  return validation.value;
+}
+
+test('a short soak flags the leaking strategy and not close-listener, and leaves no process behind', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'soak-')), 'soak.json');
+  const args = ['--scenarios', 'long-idle', '--soak', '0.4', '--strategies', 'close-listener,leaking-root', '--tracers', 'sentry-static', '--out', out];
+  const run = await runSoakCli(args);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /result written to/);
+  assert.ok(run.servers.size >= 2, 'a server per cell was seen running');
+  for (const pid of run.servers) assert.equal(isAlive(pid), false, `server ${pid} survived the soak`);
+
+  const result = readSoak(out);
+  assert.equal(result.complete, true);
+  assert.deepEqual(
+    result.cells.map((cell) => `${cell.label}/${cell.tracer}`),
+    ['close-listener/sentry-static', 'leaking-root/sentry-static'],
+  );
+  const [good, leaking] = result.cells as [SoakFile['cells'][number], SoakFile['cells'][number]];
+  for (const cell of result.cells) {
+    assert.equal(cell.failed, null, cell.label);
+    assert.equal(cell.errors, 0, `${cell.label}: streams broke`);
+    assert.ok(cell.streams > WARM_UP_STREAMS, `${cell.label}: ${cell.streams} streams`);
+    assert.ok(cell.samples.some((sample) => sample.warmUp) && cell.samples.some((sample) => !sample.warmUp), `${cell.label}: warm-up and fitted samples`);
+    assert.ok(cell.slopeMbPer10k, `${cell.label}: a slope`);
+  }
+  assert.equal(leaking.leaking, true, `leaking-root not flagged: ${JSON.stringify(leaking.slopeMbPer10k)}`);
+  assert.equal(leaking.verdict, 'leak');
+  assert.ok(leaking.slopeMbPer10k!.ci95[0] > LEAK_THRESHOLD_MB_PER_10K);
+  assert.equal(good.leaking, false, `close-listener flagged: ${JSON.stringify(good.slopeMbPer10k)}`);
+  assert.notEqual(good.verdict, 'leak');
+  // The summary table names every cell with its verdict.
+  assert.match(run.stdout, /leaking-root\/sentry-static .* leak\n/);
+  assert.match(run.stdout, /close-listener\/sentry-static .* (no leak|inconclusive)\n/);
+});
+
+test('Ctrl-C stops every server and saves the samples taken, marked incomplete', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'soak-sigint-')), 'soak.json');
+  let seenAt: number | undefined;
+  // Interrupted a few seconds into the first cell, once its server runs.
+  const run = await runSoakCli(['--soak', '0.25', '--strategies', 'untraced,close-listener', '--tracers', 'sentry-static', '--out', out], (_, servers) => {
+    if (servers.size > 0) seenAt ??= Date.now();
+    return seenAt !== undefined && Date.now() - seenAt > 4_000;
+  });
+  assert.equal(run.code, 130, run.stderr);
+  assert.ok(run.servers.size > 0, 'a server was running');
+  for (const pid of run.servers) assert.equal(isAlive(pid), false, `server ${pid} survived Ctrl-C`);
+  const result = readSoak(out);
+  assert.equal(result.complete, false);
+  assert.ok(result.cells.length < 2, 'the soak stopped early');
+});
+
+describe('the soak verdict', () => {
+  const line = (mbPer10k: number, noise: number[]) =>
+    markWarmUp(noise.map((wobble, index) => ({ wave: index + 1, streams: (index + 1) * 1000, heapAfterGcMb: 40 + ((index + 1) / 10) * mbPer10k + wobble })));
+  const wobble = [0.05, -0.04, 0.02, -0.05, 0.03, 0.01, -0.02, 0.04, -0.03, 0.02, 0, -0.01];
+
+  test('warm-up: the first streams, or the first third of the samples if longer', () => {
+    const samples = line(0, wobble);
+    assert.deepEqual(samples.map((sample) => sample.warmUp), [true, true, true, true, false, false, false, false, false, false, false, false]);
+    const short = line(0, wobble.slice(0, 6));
+    assert.deepEqual(short.map((sample) => sample.warmUp), [true, true, true, false, false, false]);
+  });
+
+  test('a steady climb is a leak, a flat line is not, and too few samples decide nothing', () => {
+    assert.equal(judgeSamples(line(50, wobble)).verdict, 'leak');
+    assert.equal(judgeSamples(line(0, wobble)).verdict, 'no leak');
+    const flat = judgeSamples(line(0, wobble)).slope!;
+    assert.ok(flat.ci95[0] < 0 && flat.ci95[1] > 0, 'the interval covers zero');
+    assert.equal(judgeSamples(line(50, wobble.slice(0, 5))).verdict, 'inconclusive');
+    assert.equal(judgeSamples(line(50, wobble.slice(0, 5))).slope, null);
+  });
+});
+
+describe('the test-only strategies', () => {
+  test('are not among the strategies users pick from, and need the environment variable', () => {
+    assert.equal((STRATEGY_NAMES as string[]).includes('leaking-root'), false);
+    assert.equal(testStrategiesEnabled({}), false);
+    assert.equal(testStrategiesEnabled({ [TEST_STRATEGIES_ENV]: '1' }), true);
+  });
+});
+
+test('results/soak-schema.json is generated from results/soak-schema.ts', () => {
+  const committed = readFileSync(new URL('../results/soak-schema.json', import.meta.url), 'utf8');
+  assert.equal(committed, soakJsonSchemaText(), 'results/soak-schema.json is stale: run npm run schema');
+});
