@@ -6,6 +6,7 @@ import type { TracerName } from '../servers/tracer.ts';
 import { cellName } from './cell-name.ts';
 import { collectEnvironment } from './environment.ts';
 import { buildMatrix, type Cell } from './matrix.ts';
+import { measureNoiseFloor } from './noise-floor.ts';
 import { pinProcesses } from './pinning.ts';
 import { Progress } from './progress.ts';
 import { createRandom, deriveSeed, shuffle } from './random.ts';
@@ -43,7 +44,7 @@ export interface StopSignal {
 export async function runBench(options: BenchOptions, stop: StopSignal, progress?: Progress): Promise<ResultFile> {
   const createdAt = new Date().toISOString();
   const pinning = pinProcesses();
-  const env = collectEnvironment(pinning);
+  const env = { ...collectEnvironment(pinning), noiseFloor: measureNoiseFloor(pinning.serverCpus) };
   const matrix = buildMatrix(options.strategies, options.tracers, options.scenarios);
   const cells = new Map<Cell, UnsummarisedCell>(
     matrix.map((cell) => [cell, { label: cell.label, strategy: cell.strategy, tracer: cell.tracer, scenario: cell.scenario, failed: null, trials: [] }]),
@@ -53,6 +54,10 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
   const random = createRandom(deriveSeed(options.seed, 'order'));
   const report = progress ?? new Progress(matrix.length * options.trials);
   report.message(`pinning: ${pinning.note}`);
+  if (env.noiseFloor) {
+    const { cv, runs } = env.noiseFloor;
+    report.message(`noise floor: the same reference work varied ${(cv * 100).toFixed(1)} % (CV of ${runs} runs) on the server core`);
+  }
 
   const fail = (cell: Cell, error: unknown, trial?: number): void => {
     const message = error instanceof Error ? error.message : String(error);
@@ -138,7 +143,7 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
     failures,
     env,
     config,
-    cells: summariseCells([...cells.values()], { seed: options.seed }),
+    cells: summariseCells([...cells.values()], { seed: options.seed, noiseFloorCv: env.noiseFloor?.cv ?? null }),
   };
 }
 

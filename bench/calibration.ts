@@ -1,8 +1,9 @@
-import type { Calibration, CellSummary, Overhead, ResultFile } from '../results/schema.ts';
+import type { Calibration, CellSummary, Overhead, ResultCell, ResultFile } from '../results/schema.ts';
 import type { AnyStrategyName } from '../strategies/registry.ts';
 import { type BenchOptions, runBench, type StopSignal } from './bench-run.ts';
 import { Progress } from './progress.ts';
-import { verdictOfInterval } from './stats.ts';
+import { formatFractionWithInterval } from './format.ts';
+import { studentT975, verdictOfInterval } from './stats.ts';
 
 /** Copies of untraced in the A/A part: each copy after the first is one A/A comparison. */
 const UNTRACED_COPIES = 5;
@@ -28,30 +29,7 @@ export async function runCalibration(options: BenchOptions, stop: StopSignal): P
     const strategies: AnyStrategyName[] = [...Array<AnyStrategyName>(UNTRACED_COPIES).fill('untraced'), 'calibration-burn'];
     const run = await runBench({ ...options, strategies, scenarios: [scenario], burnUs: injectedUs }, stop);
     runs.push(run);
-
-    const copies = run.cells.filter((cell) => cell.strategy === 'untraced' && cell.label !== 'untraced');
-    const burn = run.cells.find((cell) => cell.strategy === 'calibration-burn');
-    const alarms = (figure: (summary: CellSummary) => Overhead): number =>
-      copies.filter((cell) => {
-        const paired = figure(cell.summary);
-        return paired !== null && verdictOfInterval(paired.ci95) !== 'includes zero';
-      }).length;
-    const above = (paired: Overhead): boolean => paired !== null && verdictOfInterval(paired.ci95) === 'above zero';
-    const injectedOverhead = burn?.summary.overheadVsUntraced ?? null;
-    const injectedCpuCost = burn?.summary.cpuCostVsUntraced ?? null;
-    calibration.push({
-      scenario,
-      baselineCpuMsPerRequest: cpu,
-      injectedUs,
-      injectedFraction: injectedUs / (cpu * 1000),
-      aaCells: copies.length,
-      falseAlarmsThroughput: alarms((summary) => summary.overheadVsUntraced),
-      falseAlarmsCpu: alarms((summary) => summary.cpuCostVsUntraced),
-      injectedOverhead,
-      injectedCpuCost,
-      detectedByThroughput: above(injectedOverhead),
-      detectedByCpu: above(injectedCpuCost),
-    });
+    calibration.push(judgeCalibration(run, scenario, cpu, injectedUs));
   }
   const [first] = runs;
   if (!first) throw new Error('calibration was interrupted before any scenario finished');
@@ -65,18 +43,82 @@ export async function runCalibration(options: BenchOptions, stop: StopSignal): P
   };
 }
 
-const asPercent = (paired: Overhead): string =>
-  paired ? `${(paired.median * 100).toFixed(1)} % [${(paired.ci95[0] * 100).toFixed(1)}, ${(paired.ci95[1] * 100).toFixed(1)}]` : 'no figure';
+/**
+ * What one scenario's calibration run proved: A/A copies whose interval excludes zero are false
+ * alarms; the injected cost must come out above zero; and the smallest cost this run could find.
+ */
+export function judgeCalibration(run: ResultFile, scenario: string, baselineCpuMsPerRequest: number, injectedUs: number): Calibration {
+  const copies = run.cells.filter((cell) => cell.strategy === 'untraced' && cell.label !== 'untraced');
+  const burn = run.cells.find((cell) => cell.strategy === 'calibration-burn');
+  const alarms = (figure: (summary: CellSummary) => Overhead): number =>
+    copies.filter((cell) => {
+      const paired = figure(cell.summary);
+      return paired !== null && verdictOfInterval(paired.ci95) !== 'includes zero';
+    }).length;
+  const above = (paired: Overhead): boolean => paired !== null && verdictOfInterval(paired.ci95) === 'above zero';
+  const baselineCell = run.cells.find((cell) => cell.label === 'untraced');
+  const injectedOverhead = burn?.summary.overheadVsUntraced ?? null;
+  const injectedCpuCost = burn?.summary.cpuCostVsUntraced ?? null;
+  return {
+    scenario,
+    baselineCpuMsPerRequest,
+    injectedUs,
+    injectedFraction: injectedUs / (baselineCpuMsPerRequest * 1000),
+    aaCells: copies.length,
+    falseAlarmsThroughput: alarms((summary) => summary.overheadVsUntraced),
+    falseAlarmsCpu: alarms((summary) => summary.cpuCostVsUntraced),
+    injectedOverhead,
+    injectedCpuCost,
+    detectedByThroughput: above(injectedOverhead),
+    detectedByCpu: above(injectedCpuCost),
+    minimumDetectableThroughput: baselineCell ? minimumDetectable(baselineCell, copies, 'requestsPerSec') : null,
+    minimumDetectableCpu: baselineCell ? minimumDetectable(baselineCell, copies, 'cpuMsPerRequest') : null,
+  };
+}
+
+/** z of 80 % power: with the t quantile below, the effect a run finds four times in five. */
+const Z_POWER_80 = 0.8416;
+
+/**
+ * The smallest overhead this run's rounds could show, from the noise the A/A copies measured:
+ * (t(97.5 %) + z(80 %)) x the spread of one round's paired ratio / sqrt(rounds). An effect this
+ * large gives an interval above zero in about 80 % of runs; smaller ones mostly do not.
+ */
+function minimumDetectable(baseline: ResultCell, copies: readonly ResultCell[], metric: 'requestsPerSec' | 'cpuMsPerRequest'): number | null {
+  const byRound = new Map(baseline.trials.filter((trial) => trial.error === null).map((trial) => [trial.round, trial[metric]]));
+  const ratios = copies.map((copy) =>
+    copy.trials.flatMap((trial) => {
+      const base = byRound.get(trial.round);
+      const value = trial[metric];
+      return trial.error === null && base && value !== null ? [value / base] : [];
+    }),
+  );
+  // Pooled over the copies: each copy's ratios about their own mean.
+  const squares = ratios.reduce((sum, list) => sum + sumOfSquares(list), 0);
+  const degrees = ratios.reduce((sum, list) => sum + Math.max(0, list.length - 1), 0);
+  const rounds = Math.max(0, ...ratios.map((list) => list.length));
+  if (degrees < 1 || rounds < 2) return null;
+  const spread = Math.sqrt(squares / degrees);
+  return ((studentT975(rounds - 1) + Z_POWER_80) * spread) / Math.sqrt(rounds);
+}
+
+function sumOfSquares(values: readonly number[]): number {
+  const mean = values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
+  return values.reduce((sum, value) => sum + (value - mean) ** 2, 0);
+}
+
+const asPercent = (paired: Overhead): string => (paired ? formatFractionWithInterval(paired) : 'no figure');
 
 /** Per scenario: false alarms of the A/A part and whether the injected cost showed, by each measure. */
 export function describeCalibration(calibration: Calibration[]): string {
   const total = (count: (entry: Calibration) => number): number => calibration.reduce((sum, entry) => sum + count(entry), 0);
   const aa = total((entry) => entry.aaCells);
   const rate = (alarms: number): string => (aa > 0 ? `${((alarms / aa) * 100).toFixed(0)} % (${alarms}/${aa})` : 'n/a');
+  const smallest = (fraction: number | null): string => (fraction === null ? 'unknown' : `${(fraction * 100).toFixed(1)} %`);
   const lines = calibration.flatMap((entry) => [
     `calibration ${entry.scenario}: injected ${entry.injectedUs} µs/request = ${(entry.injectedFraction * 100).toFixed(1)} % of untraced's ${entry.baselineCpuMsPerRequest.toFixed(3)} ms CPU/request`,
-    `  CPU per request: A/A false alarms ${entry.falseAlarmsCpu}/${entry.aaCells}; injected cost measured ${asPercent(entry.injectedCpuCost)}: ${entry.detectedByCpu ? 'detected' : 'NOT detected'}`,
-    `  throughput:      A/A false alarms ${entry.falseAlarmsThroughput}/${entry.aaCells}; injected cost measured ${asPercent(entry.injectedOverhead)}: ${entry.detectedByThroughput ? 'detected' : 'NOT detected'}`,
+    `  CPU per request: A/A false alarms ${entry.falseAlarmsCpu}/${entry.aaCells}; injected cost measured ${asPercent(entry.injectedCpuCost)}: ${entry.detectedByCpu ? 'detected' : 'NOT detected'}; smallest detectable ${smallest(entry.minimumDetectableCpu)}`,
+    `  throughput:      A/A false alarms ${entry.falseAlarmsThroughput}/${entry.aaCells}; injected cost measured ${asPercent(entry.injectedOverhead)}: ${entry.detectedByThroughput ? 'detected' : 'NOT detected'}; smallest detectable ${smallest(entry.minimumDetectableThroughput)}`,
   ]);
   return [
     ...lines,

@@ -29,11 +29,11 @@ export function formatFractionPercent(fraction: number | null, digits = 1): stri
   return fraction === null ? '-' : `${(fraction * 100).toFixed(digits)} %`;
 }
 
-/** A fraction with its interval as signed percentages: `+5.0 % [+3.1 %, +7.2 %]`. */
-export function formatFractionWithInterval(figure: { median: number; ci95: readonly [number, number] } | null): string {
+/** A paired figure's mean with its interval as signed percentages: `+5.0 % [+3.1 %, +7.2 %]`. */
+export function formatFractionWithInterval(figure: { mean: number; ci95: readonly [number, number] | null } | null): string {
   if (!figure) return '-';
-  const [low, high] = figure.ci95;
-  return `${formatSignedPercent(figure.median * 100)} [${formatSignedPercent(low * 100)}, ${formatSignedPercent(high * 100)}]`;
+  const interval = figure.ci95 ? ` [${formatSignedPercent(figure.ci95[0] * 100)}, ${formatSignedPercent(figure.ci95[1] * 100)}]` : '';
+  return `${formatSignedPercent(figure.mean * 100)}${interval}`;
 }
 
 /** The first 7 characters of a commit, or `no commit`. */

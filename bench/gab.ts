@@ -50,13 +50,13 @@ export function gabEntries(result: ResultFile): GabFiles {
     }
     // Ratios against untraced, in percent: drift between trials cancels in them, so they are the steadier series.
     const ratios = [
-      { figure: cell.summary.overheadVsUntraced, shortName: 'req/s lost vs untraced %', what: 'throughput lost vs untraced, median over rounds' },
-      { figure: cell.summary.cpuCostVsUntraced, shortName: 'CPU/req vs untraced %', what: 'extra CPU per request vs untraced, median over rounds' },
+      { figure: cell.summary.overheadVsUntraced, shortName: 'req/s lost vs untraced %', what: 'throughput lost vs untraced, mean over rounds' },
+      { figure: cell.summary.cpuCostVsUntraced, shortName: 'CPU/req vs untraced %', what: 'extra CPU per request vs untraced, mean over rounds' },
     ];
     for (const { figure, shortName, what } of ratios) {
-      if (!figure) continue;
+      if (!figure?.ci95) continue;
       const percent = (value: number) => value * 100;
-      files.smallerIsBetter.push(entry(`${name} ${shortName}`, '%', percent(figure.median), [percent(figure.ci95[0]), percent(figure.ci95[1])], figure.n, what));
+      files.smallerIsBetter.push(entry(`${name} ${shortName}`, '%', percent(figure.mean), [percent(figure.ci95[0]), percent(figure.ci95[1])], figure.n, what));
     }
     if (cell.summary.correctRate !== null) {
       // The correct rate has no bootstrap interval: its range is the spread of the trials' rates.

@@ -142,8 +142,8 @@ function ratioChart(result: ResultFile, caption: readonly string[], spec: RatioC
     return {
       name: `${cell.scenario}: ${cellRowName(cell)}`,
       group: cell.tracer,
-      median: figure ? percent(figure.median) : null,
-      ci95: figure ? [percent(figure.ci95[0]), percent(figure.ci95[1])] : null,
+      median: figure ? percent(figure.mean) : null,
+      ci95: figure?.ci95 ? [percent(figure.ci95[0]), percent(figure.ci95[1])] : null,
       note: cell.strategy === 'untraced' ? 'the baseline' : cell.failed ? 'cell failed' : 'no paired rounds',
     };
   });
@@ -154,7 +154,7 @@ function ratioChart(result: ResultFile, caption: readonly string[], spec: RatioC
     scenario: null,
     svg: renderIntervalChart({
       title: spec.title,
-      subtitle: `${spec.description} Median over rounds; ${WHISKERS}.`,
+      subtitle: `${spec.description} Mean over rounds; whiskers: Student-t 95 % interval of the mean.`,
       rowAxisName: 'scenario: strategy / tracer',
       caption,
       panels: [{ axisName: spec.axisName, format: (value) => `${formatFigure(value)} %`, tickSuffix: ' %', rows }],

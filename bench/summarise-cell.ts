@@ -18,6 +18,8 @@ export type UnsummarisedCell = Omit<ResultCell, 'summary'>;
 export interface SummariseOptions {
   /** The run's seed: every bootstrap draws from a stream derived from it, so summaries reproduce. */
   seed: number;
+  /** CV of the reference work on the server core (env.noiseFloor): named beside a noisy cell's CV. */
+  noiseFloorCv?: number | null;
 }
 
 /** Throughput that varies more than this across trials makes small overheads unreadable. */
@@ -39,7 +41,7 @@ export function summariseCells(cells: readonly UnsummarisedCell[], options: Summ
     );
   return cells.map((cell) => ({
     ...cell,
-    summary: summariseCell(cell, untracedOf(cell), sdkDefaultOf(cell), options.seed),
+    summary: summariseCell(cell, untracedOf(cell), sdkDefaultOf(cell), options),
   }));
 }
 
@@ -47,7 +49,7 @@ function summariseCell(
   cell: UnsummarisedCell,
   untraced: UnsummarisedCell | undefined,
   sdkDefault: UnsummarisedCell | undefined,
-  seed: number,
+  { seed, noiseFloorCv = null }: SummariseOptions,
 ): CellSummary {
   const trials = successful(cell);
   // One random stream per cell and figure, so adding a cell or a metric leaves the others' intervals as they were.
@@ -65,13 +67,13 @@ function summariseCell(
     violations: totalViolations(trials),
     failedTrials: cell.trials.length - trials.length,
     overheadVsUntraced:
-      untraced && untraced !== cell ? overheadAgainst(cell, untraced, randomFor('overheadVsUntraced')) : null,
+      untraced && untraced !== cell ? overheadAgainst(cell, untraced) : null,
     overheadVsSdkDefault:
-      sdkDefault && sdkDefault !== cell ? overheadAgainst(cell, sdkDefault, randomFor('overheadVsSdkDefault')) : null,
-    cpuCostVsUntraced: untraced && untraced !== cell ? cpuCostAgainst(cell, untraced, randomFor('cpuCostVsUntraced')) : null,
+      sdkDefault && sdkDefault !== cell ? overheadAgainst(cell, sdkDefault) : null,
+    cpuCostVsUntraced: untraced && untraced !== cell ? cpuCostAgainst(cell, untraced) : null,
     cpuCostVsSdkDefault:
-      sdkDefault && sdkDefault !== cell ? cpuCostAgainst(cell, sdkDefault, randomFor('cpuCostVsSdkDefault')) : null,
-    warnings: warningsFor(cell, metrics),
+      sdkDefault && sdkDefault !== cell ? cpuCostAgainst(cell, sdkDefault) : null,
+    warnings: warningsFor(cell, metrics, noiseFloorCv),
   };
 }
 
@@ -80,9 +82,9 @@ function successful(cell: UnsummarisedCell): Trial[] {
 }
 
 /** Throughput lost against a baseline: 1 - cell / baseline requests/s, paired by round. */
-function overheadAgainst(cell: UnsummarisedCell, baseline: UnsummarisedCell, random: () => number): Overhead {
+function overheadAgainst(cell: UnsummarisedCell, baseline: UnsummarisedCell): Overhead {
   const { cellValues, baselineValues } = pairByRound(cell, baseline, 'requestsPerSec');
-  return pairedOverhead(cellValues, baselineValues, random);
+  return pairedOverhead(cellValues, baselineValues);
 }
 
 /**
@@ -90,11 +92,11 @@ function overheadAgainst(cell: UnsummarisedCell, baseline: UnsummarisedCell, ran
  * by round. Unlike throughput it needs no saturated baseline: it holds when the load generator,
  * not the server, set the pace.
  */
-function cpuCostAgainst(cell: UnsummarisedCell, baseline: UnsummarisedCell, random: () => number): Overhead {
+function cpuCostAgainst(cell: UnsummarisedCell, baseline: UnsummarisedCell): Overhead {
   const { cellValues, baselineValues } = pairByRound(cell, baseline, 'cpuMsPerRequest');
-  const lost = pairedOverhead(cellValues, baselineValues, random);
+  const lost = pairedOverhead(cellValues, baselineValues);
   // 1 - cell/baseline, negated, is cell/baseline - 1.
-  return lost && { median: -lost.median, ci95: [-lost.ci95[1], -lost.ci95[0]], n: lost.n };
+  return lost && { mean: -lost.mean, median: -lost.median, ci95: lost.ci95 && [-lost.ci95[1], -lost.ci95[0]], n: lost.n };
 }
 
 /** The two cells' successful trials of the same round; a baseline of 0 (or none) has no ratio. */
@@ -122,7 +124,7 @@ function totalViolations(trials: readonly Trial[]): Violations {
   return totals;
 }
 
-function warningsFor(cell: UnsummarisedCell, metrics: Record<SummarisedMetric, MetricSummary>): string[] {
+function warningsFor(cell: UnsummarisedCell, metrics: Record<SummarisedMetric, MetricSummary>, noiseFloorCv: number | null): string[] {
   const warnings: string[] = [];
   const failed = cell.trials.length - successful(cell).length;
   if (failed > 0) {
@@ -131,7 +133,8 @@ function warningsFor(cell: UnsummarisedCell, metrics: Record<SummarisedMetric, M
   }
   const throughputCv = metrics.requestsPerSec.cv;
   if (throughputCv !== null && throughputCv > MAX_THROUGHPUT_CV) {
-    warnings.push(`CV of requestsPerSec is ${percent(throughputCv, 1)} % (> ${percent(MAX_THROUGHPUT_CV, 0)} %)`);
+    const floor = noiseFloorCv === null ? '' : `; the same reference work varied ${percent(noiseFloorCv, 1)} % on this core`;
+    warnings.push(`CV of requestsPerSec is ${percent(throughputCv, 1)} % (> ${percent(MAX_THROUGHPUT_CV, 0)} %${floor})`);
   }
   // long-idle holds streams open on purpose and measures memory: an idle core is its design there.
   const cpu = metrics.cpuUtilisation.median;

@@ -36,7 +36,7 @@ interface LoadFigures {
   latencyP99Ms: number;
   ttfbMs: number | null;
   maxGapMs: number | null;
-  /** Responses the client side completed (load + probe). */
+  /** Responses completed in the measured window: the divisor of CPU per request. */
   completed: number;
   errors: number;
   timeouts: number;
@@ -45,11 +45,12 @@ interface LoadFigures {
   heldHeapMb: number | null;
 }
 
-/**
- * One trial of a cell on its running server: the measured period with
- * the probe beside the load, then the server's own figures and the verifier's verdict on every
- * request the server finished in the period.
- */
+/** A trial's load-side figures and the server's own over the same window. */
+interface Measured {
+  figures: LoadFigures;
+  sample: ProcessSample;
+}
+
 /**
  * The same load as a trial, not measured, once per server before its first trial: the JIT and
  * the SDK's buffers are warm for every trial alike. long-idle needs none.
@@ -60,6 +61,11 @@ export async function warmUp(server: ServerProcess, cell: Cell, settings: TrialS
   await runLoad({ url, connections: settings.connections, durationSec: settings.warmupSec, idPrefix: `warmup-${randomUUID().slice(0, 8)}` });
 }
 
+/**
+ * One trial of a cell on its running server: the measured period with
+ * the probe beside the load, then the server's own figures and the verifier's verdict on every
+ * request the server finished in the period.
+ */
 export async function runTrial(server: ServerProcess, sink: Sink, cell: Cell, settings: TrialSettings, position: TrialPosition): Promise<Trial> {
   const startedAt = new Date().toISOString();
   const scenario: Scenario = SCENARIOS[cell.scenario];
@@ -73,12 +79,10 @@ export async function runTrial(server: ServerProcess, sink: Sink, cell: Cell, se
   await server.state(true); // requests from before the trial (warm-up) are not judged
   sink.clear();
 
-  await server.probeStart();
-  const figures =
+  const { figures, sample } =
     cell.scenario === 'long-idle'
       ? await holdStreams(server, url, settings.longIdleStreams, tag)
-      : await measureLoad(url, settings, tag);
-  const sample = await server.probeStop();
+      : await measureLoad(server, url, settings, tag);
 
   const state = await settle(server);
   await server.flush();
@@ -90,30 +94,50 @@ export async function runTrial(server: ServerProcess, sink: Sink, cell: Cell, se
   return { ...trialFrom(position, startedAt, figures, sample, truths, report), sdkDiscarded: discarded };
 }
 
-async function measureLoad(url: string, settings: TrialSettings, tag: string): Promise<LoadFigures> {
-  const load = runLoad({ url, connections: settings.connections, durationSec: settings.durationSec, idPrefix: `load-${tag}` });
-  const [result, probe] = await Promise.all([load, probeStreams(url, `probe-${tag}`, load)]);
-  return {
-    requestsPerSec: result.requestsPerSec,
+/**
+ * The load runs longer than the measured window: its ramp-up (connections opening, the first
+ * streams not done yet) and its tail (streams cut at the end) are not measured. Throughput and
+ * CPU per request count the responses the server completed inside the window.
+ */
+const RAMP_MS = 500;
+const TAIL_MS = 250;
+
+async function measureLoad(server: ServerProcess, url: string, settings: TrialSettings, tag: string): Promise<Measured> {
+  const load = runLoad({ url, connections: settings.connections, durationSec: settings.durationSec + (RAMP_MS + TAIL_MS) / 1000, idPrefix: `load-${tag}` });
+  const window = (async () => {
+    await sleep(RAMP_MS);
+    await server.probeStart();
+    await sleep(settings.durationSec * 1000);
+    return server.probeStop();
+  })();
+  const [result, probe, sample] = await Promise.all([load, probeStreams(url, `probe-${tag}`, load), window]);
+  const figures: LoadFigures = {
+    requestsPerSec: sample.wallMs > 0 ? sample.requestsCompleted / (sample.wallMs / 1000) : 0,
     bytesPerSec: result.bytesPerSec,
     latencyP50Ms: result.latencyP50Ms,
     latencyP90Ms: result.latencyP90Ms,
     latencyP99Ms: result.latencyP99Ms,
     ttfbMs: probe.ttfbMs,
     maxGapMs: probe.maxGapMs,
-    completed: result.requests + probe.streams,
+    completed: sample.requestsCompleted,
     errors: result.errors + result.non2xx,
     timeouts: result.timeouts,
     openStreams: null,
     heldHeapMb: null,
   };
+  return { figures, sample };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**
  * long-idle is not a throughput scenario: hold `count` streams open at once and measure the
  * heap (after GC) they hold, per stream, against the heap before they opened.
  */
-async function holdStreams(server: ServerProcess, url: string, count: number, tag: string): Promise<LoadFigures> {
+async function holdStreams(server: ServerProcess, url: string, count: number, tag: string): Promise<Measured> {
+  await server.probeStart();
   const started = performance.now();
   const streams = Array.from({ length: count }, (_, index) => fetchStream({ url, requestId: `idle-${tag}-${index}`, timeoutMs: 120_000 }));
   // Every stream has arrived and sent its first heartbeat (at 1 s) before the heap is read.
@@ -126,12 +150,13 @@ async function holdStreams(server: ServerProcess, url: string, count: number, ta
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, 1_200 - (performance.now() - started))));
   const held = await server.probeHeap();
   const results = await Promise.all(streams);
+  const sample = await server.probeStop();
   const elapsedSec = (performance.now() - started) / 1000;
 
   const complete = results.filter((result) => result.ending === 'complete');
   const durations = complete.map((result) => result.durationMs).sort((a, b) => a - b);
   const ttfbs = complete.flatMap((result) => (result.ttfbMs === undefined ? [] : [result.ttfbMs]));
-  return {
+  const figures: LoadFigures = {
     requestsPerSec: complete.length / elapsedSec,
     bytesPerSec: complete.reduce((sum, result) => sum + result.bytes, 0) / elapsedSec,
     latencyP50Ms: durations.length > 0 ? percentile(durations, 50) : 0,
@@ -145,6 +170,7 @@ async function holdStreams(server: ServerProcess, url: string, count: number, ta
     openStreams: open,
     heldHeapMb: held.heapAfterGcMb,
   };
+  return { figures, sample };
 }
 
 function trialFrom(

@@ -69,6 +69,18 @@ export const PinningSchema = strictObject(
   'CPU pinning used for the run',
 );
 
+export const NoiseFloorSchema = nullable(
+  strictObject(
+    {
+      runs: count('Timed runs of the fixed reference work'),
+      medianCpuMs: nonNegative('Median CPU time of one run (ms)'),
+      cv: nonNegative('Coefficient of variation of the runs: how much the same work varies on this core'),
+      cpus: nullable(Type.String({ description: 'The cpus it ran on (the server core); null without pinning' })),
+    },
+    "The server core's own steadiness: the same work (bench/reference-work.ts) timed again and again; null when it could not run",
+  ),
+);
+
 export const EnvSchema = strictObject(
   {
     node: Type.String({ description: 'process.version, e.g. v20.19.0' }),
@@ -86,6 +98,7 @@ export const EnvSchema = strictObject(
     gitCommit: nullable(Type.String({ description: 'Full commit hash; null outside a git checkout' })),
     gitDirty: Type.Boolean({ description: 'True when the work tree had uncommitted changes' }),
     pinning: PinningSchema,
+    noiseFloor: Type.Optional(NoiseFloorSchema),
   },
   'The machine and software the run measured',
 );
@@ -169,18 +182,19 @@ export const MetricSummarySchema = strictObject(
 );
 
 /**
- * A figure paired by round against a baseline cell: its median and bootstrap 95 % interval over
- * rounds; null without that baseline.
+ * A figure paired by round against a baseline cell: its mean and Student-t 95 % interval over
+ * rounds, and the median; null without that baseline.
  */
 function pairedFigure(definition: string, baseline: string) {
   return nullable(
     strictObject(
       {
-        median: Type.Number(),
-        ci95: Type.Tuple([Type.Number(), Type.Number()]),
+        mean: Type.Number({ description: 'Mean over rounds: the figure the interval is about' }),
+        median: Type.Number({ description: 'Median over rounds' }),
+        ci95: nullable(Type.Tuple([Type.Number(), Type.Number()], { description: 'Student-t 95 % interval of the mean; null for one round' })),
         n: Type.Integer({ minimum: 1, description: 'Rounds where both trials succeeded' }),
       },
-      `${definition} per round, against ${baseline}: median and bootstrap 95 % interval over rounds; null without that baseline`,
+      `${definition} per round, against ${baseline}: mean with its Student-t 95 % interval, and median, over rounds; null without that baseline`,
     ),
   );
 }
@@ -256,6 +270,10 @@ export const CalibrationSchema = strictObject(
     injectedCpuCost: OverheadSchema,
     detectedByThroughput: Type.Boolean({ description: "calibration-burn's throughput overhead interval lies above zero" }),
     detectedByCpu: Type.Boolean({ description: "calibration-burn's CPU-per-request cost interval lies above zero" }),
+    minimumDetectableThroughput: nullable(
+      nonNegative('Smallest throughput overhead (fraction) this run would find in 80 % of runs, from the A/A noise; null with too few rounds'),
+    ),
+    minimumDetectableCpu: nullable(nonNegative('Smallest CPU-per-request cost (fraction) this run would find in 80 % of runs, from the A/A noise')),
   },
   "What --calibrate proved of the suite's precision on one scenario",
 );
@@ -282,6 +300,7 @@ export type Config = Static<typeof ConfigSchema>;
 export type Trial = Static<typeof TrialSchema>;
 export type MetricSummary = Static<typeof MetricSummarySchema>;
 export type Overhead = Static<typeof OverheadSchema>;
+export type NoiseFloor = Static<typeof NoiseFloorSchema>;
 export type CellSummary = Static<typeof CellSummarySchema>;
 export type ResultCell = Static<typeof CellSchema>;
 export type Failure = Static<typeof FailureSchema>;

@@ -29,7 +29,7 @@ export interface AppOptions {
 export function buildApp({ strategy, tracer, sharedTickMs = 20 }: AppOptions): FastifyInstance {
   const tracker = new RequestTracker(strategy.rootOwner === 'strategy');
   const source = new SharedSource(sharedTickMs);
-  const probe = new ProcessProbe();
+  const probe = new ProcessProbe(() => tracker.completed());
   // The control routes answer beside fastify, so no SDK instrumentation of fastify sees them.
   const app = Fastify({
     logger: false,

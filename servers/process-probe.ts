@@ -14,6 +14,8 @@ export interface ProcessSample {
   /** Heap used after a forced GC at the window's start: the baseline for memory per stream. */
   heapBaselineMb: number | null;
   eventLoopDelayP99Ms: number;
+  /** Responses the server completed inside the window: throughput without the load's ramp-up and tail. */
+  requestsCompleted: number;
 }
 
 const MB = 1024 * 1024;
@@ -32,12 +34,16 @@ function heapAfterGc(): number | null {
  */
 export class ProcessProbe {
   private started = 0;
+  private completedAtStart = 0;
   private cpuAtStart = process.cpuUsage();
   private heapBaseline: number | null = null;
   private rssPeak = 0;
   private heapPeak = 0;
   private sampler: NodeJS.Timeout | undefined;
   private loopDelay: IntervalHistogram | undefined;
+
+  /** `completed` counts the responses the server has completed so far. */
+  constructor(private readonly completed: () => number) {}
 
   start(): void {
     this.stopSampling();
@@ -49,6 +55,7 @@ export class ProcessProbe {
     this.loopDelay = monitorEventLoopDelay({ resolution: 10 });
     this.loopDelay.enable();
     this.cpuAtStart = process.cpuUsage();
+    this.completedAtStart = this.completed();
     this.started = performance.now();
   }
 
@@ -60,6 +67,7 @@ export class ProcessProbe {
   stop(): ProcessSample {
     const wallMs = performance.now() - this.started;
     const cpu = process.cpuUsage(this.cpuAtStart);
+    const requestsCompleted = this.completed() - this.completedAtStart;
     this.sample();
     const eventLoopDelayP99Ms = (this.loopDelay?.percentile(99) ?? 0) / 1e6;
     this.stopSampling();
@@ -75,6 +83,7 @@ export class ProcessProbe {
       heapAfterGcMb: heapAfterGc(),
       heapBaselineMb: this.heapBaseline,
       eventLoopDelayP99Ms,
+      requestsCompleted,
     };
   }
 

@@ -17,6 +17,8 @@ export interface TrackedRequest {
 export class RequestTracker {
   private finished: RequestTruth[] = [];
   private inFlight = 0;
+  /** Responses completed since start: a throughput count that draining never resets. */
+  private completedTotal = 0;
   private openRoots = 0;
   private extraRootEnds = 0;
 
@@ -28,14 +30,9 @@ export class RequestTracker {
     this.inFlight += 1;
     res.once('close', () => {
       this.inFlight -= 1;
-      this.finished.push({
-        requestId,
-        route,
-        startMs,
-        endMs: performance.timeOrigin + performance.now(),
-        childSpans: tracked.childSpans,
-        outcome: tracked.body?.errored ? 'failed' : res.writableFinished ? 'completed' : 'aborted',
-      });
+      const outcome = tracked.body?.errored ? 'failed' : res.writableFinished ? 'completed' : 'aborted';
+      if (outcome === 'completed') this.completedTotal += 1;
+      this.finished.push({ requestId, route, startMs, endMs: performance.timeOrigin + performance.now(), childSpans: tracked.childSpans, outcome });
     });
     return tracked;
   }
@@ -59,6 +56,11 @@ export class RequestTracker {
         span.end();
       },
     };
+  }
+
+  /** Responses completed since the server started. */
+  completed(): number {
+    return this.completedTotal;
   }
 
   /** The ground truth so far; `drain` hands over the finished requests and forgets them. */

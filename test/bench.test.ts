@@ -37,6 +37,14 @@ test('a small matrix writes a valid, complete result with interleaved trials', a
   assert.ok(traced.summary.correctRate !== null && traced.summary.correctRate > 0.5, 'close-listener verified under load');
   assert.ok(traced.summary.overheadVsUntraced && traced.summary.cpuCostVsUntraced, 'paired against untraced');
   assert.ok(result.env.pinning.note.length > 0);
+  // The server core's own steadiness, measured on the cores the servers got.
+  const floor = result.env.noiseFloor;
+  assert.ok(floor, 'a noise floor');
+  assert.equal(floor.runs, 20);
+  assert.ok(floor.medianCpuMs > 0 && floor.cv >= 0);
+  assert.equal(floor.cpus, result.env.pinning.available ? '0' : null);
+  // Throughput is counted by the server inside the measured window, not by the load generator.
+  for (const trial of traced.trials) assert.ok(trial.cpuMsPerRequest !== null && trial.cpuMsPerRequest > 0);
 });
 
 test('the same strategy twice is labelled apart, for A/A runs', async () => {

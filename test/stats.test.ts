@@ -6,6 +6,7 @@ import {
   coefficientOfVariation,
   median,
   pairedOverhead,
+  studentT975,
   summarise,
   verdictOfInterval,
 } from '../bench/stats.ts';
@@ -133,30 +134,57 @@ describe('summarise', () => {
 });
 
 describe('paired overhead', () => {
-  test('a cell exactly 10 % slower in every round gives exactly 0.1', () => {
+  test('a cell exactly 10 % slower in every round gives 0.1 with no spread', () => {
     const baseline = [1000, 1200, 900, 1100, 1050];
     const cell = [900, 1080, 810, 990, 945];
-    assert.deepEqual(pairedOverhead(cell, baseline, createRandom(3)), { median: 0.1, ci95: [0.1, 0.1], n: 5 });
+    const overhead = pairedOverhead(cell, baseline);
+    assert.ok(overhead?.ci95);
+    assert.equal(overhead.median, 0.1);
+    assert.equal(overhead.n, 5);
+    for (const value of [overhead.mean, ...overhead.ci95]) assert.ok(Math.abs(value - 0.1) < 1e-12);
   });
 
   test('pairs by index, so drift shared by a round cancels out', () => {
     // The machine slows down over the run; the cell is 5 % faster in every round.
     const baseline = [1000, 800, 600, 400];
     const cell = [1050, 840, 630, 420];
-    const overhead = pairedOverhead(cell, baseline, createRandom(3));
+    const overhead = pairedOverhead(cell, baseline);
     assert.ok(overhead);
     assert.ok(Math.abs(overhead.median + 0.05) < 1e-12);
     assert.equal(verdictOfInterval(overhead.ci95), 'below zero');
   });
 
-  test('no pairs gives null; unequal lengths or a non-positive baseline are refused', () => {
-    assert.equal(pairedOverhead([], [], createRandom(1)), null);
-    assert.throws(() => pairedOverhead([1, 2], [1], createRandom(1)), RangeError);
-    assert.throws(() => pairedOverhead([1], [0], createRandom(1)), RangeError);
+  test('the interval is Student t on the mean ratio: three rounds give mean ± 4.303 standard errors', () => {
+    // Ratios 0.01, 0.03, 0.05: mean 0.03, sd 0.02, standard error 0.02 / sqrt(3).
+    const overhead = pairedOverhead([99, 97, 95], [100, 100, 100]);
+    assert.ok(overhead?.ci95);
+    const half = (4.303 * 0.02) / Math.sqrt(3);
+    assert.ok(Math.abs(overhead.mean - 0.03) < 1e-12);
+    assert.ok(Math.abs(overhead.ci95[0] - (0.03 - half)) < 1e-9);
+    assert.ok(Math.abs(overhead.ci95[1] - (0.03 + half)) < 1e-9);
+    // The range of the three (a 3-pair bootstrap's interval) would call this a difference; t does not.
+    assert.equal(verdictOfInterval(overhead.ci95), 'includes zero');
   });
 
-  test('a single pair is its own interval', () => {
-    assert.deepEqual(pairedOverhead([80], [100], createRandom(1)), { median: 0.2, ci95: [0.2, 0.2], n: 1 });
+  test('no pairs gives null; unequal lengths or a non-positive baseline are refused', () => {
+    assert.equal(pairedOverhead([], []), null);
+    assert.throws(() => pairedOverhead([1, 2], [1]), RangeError);
+    assert.throws(() => pairedOverhead([1], [0]), RangeError);
+  });
+
+  test('a single pair has a figure but no interval', () => {
+    assert.deepEqual(pairedOverhead([80], [100]), { mean: 0.2, median: 0.2, ci95: null, n: 1 });
+  });
+});
+
+describe('Student t quantiles', () => {
+  test('the table for few degrees of freedom, the expansion beyond it, the normal quantile in the limit', () => {
+    assert.equal(studentT975(1), 12.706);
+    assert.equal(studentT975(2), 4.303);
+    assert.ok(Math.abs(studentT975(40) - 2.021) < 0.001);
+    assert.ok(Math.abs(studentT975(120) - 1.98) < 0.001);
+    assert.ok(Math.abs(studentT975(1e9) - 1.96) < 0.001);
+    assert.throws(() => studentT975(0), RangeError);
   });
 });
 
