@@ -24,7 +24,7 @@ export interface SummariseOptions {
 
 /** Throughput that varies more than this across trials makes small overheads unreadable. */
 export const MAX_THROUGHPUT_CV = 0.02;
-/** Below this the untraced server was not saturated, so the load, not the server, set the pace. */
+/** Below this the untraced server was not saturated: the load (connections x stream pace), not the server, set the pace. */
 export const MIN_BASELINE_CPU_UTILISATION = 0.9;
 
 /**
@@ -141,7 +141,7 @@ function warningsFor(cell: UnsummarisedCell, metrics: Record<SummarisedMetric, M
   const untracedThroughputRun = cell.strategy === 'untraced' && cell.scenario !== 'long-idle';
   if (untracedThroughputRun && cpu !== null && cpu < MIN_BASELINE_CPU_UTILISATION) {
     warnings.push(
-      `the server core was only ${percent(cpu, 0)} % busy: the load generator, not the server, was the bottleneck`,
+      `the server core was only ${percent(cpu, 0)} % busy: the load (its connections and the pace of the streams), not the server, set the throughput; CPU per request still holds`,
     );
   }
   return warnings;

@@ -248,7 +248,7 @@ describe('summariseCells', () => {
     );
     const summary = summariseCells(idle, { seed: 1 }).find((cell) => cell.label === 'untraced')?.summary;
     assert.deepEqual(summary?.warnings, [
-      'the server core was only 60 % busy: the load generator, not the server, was the bottleneck',
+      'the server core was only 60 % busy: the load (its connections and the pace of the streams), not the server, set the throughput; CPU per request still holds',
     ]);
   });
 
