@@ -1,6 +1,6 @@
-import { Type, type Static, type TProperties, type TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { Type, type Static } from '@sinclair/typebox';
 import { EnvSchema, ResultFileSchema, TracerSchema } from './schema.ts';
+import { nullable, strictObject, validateAgainst, type Validation } from './schema-kit.ts';
 
 /**
  * The file `npm run bench:micro -- --json FILE` writes: per tracer lifecycle, the CPU cost of
@@ -9,14 +9,6 @@ import { EnvSchema, ResultFileSchema, TracerSchema } from './schema.ts';
  */
 
 export const MICRO_SCHEMA_VERSION = 1;
-
-// Unknown fields are rejected, as in the load result schema.
-function strictObject<T extends TProperties>(properties: T, description: string) {
-  return Type.Object(properties, { additionalProperties: false, description });
-}
-function nullable<T extends TSchema>(schema: T) {
-  return Type.Union([schema, Type.Null()]);
-}
 
 export const EstimateSchema = strictObject(
   {
@@ -102,14 +94,5 @@ export type MicroLifecycle = Static<typeof MicroLifecycleSchema>;
 export type MicroConfig = Static<typeof MicroConfigSchema>;
 export type MicroResult = Static<typeof MicroResultSchema>;
 
-export type Validation<T> = { ok: true; value: T } | { ok: false; error: string };
-
-/** Checks a value against a schema; on failure, the first problem as one line: `path: message`. */
-function validate<T extends TSchema>(schema: T, value: unknown): Validation<Static<T>> {
-  if (Value.Check(schema, value)) return { ok: true, value };
-  const first = Value.Errors(schema, value).First();
-  return { ok: false, error: first ? `${first.path || '/'}: ${first.message}` : '/: invalid' };
-}
-
-export const validateMicroResult = (value: unknown): Validation<MicroResult> => validate(MicroResultSchema, value);
-export const validateMicroLifecycle = (value: unknown): Validation<MicroLifecycle> => validate(MicroLifecycleSchema, value);
+export const validateMicroResult = (value: unknown): Validation<MicroResult> => validateAgainst(MicroResultSchema, value);
+export const validateMicroLifecycle = (value: unknown): Validation<MicroLifecycle> => validateAgainst(MicroLifecycleSchema, value);

@@ -1,9 +1,10 @@
-import { Type, type Static, type TInteger, type TProperties, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TInteger } from '@sinclair/typebox';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 import { Value } from '@sinclair/typebox/value';
 import type { Distribution } from '../bench/percentile.ts';
 import { RULES, type Rule } from '../bench/verifier.ts';
 import { TRACER_NAMES, type TracerName } from '../servers/tracer.ts';
+import { count, isoTime, jsonSchemaText, nonNegative, nullable, strictObject } from './schema-kit.ts';
 
 /**
  * The result file of one run (DESIGN.md, "Results"). These TypeBox schemas are the one source of
@@ -13,27 +14,6 @@ import { TRACER_NAMES, type TracerName } from '../servers/tracer.ts';
 
 export const SCHEMA_VERSION = 1;
 export const RESULT_SCHEMA_ID = 'urn:streamtrace-bench:result:1';
-/** Draft-07: TypeBox writes tuples as `items: [...]`, which 2020-12 no longer means the same way. */
-export const JSON_SCHEMA_DIALECT = 'http://json-schema.org/draft-07/schema#';
-
-// Unknown fields are rejected everywhere: a writer that drifts from the schema fails loudly.
-function strictObject<T extends TProperties>(properties: T, description?: string) {
-  return Type.Object(properties, { additionalProperties: false, ...(description ? { description } : {}) });
-}
-function nullable<T extends TSchema>(schema: T) {
-  return Type.Union([schema, Type.Null()]);
-}
-function count(description: string) {
-  return Type.Integer({ minimum: 0, description });
-}
-function nonNegative(description: string) {
-  return Type.Number({ minimum: 0, description });
-}
-/** As Date#toISOString writes it; a pattern, not `format`, so no format registry is needed. */
-const ISO_TIME_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$';
-function isoTime(description: string) {
-  return Type.String({ pattern: ISO_TIME_PATTERN, description });
-}
 
 export const TracerSchema = Type.Union(
   TRACER_NAMES.map((name) => Type.Literal(name)),
@@ -352,15 +332,8 @@ type SummaryHasEveryMetric = Assert<
 export type SchemaMatchesCode = [DistributionMatches, ViolationsMatch, TracersMatch, SummaryHasEveryMetric];
 
 /** results/schema.json: the schema as published, with its dialect and id. */
-export function resultJsonSchema(): Record<string, unknown> {
-  // JSON.parse(JSON.stringify()) drops TypeBox's symbol-keyed bookkeeping.
-  const plain = JSON.parse(JSON.stringify(ResultFileSchema)) as Record<string, unknown>;
-  return { $schema: JSON_SCHEMA_DIALECT, $id: RESULT_SCHEMA_ID, title: 'streamtrace-bench result', ...plain };
-}
-
-/** The text write-schema writes: 2-space JSON with a final newline. */
 export function resultJsonSchemaText(): string {
-  return `${JSON.stringify(resultJsonSchema(), null, 2)}\n`;
+  return jsonSchemaText(ResultFileSchema, RESULT_SCHEMA_ID, 'streamtrace-bench result');
 }
 
 export type ValidationOutcome = { ok: true; result: ResultFile } | { ok: false; error: string };

@@ -1,6 +1,6 @@
-import { Type, type Static, type TProperties, type TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
-import { EnvSchema, JSON_SCHEMA_DIALECT, ResultFileSchema, TracerSchema } from './schema.ts';
+import { Type, type Static } from '@sinclair/typebox';
+import { EnvSchema, ResultFileSchema, TracerSchema } from './schema.ts';
+import { count, jsonSchemaText, nullable, strictObject, validateAgainst, type Validation } from './schema-kit.ts';
 
 /**
  * The file `npm run bench -- --scenarios long-idle --soak MIN` writes: per cell, the server's heap
@@ -11,17 +11,6 @@ import { EnvSchema, JSON_SCHEMA_DIALECT, ResultFileSchema, TracerSchema } from '
 
 export const SOAK_SCHEMA_VERSION = 1;
 export const SOAK_SCHEMA_ID = 'urn:streamtrace-bench:soak:1';
-
-// Unknown fields are rejected, as in the load result schema.
-function strictObject<T extends TProperties>(properties: T, description?: string) {
-  return Type.Object(properties, { additionalProperties: false, ...(description ? { description } : {}) });
-}
-function nullable<T extends TSchema>(schema: T) {
-  return Type.Union([schema, Type.Null()]);
-}
-function count(description: string) {
-  return Type.Integer({ minimum: 0, description });
-}
 
 export const SoakVerdictSchema = Type.Union([Type.Literal('leak'), Type.Literal('no leak'), Type.Literal('inconclusive')], {
   description:
@@ -102,19 +91,14 @@ export type SoakCell = Static<typeof SoakCellSchema>;
 export type SoakConfig = Static<typeof SoakConfigSchema>;
 export type SoakFile = Static<typeof SoakFileSchema>;
 
-export type SoakValidation = { ok: true; value: SoakFile } | { ok: false; error: string };
+export type SoakValidation = Validation<SoakFile>;
 
 /** Checks a parsed soak file; on failure, the first problem as one line: `path: message`. */
 export function validateSoakFile(value: unknown): SoakValidation {
-  if (Value.Check(SoakFileSchema, value)) return { ok: true, value };
-  const first = Value.Errors(SoakFileSchema, value).First();
-  return { ok: false, error: first ? `${first.path || '/'}: ${first.message}` : '/: invalid soak file' };
+  return validateAgainst(SoakFileSchema, value);
 }
 
-/** The text of results/soak-schema.json: 2-space JSON with a final newline. */
+/** The text of results/soak-schema.json. */
 export function soakJsonSchemaText(): string {
-  // JSON.parse(JSON.stringify()) drops TypeBox's symbol-keyed bookkeeping.
-  const plain = JSON.parse(JSON.stringify(SoakFileSchema)) as Record<string, unknown>;
-  const schema = { $schema: JSON_SCHEMA_DIALECT, $id: SOAK_SCHEMA_ID, title: 'streamtrace-bench memory soak', ...plain };
-  return `${JSON.stringify(schema, null, 2)}\n`;
+  return jsonSchemaText(SoakFileSchema, SOAK_SCHEMA_ID, 'streamtrace-bench memory soak');
 }

@@ -1,0 +1,45 @@
+import { Type, type Static, type TProperties, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+/**
+ * The few TypeBox building blocks every result schema of the suite (load, micro, soak) is made
+ * of, and the one-line validation they share.
+ */
+
+/** Draft-07: TypeBox writes tuples as `items: [...]`, which 2020-12 no longer means the same way. */
+export const JSON_SCHEMA_DIALECT = 'http://json-schema.org/draft-07/schema#';
+
+/** Unknown fields are rejected everywhere: a writer that drifts from the schema fails loudly. */
+export function strictObject<T extends TProperties>(properties: T, description?: string) {
+  return Type.Object(properties, { additionalProperties: false, ...(description ? { description } : {}) });
+}
+export function nullable<T extends TSchema>(schema: T) {
+  return Type.Union([schema, Type.Null()]);
+}
+export function count(description: string) {
+  return Type.Integer({ minimum: 0, description });
+}
+export function nonNegative(description: string) {
+  return Type.Number({ minimum: 0, description });
+}
+/** As Date#toISOString writes it; a pattern, not `format`, so no format registry is needed. */
+const ISO_TIME_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?(Z|[+-]\\d{2}:\\d{2})$';
+export function isoTime(description: string) {
+  return Type.String({ pattern: ISO_TIME_PATTERN, description });
+}
+
+export type Validation<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/** Checks a value against a schema; on failure, the first problem as one line: `path: message`. */
+export function validateAgainst<T extends TSchema>(schema: T, value: unknown): Validation<Static<T>> {
+  if (Value.Check(schema, value)) return { ok: true, value };
+  const first = Value.Errors(schema, value).First();
+  return { ok: false, error: first ? `${first.path || '/'}: ${first.message}` : '/: invalid' };
+}
+
+/** A schema as a published JSON Schema file's text: 2-space JSON with a final newline. */
+export function jsonSchemaText(schema: TSchema, id: string, title: string): string {
+  // JSON.parse(JSON.stringify()) drops TypeBox's symbol-keyed bookkeeping.
+  const plain = JSON.parse(JSON.stringify(schema)) as Record<string, unknown>;
+  return `${JSON.stringify({ $schema: JSON_SCHEMA_DIALECT, $id: id, title, ...plain }, null, 2)}\n`;
+}
