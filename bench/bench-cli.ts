@@ -12,15 +12,11 @@ import { validateResult, type ResultFile } from '../results/schema.ts';
 import { ENABLED_TEST_STRATEGY_NAMES, STRATEGY_NAMES } from '../strategies/registry.ts';
 import { defaultStrategyOptions } from '../strategies/strategy.ts';
 import { writeFileAtomic } from './atomic-write.ts';
-import { type BenchOptions, runBench, type StopSignal } from './bench-run.ts';
-import { describeCalibration, runCalibration } from './calibration.ts';
+import type { BenchOptions, StopSignal } from './bench-run.ts';
 import { parseChoiceList, parseFlags, parseInteger, runCommand, UsageError } from './cli.ts';
 import { gitCommit } from './environment.ts';
 import { SDK_TRACERS } from './matrix.ts';
 import { BENCH_SCENARIOS, SCENARIO_NAMES } from './scenarios.ts';
-import { stopAllServers } from './server-process.ts';
-import { runSoakCommand } from './soak-command.ts';
-import { renderSummary } from './summary-table.ts';
 
 /** The defaults, and what --quick changes (explicit flags win over both). */
 const DEFAULTS = { trials: 3, duration: 3, warmup: 2, connections: 50, seed: 1, longIdleStreams: 200, longIdleSec: 2 };
@@ -47,7 +43,8 @@ runCommand(async () => {
     'long-idle-sec': { type: 'string' },
     soak: { type: 'string' },
   });
-  if (values.soak !== undefined) return runSoakCommand({ ...values, soak: values.soak });
+  // The harness (servers, load, sink) loads only once the flags are good: bad input fails fast.
+  if (values.soak !== undefined) return (await import('./soak-command.ts')).runSoakCommand({ ...values, soak: values.soak });
   const quick = values.quick;
   const pick = (flag: string | undefined, name: keyof typeof DEFAULTS, min: number, max?: number): number => {
     const preset = quick ? QUICK : values.calibrate ? CALIBRATE : {};
@@ -73,6 +70,12 @@ runCommand(async () => {
   };
   const out = values.out ?? defaultOutPath();
 
+  const [{ runBench }, { describeCalibration, runCalibration }, { stopAllServers }, { renderSummary }] = await Promise.all([
+    import('./bench-run.ts'),
+    import('./calibration.ts'),
+    import('./server-process.ts'),
+    import('./summary-table.ts'),
+  ]);
   const stop: StopSignal = { stopped: false };
   process.once('SIGINT', () => {
     stop.stopped = true;

@@ -8,7 +8,7 @@
  */
 import { readResultFile } from '../results/read-result.ts';
 import { parseChoice, parseFlags, runCommand, UsageError } from './cli.ts';
-import { buildReport, REPORT_FORMATS, writeReport } from './report.ts';
+import { REPORT_FORMATS } from './report-format.ts';
 
 const DEFAULT_OUT = 'results/report';
 
@@ -23,6 +23,8 @@ runCommand(async () => {
   const result = readResultFile(positionals[0] as string);
   const out = values.out ?? DEFAULT_OUT;
 
+  // The charting code loads only once the input is known good: bad input fails fast.
+  const { buildReport, writeReport } = await import('./report.ts');
   const files = buildReport(result, format);
   writeReport(out, files);
   process.stdout.write(`wrote ${files.length} files to ${out}: ${files.map((file) => file.name).join(', ')}\n`);

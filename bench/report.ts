@@ -11,6 +11,7 @@ import {
 import { GAB_FILE_NAMES, gabEntries } from './gab.ts';
 import { renderMarkdownTable } from './markdown-table.ts';
 import { buildCharts, type Chart } from './report-charts.ts';
+import type { ReportFormat } from './report-format.ts';
 import { RULES } from './verifier.ts';
 
 /** A file of the report, by name within the output directory. */
@@ -18,9 +19,6 @@ export interface ReportFile {
   name: string;
   content: string;
 }
-
-export const REPORT_FORMATS = ['md', 'gab'] as const;
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 /** Every file of a report, built in memory: nothing is written until all of it rendered. */
 export function buildReport(result: ResultFile, format: ReportFormat): ReportFile[] {

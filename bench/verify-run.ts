@@ -36,6 +36,14 @@ export function requestMix(baseUrl: string, scenario: Scenario, count: number): 
   });
 }
 
+/**
+ * A cell's server for a correctness run, sending to the sink. Servers may be started ahead, side by
+ * side (start-up is not judged), and handed to verifyCell one at a time.
+ */
+export function startCellServer(cell: Cell, sink: Sink): Promise<ServerProcess> {
+  return startServer({ strategy: cell.strategy, tracer: cell.tracer, dsn: sink.dsn });
+}
+
 /** Waits until no response is in flight and no strategy-owned root is still open. */
 export async function settle(server: ServerProcess, timeoutMs = SETTLE_TIMEOUT_MS): Promise<ServerState> {
   const deadline = performance.now() + timeoutMs;
@@ -47,11 +55,11 @@ export async function settle(server: ServerProcess, timeoutMs = SETTLE_TIMEOUT_M
 }
 
 /** Runs one cell without load: a fresh server, the request mix, a flush, the verifier. */
-export async function verifyCell(cell: Cell, sink: Sink, requests: number): Promise<CellVerdict> {
+export async function verifyCell(cell: Cell, sink: Sink, requests: number, started = startCellServer(cell, sink)): Promise<CellVerdict> {
   const scenario: Scenario = SCENARIOS[cell.scenario];
   let server: ServerProcess | undefined;
   try {
-    server = await startServer({ strategy: cell.strategy, tracer: cell.tracer, dsn: sink.dsn });
+    server = await started;
     sink.clear();
     const mix = requestMix(server.url, scenario, requests);
     await Promise.all(mix.map((request) => fetchStream(request)));

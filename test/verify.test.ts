@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { StrategyName } from '../strategies/registry.ts';
 import { buildMatrix, SDK_TRACERS } from '../bench/matrix.ts';
-import { verifyCell } from '../bench/verify-run.ts';
+import { startCellServer, verifyCell } from '../bench/verify-run.ts';
 import { useSink } from './support/sink-fixture.ts';
 
 // Real server processes, the real SDK, spans over HTTP to the suite's own sink.
@@ -11,8 +11,12 @@ const sink = useSink();
 const REQUESTS = 10; // the mix: 6 normal, 2 aborted mid-stream, 2 failing in the producer
 
 async function verdictsFor(strategies: StrategyName[], scenario: 'sse-tokens' | 'shared-source' | 'shared-source-bound') {
+  const cells = buildMatrix(strategies, SDK_TRACERS, [scenario]);
+  // Servers start side by side (start-up is not judged); each is verified alone, one after another.
+  const servers = cells.map((cell) => startCellServer(cell, sink()));
+  for (const server of servers) server.catch(() => undefined); // a failed start is its cell's verdict
   const verdicts = [];
-  for (const cell of buildMatrix(strategies, SDK_TRACERS, [scenario])) verdicts.push(await verifyCell(cell, sink(), REQUESTS));
+  for (const [index, cell] of cells.entries()) verdicts.push(await verifyCell(cell, sink(), REQUESTS, servers[index]));
   return verdicts;
 }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { validateWorkflow } from '@action-validator/core';
@@ -71,5 +71,20 @@ describe('.github/workflows/bench.yml', () => {
     const used = [...workflow.matchAll(/npm run (?:--silent )?([\w:-]+)/g)].map((match) => match[1] as string);
     assert.ok(used.length > 0);
     for (const script of new Set(used)) assert.ok(script in scripts, `npm run ${script}`);
+  });
+});
+
+describe('npm test', () => {
+  const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const listed = (script: string) => (scripts[script] ?? '').split(' ').filter((word) => word.endsWith('.test.ts'));
+
+  test('runs every test file exactly once: side by side unless it runs servers under load', () => {
+    const parallel = listed('test:parallel');
+    const serial = listed('test:serial');
+    assert.ok(parallel.length > 0 && serial.length > 0);
+    assert.match(scripts['test:parallel'] ?? '', /--test-concurrency=2/);
+    assert.match(scripts['test:serial'] ?? '', /--test-concurrency=1/);
+    const files = readdirSync(join(ROOT, 'test')).filter((name) => name.endsWith('.test.ts')).map((name) => `test/${name}`);
+    assert.deepEqual([...parallel, ...serial].sort(), files.sort());
   });
 });
