@@ -2,17 +2,11 @@ import { join } from 'node:path';
 import type { ResultFile } from '../results/schema.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 import { environmentCaption } from './environment-caption.ts';
-import {
-  formatFigure,
-  formatFractionPercent,
-  formatFractionWithInterval,
-  formatWithInterval,
-} from './format.ts';
 import { GAB_FILE_NAMES, gabEntries } from './gab.ts';
 import { renderMarkdownTable } from './markdown-table.ts';
 import { buildCharts, type Chart } from './report-charts.ts';
 import type { ReportFormat } from './report-format.ts';
-import { RULES } from './verifier.ts';
+import { type SummaryColumnName, summaryRows } from './summary-columns.ts';
 
 /** A file of the report, by name within the output directory. */
 export interface ReportFile {
@@ -41,32 +35,19 @@ export function writeReport(directory: string, files: readonly ReportFile[]): vo
   for (const file of files) writeFileAtomic(join(directory, file.name), file.content);
 }
 
+const MARKDOWN_COLUMNS: SummaryColumnName[] = [
+  'cell', 'tracer', 'scenario', 'requestsPerSec', 'overheadVsUntraced', 'cpuCostVsUntraced', 'latencyP99Ms', 'ttfbMs', 'cpuMsPerRequest', 'correct', 'rulesBroken',
+];
+
 /** report.md: the environment, a summary table, then every chart by a relative link. */
 export function renderReportMarkdown(result: ResultFile, charts: readonly Chart[]): string {
+  const summary = summaryRows(result.cells, MARKDOWN_COLUMNS);
   const sections = [
     '# streamtrace-bench report',
     environmentCaption(result).join('  \n'),
     ...(result.config.quick ? ['> **Note:** a `--quick` run: a smoke test of the suite, its figures are not a measurement.'] : []),
     '## Summary',
-    renderMarkdownTable(
-      ['cell', 'tracer', 'scenario', 'req/s [95 % CI]', 'req/s lost vs untraced', 'CPU/req vs untraced', 'p99 ms', 'TTFB ms', 'CPU ms/req', 'correct', 'rules broken'],
-      result.cells.map((cell) => {
-        const { summary } = cell;
-        return [
-          cell.label,
-          cell.tracer,
-          cell.scenario,
-          cell.failed ? `failed: ${cell.failed}` : formatWithInterval(summary.requestsPerSec.median, summary.requestsPerSec.ci95),
-          formatFractionWithInterval(summary.overheadVsUntraced),
-          formatFractionWithInterval(summary.cpuCostVsUntraced),
-          formatFigure(summary.latencyP99Ms.median),
-          formatFigure(summary.ttfbMs.median),
-          formatFigure(summary.cpuMsPerRequest.median),
-          cell.tracer === 'none' ? 'n/a' : formatFractionPercent(summary.correctRate),
-          RULES.filter((rule) => summary.violations[rule] > 0).join(', ') || '-',
-        ];
-      }),
-    ),
+    renderMarkdownTable(summary.header, summary.rows),
     ...notes(result),
     '## Charts',
     'Each chart is an SVG file beside this report.',

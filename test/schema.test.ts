@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { summariseCells, type UnsummarisedCell } from '../bench/summarise-cell.ts';
-import { EXAMPLE_ENV } from './support/result-builder.ts';
+import { resultFileOf } from './support/result-builder.ts';
 import { RULES } from '../bench/verifier.ts';
 import {
   resultJsonSchemaText,
@@ -102,34 +102,7 @@ function makeCells(): UnsummarisedCell[] {
 }
 
 function makeResultFile(): ResultFile {
-  const cells = summariseCells(makeCells(), { seed: 1 });
-  return {
-    schemaVersion: 1,
-    createdAt: '2030-01-01T12:00:00.000Z',
-    complete: true,
-    failures: [],
-    env: structuredClone(EXAMPLE_ENV),
-    config: {
-      strategies: ['untraced', 'sdk-default', 'close-listener', 'handler-return'],
-      tracers: ['sentry-static'],
-      scenarios: ['sse-tokens'],
-      trials: 5,
-      durationSec: 10,
-      warmupSec: 2,
-      connections: 100,
-      seed: 1,
-      quick: false,
-      calibrate: false,
-      tickMs: 50,
-      longIdleStreams: 1000,
-      longIdleSec: 30,
-      verifier: { endToleranceMs: 90, rangeToleranceMs: 1 },
-      order: cells.flatMap((cell) =>
-        cell.trials.map((trial) => `${cell.label}/${cell.tracer}/${cell.scenario}#${trial.index}`),
-      ),
-    },
-    cells,
-  };
+  return resultFileOf(summariseCells(makeCells(), { seed: 1 }), { seed: 1, trials: 5, connections: 100, longIdleStreams: 1000, longIdleSec: 30 });
 }
 
 /** A deep copy to break, as parsed JSON would be. */

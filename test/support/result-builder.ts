@@ -5,7 +5,7 @@ import { buildMatrix } from '../../bench/matrix.ts';
 import type { ScenarioName } from '../../bench/scenarios.ts';
 import { summariseCells, type UnsummarisedCell } from '../../bench/summarise-cell.ts';
 import { RULES } from '../../bench/verifier.ts';
-import type { Env, ResultCell, ResultFile, Trial, Violations } from '../../results/schema.ts';
+import { SCHEMA_VERSION, type Config, type Env, type ResultCell, type ResultFile, type Trial, type Violations } from '../../results/schema.ts';
 import type { AnyStrategyName } from '../../strategies/registry.ts';
 import type { TracerName } from '../../servers/tracer.ts';
 
@@ -61,29 +61,45 @@ export function buildResult(spec: RunSpec = {}): ResultFile {
     trials: Array.from({ length: run.trials }, (_, index) => makeTrial(cell, cellIndex, index)),
   }));
   const cells = summariseCells(unsummarised, { seed: run.seed });
+  return resultFileOf(cells, {
+    strategies: run.strategies,
+    tracers: run.tracers,
+    scenarios: run.scenarios,
+    trials: run.trials,
+    seed: run.seed,
+    quick: run.quick,
+  });
+}
+
+/**
+ * A result file around summarised cells: the example machine, a plausible config (the given fields
+ * win) and the executed order, rounds interleaving every cell as the real scheduler does.
+ */
+export function resultFileOf(cells: ResultCell[], config: Partial<Config> = {}): ResultFile {
+  const rounds = Math.max(0, ...cells.map((cell) => cell.trials.length));
   return {
-    schemaVersion: 1,
+    schemaVersion: SCHEMA_VERSION,
     createdAt: '2030-01-01T12:00:00.000Z',
     complete: true,
     failures: [],
     env: structuredClone(EXAMPLE_ENV),
     config: {
-      strategies: run.strategies,
-      tracers: run.tracers,
-      scenarios: run.scenarios,
-      trials: run.trials,
+      strategies: [...new Set(cells.map((cell) => cell.strategy))],
+      tracers: [...new Set(cells.flatMap((cell) => (cell.tracer === 'none' ? [] : [cell.tracer])))],
+      scenarios: [...new Set(cells.map((cell) => cell.scenario))],
+      trials: rounds,
       durationSec: 10,
       warmupSec: 2,
       connections: 50,
-      seed: run.seed,
-      quick: run.quick,
+      seed: 7,
+      quick: false,
       calibrate: false,
       tickMs: 50,
       longIdleStreams: 200,
       longIdleSec: 3,
       verifier: { endToleranceMs: 90, rangeToleranceMs: 1 },
-      // Rounds interleave every cell, as the real scheduler does.
-      order: Array.from({ length: run.trials }, (_, round) => cells.map((cell) => `${cell.label}/${cell.tracer}/${cell.scenario}#${round}`)).flat(),
+      order: Array.from({ length: rounds }, (_, round) => cells.map((cell) => `${cell.label}/${cell.tracer}/${cell.scenario}#${round}`)).flat(),
+      ...config,
     },
     cells,
   };
