@@ -11,7 +11,7 @@ import { pinProcesses } from './pinning.ts';
 import { Progress } from './progress.ts';
 import { createRandom, deriveSeed, shuffle } from './random.ts';
 import type { ScenarioName } from './scenarios.ts';
-import { startServer, type ServerProcess } from './server-process.ts';
+import { type ServerProcess, type ServerSpec, startServer } from './server-process.ts';
 import { startSink } from './sink.ts';
 import { summariseCells, type UnsummarisedCell } from './summarise-cell.ts';
 import { runTrial, type TrialSettings, warmUp } from './trial.ts';
@@ -73,7 +73,7 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
       const servers = new Map<Cell, ServerProcess>();
       // The servers of a scenario start side by side, one per core; each is pinned once ready.
       const scenarioCells = matrix.filter((candidate) => candidate.scenario === scenario);
-      const started = await settleAll(scenarioCells, cpus().length, (cell) => startServer(serverSpec(cell, options, sink.dsn, pinning.serverCpus)));
+      const started = await settleAll(scenarioCells, cpus().length, (cell) => startServer(measuredServerSpec(cell, sink.dsn, pinning.serverCpus, options)));
       started.forEach((outcome, index) => {
         const cell = scenarioCells[index]!;
         if (outcome.status === 'fulfilled') servers.set(cell, outcome.value);
@@ -147,14 +147,18 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
   };
 }
 
-function serverSpec(cell: Cell, options: BenchOptions, dsn: string, cpus: string | null) {
+/**
+ * A cell's server for a measured run (the load bench, the soak): sending to the sink when traced,
+ * able to force a GC, pinned to the server cpus once ready.
+ */
+export function measuredServerSpec(cell: Cell, dsn: string, cpus: string | null, { tickMs, burnUs = 0 }: { tickMs: number; burnUs?: number }): ServerSpec {
   return {
     strategy: cell.strategy,
     tracer: cell.tracer,
     dsn: cell.tracer === 'none' ? undefined : dsn,
     nodeArgs: ['--expose-gc'],
     cpus,
-    args: ['--tick-ms', String(options.tickMs), '--burn-us', String(options.burnUs)],
+    args: ['--tick-ms', String(tickMs), '--burn-us', String(burnUs)],
   };
 }
 

@@ -3,7 +3,8 @@ import type { AnyStrategyName } from '../strategies/registry.ts';
 import { type BenchOptions, runBench, type StopSignal } from './bench-run.ts';
 import { Progress } from './progress.ts';
 import { formatFractionWithInterval } from './format.ts';
-import { studentT975, verdictOfInterval } from './stats.ts';
+import { studentT975, sumOfSquaredDeviations, verdictOfInterval } from './stats.ts';
+import { pairByRound } from './summarise-cell.ts';
 
 /** Copies of untraced in the A/A part: each copy after the first is one A/A comparison. */
 const UNTRACED_COPIES = 5;
@@ -85,26 +86,17 @@ const Z_POWER_80 = 0.8416;
  * large gives an interval above zero in about 80 % of runs; smaller ones mostly do not.
  */
 function minimumDetectable(baseline: ResultCell, copies: readonly ResultCell[], metric: 'requestsPerSec' | 'cpuMsPerRequest'): number | null {
-  const byRound = new Map(baseline.trials.filter((trial) => trial.error === null).map((trial) => [trial.round, trial[metric]]));
-  const ratios = copies.map((copy) =>
-    copy.trials.flatMap((trial) => {
-      const base = byRound.get(trial.round);
-      const value = trial[metric];
-      return trial.error === null && base && value !== null ? [value / base] : [];
-    }),
-  );
+  const ratios = copies.map((copy) => {
+    const { cellValues, baselineValues } = pairByRound(copy, baseline, metric);
+    return cellValues.map((value, index) => value / (baselineValues[index] as number));
+  });
   // Pooled over the copies: each copy's ratios about their own mean.
-  const squares = ratios.reduce((sum, list) => sum + sumOfSquares(list), 0);
+  const squares = ratios.reduce((sum, list) => sum + sumOfSquaredDeviations(list), 0);
   const degrees = ratios.reduce((sum, list) => sum + Math.max(0, list.length - 1), 0);
   const rounds = Math.max(0, ...ratios.map((list) => list.length));
   if (degrees < 1 || rounds < 2) return null;
   const spread = Math.sqrt(squares / degrees);
   return ((studentT975(rounds - 1) + Z_POWER_80) * spread) / Math.sqrt(rounds);
-}
-
-function sumOfSquares(values: readonly number[]): number {
-  const mean = values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
-  return values.reduce((sum, value) => sum + (value - mean) ** 2, 0);
 }
 
 const asPercent = (paired: Overhead): string => (paired ? formatFractionWithInterval(paired) : 'no figure');

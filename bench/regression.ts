@@ -1,4 +1,4 @@
-import { type Interval, studentT975 } from './stats.ts';
+import { type Interval, mean, studentT975 } from './stats.ts';
 
 /**
  * Ordinary least squares of y on x, with the slope's t-based confidence interval: what the memory
@@ -22,8 +22,8 @@ export function leastSquares(xs: readonly number[], ys: readonly number[]): Line
   if (xs.length !== ys.length) throw new RangeError(`${xs.length} x values for ${ys.length} y values`);
   const n = xs.length;
   if (n < 3) return null;
-  const meanX = xs.reduce((sum, x) => sum + x, 0) / n;
-  const meanY = ys.reduce((sum, y) => sum + y, 0) / n;
+  const meanX = mean(xs);
+  const meanY = mean(ys);
   let sxx = 0;
   let sxy = 0;
   for (let index = 0; index < n; index += 1) {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SOAK_SCHEMA_VERSION, type SoakCell, type SoakFile, type SoakSample, type SoakSlope, type SoakVerdict } from '../results/soak-schema.ts';
 import type { AnyStrategyName } from '../strategies/registry.ts';
 import type { TracerName } from '../servers/tracer.ts';
-import type { StopSignal } from './bench-run.ts';
+import { measuredServerSpec, type StopSignal } from './bench-run.ts';
 import { collectEnvironment } from './environment.ts';
 import { buildMatrix, type Cell } from './matrix.ts';
 import { pinProcesses } from './pinning.ts';
@@ -135,14 +135,7 @@ async function soakCell(
   const record: CellRecord = { failed: null, waves: 0, streams: 0, errors: 0, samples: [] };
   let server: ServerProcess | undefined;
   try {
-    server = await startServer({
-      strategy: cell.strategy,
-      tracer: cell.tracer,
-      dsn: cell.tracer === 'none' ? undefined : sink.dsn,
-      nodeArgs: ['--expose-gc'],
-      cpus: serverCpus,
-      args: ['--tick-ms', String(options.tickMs)],
-    });
+    server = await startServer(measuredServerSpec(cell, sink.dsn, serverCpus, options));
     const url = scenarioUrl(server.url, SCENARIOS['long-idle'], { overrides: { seconds: String(options.streamSec) } });
     const tag = randomUUID().slice(0, 8);
     const budgetMs = options.minutesPerCell * 60_000;

@@ -38,13 +38,24 @@ export function median(values: readonly number[]): number {
   return medianOfSorted(Float64Array.from(values).sort());
 }
 
+/** The arithmetic mean; NaN for an empty sample. */
+export function mean(values: readonly number[]): number {
+  return values.reduce((sum, value) => sum + value, 0) / values.length;
+}
+
+/** Sum of squared deviations from the sample's own mean: the numerator of its variance. */
+export function sumOfSquaredDeviations(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  const centre = mean(values);
+  return values.reduce((sum, value) => sum + (value - centre) ** 2, 0);
+}
+
 /** Sample standard deviation (n - 1) / |mean|; null for fewer than 2 values or a zero mean. */
 export function coefficientOfVariation(values: readonly number[]): number | null {
   if (values.length < 2) return null;
-  const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
-  if (mean === 0) return null;
-  const squares = values.reduce((sum, value) => sum + (value - mean) ** 2, 0);
-  return Math.sqrt(squares / (values.length - 1)) / Math.abs(mean);
+  const centre = mean(values);
+  if (centre === 0) return null;
+  return Math.sqrt(sumOfSquaredDeviations(values) / (values.length - 1)) / Math.abs(centre);
 }
 
 /**
@@ -103,18 +114,17 @@ export function pairedOverhead(cell: readonly number[], baseline: readonly numbe
     if (!(base > 0)) throw new RangeError(`baseline value ${base} at ${index} is not positive`);
     return (base - value) / base;
   });
-  const mean = ratios.reduce((sum, ratio) => sum + ratio, 0) / ratios.length;
-  return { mean, median: median(ratios), ci95: meanCi(ratios), n: ratios.length };
+  return { mean: mean(ratios), median: median(ratios), ci95: meanCi(ratios), n: ratios.length };
 }
 
 /** Student-t 95 % interval of the mean; null for fewer than 2 values. */
 export function meanCi(values: readonly number[]): Interval | null {
   const n = values.length;
   if (n < 2) return null;
-  const mean = values.reduce((sum, value) => sum + value, 0) / n;
-  const sd = Math.sqrt(values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / (n - 1));
+  const centre = mean(values);
+  const sd = Math.sqrt(sumOfSquaredDeviations(values) / (n - 1));
   const half = studentT975(n - 1) * (sd / Math.sqrt(n));
-  return [mean - half, mean + half];
+  return [centre - half, centre + half];
 }
 
 /** Two-sided 95 % quantiles of Student's t for 1 to 30 degrees of freedom. */

@@ -100,7 +100,7 @@ function cpuCostAgainst(cell: UnsummarisedCell, baseline: UnsummarisedCell): Ove
 }
 
 /** The two cells' successful trials of the same round; a baseline of 0 (or none) has no ratio. */
-function pairByRound(cell: UnsummarisedCell, baseline: UnsummarisedCell, metric: 'requestsPerSec' | 'cpuMsPerRequest') {
+export function pairByRound(cell: UnsummarisedCell, baseline: UnsummarisedCell, metric: 'requestsPerSec' | 'cpuMsPerRequest') {
   const baselineByRound = new Map<number, number>();
   for (const trial of successful(baseline)) {
     const value = trial[metric];
