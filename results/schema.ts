@@ -1,8 +1,6 @@
 import { Type, type Static, type TInteger } from '@sinclair/typebox';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 import { Value } from '@sinclair/typebox/value';
-import type { Distribution } from '../bench/percentile.ts';
-import { RULES, type Rule } from '../bench/verifier.ts';
 import { TRACER_NAMES, type TracerName } from '../servers/tracer.ts';
 import { count, isoTime, jsonSchemaText, nonNegative, nullable, strictObject } from './schema-kit.ts';
 
@@ -20,6 +18,29 @@ export const TracerSchema = Type.Union(
   { description: "The SDK axis: 'none' only for untraced" },
 );
 
+/** The verifier's rules (bench/spans/verifier.ts): a request is correct when it breaks none. */
+export const RULES = [
+  'noRoot',
+  'multipleRoots',
+  'missing',
+  'traceMismatch',
+  'orphan',
+  'outOfRange',
+  'durationError',
+  'status',
+] as const;
+export type Rule = (typeof RULES)[number];
+
+/** Summary of a sample: its range and the percentiles the reports quote. */
+export interface Distribution {
+  count: number;
+  min: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
 export const DistributionSchema = strictObject(
   {
     count: count('Values in the sample'),
@@ -36,7 +57,7 @@ export const DistributionSchema = strictObject(
 // Object.fromEntries loses.
 export const ViolationsSchema = strictObject(
   Object.fromEntries(RULES.map((rule) => [rule, count(`Violations of ${rule}`)])) as Record<Rule, TInteger>,
-  'Violations per verifier rule (bench/verifier.ts RULES), summed over requests',
+  'Violations per verifier rule (bench/spans/verifier.ts RULES), summed over requests',
 );
 
 export const PinningSchema = strictObject(
@@ -57,7 +78,7 @@ export const NoiseFloorSchema = nullable(
       cv: nonNegative('Coefficient of variation of the runs: how much the same work varies on this core'),
       cpus: nullable(Type.String({ description: 'The cpus it ran on (the server core); null without pinning' })),
     },
-    "The server core's own steadiness: the same work (bench/reference-work.ts) timed again and again; null when it could not run",
+    "The server core's own steadiness: the same work (bench/harness/reference-work.ts) timed again and again; null when it could not run",
   ),
 );
 

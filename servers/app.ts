@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { Readable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { REQUEST_ID_ATTRIBUTE, SPAN_KIND_ATTRIBUTE } from '../bench/span-record.ts';
+import { REQUEST_ID_ATTRIBUTE, SPAN_KIND_ATTRIBUTE } from './ground-truth.ts';
 import type { RootSpan, Strategy } from '../strategies/strategy.ts';
 import { CONTROL_PREFIX } from './ground-truth.ts';
 import { ProcessProbe } from './process-probe.ts';

@@ -27,3 +27,8 @@ export interface ServerState {
   /** Calls to end a root that had already ended: a strategy that ends its root twice. */
   extraRootEnds: number;
 }
+
+/** Attribute names the server puts on every span it makes. */
+export const REQUEST_ID_ATTRIBUTE = 'bench.request_id';
+/** 'root' on the request's root span, 'child' on every span the workload makes. */
+export const SPAN_KIND_ATTRIBUTE = 'bench.kind';

@@ -1,7 +1,7 @@
-import { calibrationBurn } from './calibration-burn.ts';
+import { calibrationBurn } from './controls/calibration-burn.ts';
 import { closeListener } from './close-listener.ts';
 import { handlerReturn } from './handler-return.ts';
-import { leakingRoot } from './leaking-root.ts';
+import { leakingRoot } from './controls/leaking-root.ts';
 import { sdkDefault } from './sdk-default.ts';
 import { defaultStrategyOptions, type Strategy, type StrategyFactory, type StrategyOptions } from './strategy.ts';
 import { timerKeepalive } from './timer-keepalive.ts';

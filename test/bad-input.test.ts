@@ -53,7 +53,7 @@ before(async () => {
 });
 after(() => busy.close());
 
-rejects('servers/main.ts', [
+rejects('bench/commands/server.ts', [
   { name: 'a port above 65535', args: ['--strategy', 'untraced', '--port', '65536'], mentions: ['--port', '0 to 65535', '65536'] },
   { name: 'a negative port', args: ['--strategy', 'untraced', '--port=-1'], mentions: ['--port', '0 to 65535'] },
   { name: 'a zero lifetime', args: ['--strategy', 'untraced', '--max-lifetime-ms', '0'], mentions: ['--max-lifetime-ms', '1 to'] },
@@ -63,7 +63,7 @@ rejects('servers/main.ts', [
 ]);
 
 rejects(
-  'bench/verify-cli.ts',
+  'bench/commands/verify.ts',
   [
     { name: 'a negative request count', args: ['--requests=-3'], mentions: ['--requests', '1 to 1000'] },
     { name: 'too many requests', args: ['--requests', '1001'], mentions: ['--requests', '1001'] },
@@ -74,7 +74,7 @@ rejects(
 );
 
 rejects(
-  'bench/bench-cli.ts',
+  'bench/commands/bench.ts',
   [
     { name: 'tracer none in the list', args: ['--tracers', 'none'], mentions: ["'none'", 'sentry-static'] },
     { name: 'a calibration strategy', args: ['--strategies', 'calibration-burn'], mentions: ["'calibration-burn'", 'close-listener'] },
@@ -94,8 +94,8 @@ rejects(
   { flag: '--out', name: 'bench.json' },
 );
 
-describe('bench/sink-cli.ts', { concurrency: 2 }, () => {
-  const sink = 'bench/sink-cli.ts';
+describe('bench/commands/sink.ts', { concurrency: 2 }, () => {
+  const sink = 'bench/commands/sink.ts';
   test('a non-numeric port', () => assertRejected(sink, ['--port', 'eighty'], ['--port', 'eighty', '0-65535']));
   test('a port above 65535', () => assertRejected(sink, ['--port', '70000'], ['70000', '0-65535']));
   test('a negative port', () => assertRejected(sink, ['--port=-1'], ['-1', '0-65535']));
@@ -103,8 +103,8 @@ describe('bench/sink-cli.ts', { concurrency: 2 }, () => {
   test('a port in use', () => assertRejected(sink, ['--port', String(busyPort)], [String(busyPort), 'in use']));
 });
 
-describe('bench/micro-cli.ts', { concurrency: 2 }, () => {
-  const micro = 'bench/micro-cli.ts';
+describe('bench/commands/micro.ts', { concurrency: 2 }, () => {
+  const micro = 'bench/commands/micro.ts';
   const rejected = (args: string[], mentions: string[]): Promise<void> => {
     const json = freshPath('micro.json');
     return assertRejected(micro, [...args, '--json', json], mentions, [json]);
@@ -117,8 +117,8 @@ describe('bench/micro-cli.ts', { concurrency: 2 }, () => {
   test('--json naming a directory', () => assertRejected(micro, ['--json', scratch], ['--json', 'directory']));
 });
 
-describe('bench/profile-cli.ts', { concurrency: 2 }, () => {
-  const profile = 'bench/profile-cli.ts';
+describe('bench/commands/profile.ts', { concurrency: 2 }, () => {
+  const profile = 'bench/commands/profile.ts';
   const cell = ['--strategy', 'close-listener', '--scenario', 'sse-tokens'];
   const rejected = (args: string[], mentions: string[]): Promise<void> => {
     const dest = freshPath('clinic');
@@ -165,18 +165,18 @@ describe('commands that read result files', () => {
   ];
   const exists = (entry: string): boolean => existsSync(join(ROOT, entry));
 
-  if (exists('bench/compare-cli.ts')) {
-    describe('bench/compare-cli.ts', { concurrency: 2 }, () => {
-      const compare = 'bench/compare-cli.ts';
+  if (exists('bench/commands/compare.ts')) {
+    describe('bench/commands/compare.ts', { concurrency: 2 }, () => {
+      const compare = 'bench/commands/compare.ts';
       for (const { name, path, mentions } of broken) test(name, () => assertRejected(compare, [path, path], mentions));
       test('one file only', () => assertRejected(compare, [missing], ['two']));
       test('an unknown flag', () => assertRejected(compare, [missing, missing, '--frobnicate'], ['--frobnicate']));
     });
   }
 
-  if (exists('bench/merge-cli.ts')) {
-    describe('bench/merge-cli.ts', { concurrency: 2 }, () => {
-      const merge = 'bench/merge-cli.ts';
+  if (exists('bench/commands/merge.ts')) {
+    describe('bench/commands/merge.ts', { concurrency: 2 }, () => {
+      const merge = 'bench/commands/merge.ts';
       for (const { name, path, mentions } of [missingFile, otherKind]) {
         test(name, () => {
           const out = freshPath('merged.json');
@@ -191,9 +191,9 @@ describe('commands that read result files', () => {
     });
   }
 
-  if (exists('bench/report-cli.ts')) {
-    describe('bench/report-cli.ts', { concurrency: 2 }, () => {
-      const report = 'bench/report-cli.ts';
+  if (exists('bench/commands/report.ts')) {
+    describe('bench/commands/report.ts', { concurrency: 2 }, () => {
+      const report = 'bench/commands/report.ts';
       const rejected = (args: string[], mentions: string[]): Promise<void> => {
         const out = freshPath('report');
         return assertRejected(report, [...args, '--out', out], mentions, [out]);

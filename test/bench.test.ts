@@ -19,7 +19,7 @@ function readResult(path: string): ResultFile {
 test('a small matrix writes a valid, complete result with interleaved trials; a strategy listed twice is an A/A copy', async () => {
   const out = join(mkdtempSync(join(tmpdir(), 'bench-')), 'result.json');
   const args = ['--strategies', 'untraced,untraced,close-listener', ...SHORT, '--seed', '7', '--out', out];
-  const { code, stdout, stderr } = await runEntry('bench/bench-cli.ts', args, 180_000);
+  const { code, stdout, stderr } = await runEntry('bench/commands/bench.ts', args, 180_000);
   assert.equal(code, 0, stderr);
   assert.match(stdout, /result written to/);
   const result = readResult(out);
@@ -52,7 +52,7 @@ test('a small matrix writes a valid, complete result with interleaved trials; a 
 
 test('Ctrl-C stops every server and saves the finished trials, marked incomplete', async () => {
   const out = join(mkdtempSync(join(tmpdir(), 'bench-sigint-')), 'result.json');
-  const bench = spawn(process.execPath, ['--import', 'tsx', 'bench/bench-cli.ts', ...SMALL, '--trials', '5', '--out', out], {
+  const bench = spawn(process.execPath, ['--import', 'tsx', 'bench/commands/bench.ts', ...SMALL, '--trials', '5', '--out', out], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -81,7 +81,7 @@ test('Ctrl-C stops every server and saves the finished trials, marked incomplete
 test('bad flags: one line, exit 2, nothing written', async () => {
   const out = join(mkdtempSync(join(tmpdir(), 'bench-bad-')), 'result.json');
   for (const args of [['--trials', '0'], ['--strategies', 'fastest'], ['--scenarios', 'sse'], ['--duration', 'long'], ['--frobnicate']]) {
-    const { code, stderr } = await runEntry('bench/bench-cli.ts', [...args, '--out', out]);
+    const { code, stderr } = await runEntry('bench/commands/bench.ts', [...args, '--out', out]);
     assert.equal(code, 2, `${args.join(' ')}: ${stderr}`);
     assert.equal(stderr.trimEnd().split('\n').length, 1, stderr);
     assert.equal(existsSync(out), false);

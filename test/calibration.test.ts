@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { judgeCalibration } from '../bench/calibration.ts';
-import { summariseCells } from '../bench/summarise-cell.ts';
+import { judgeCalibration } from '../bench/harness/calibration.ts';
+import { summariseCells } from '../bench/harness/summarise-cell.ts';
 import type { ResultFile } from '../results/schema.ts';
 import { buildResult } from './support/result-builder.ts';
 

@@ -17,7 +17,7 @@ async function assertRejected(entry: string, args: string[], ...mentions: string
 }
 
 describe('npm run server', () => {
-  const server = 'servers/main.ts';
+  const server = 'bench/commands/server.ts';
   let busy: Server;
   let busyPort: number;
   before(async () => {
@@ -41,7 +41,7 @@ describe('npm run server', () => {
 });
 
 describe('npm run verify', () => {
-  const verify = 'bench/verify-cli.ts';
+  const verify = 'bench/commands/verify.ts';
   const out = join(mkdtempSync(join(tmpdir(), 'verify-input-')), 'out.json');
   const rejected = async (args: string[], ...mentions: string[]): Promise<void> => {
     await assertRejected(verify, [...args, '--json', out], ...mentions);

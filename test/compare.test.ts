@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
-import { judgeMetric, type Comparison } from '../bench/compare.ts';
-import { COMPARED_METRICS } from '../bench/metrics.ts';
+import { judgeMetric, type Comparison } from '../bench/report/compare.ts';
+import { COMPARED_METRICS } from '../bench/report/metrics.ts';
 import type { ResultFile } from '../results/schema.ts';
 import { buildResult, copyResult, findCell, temporaryDirectory, writeInput } from './support/result-builder.ts';
 import { ROOT, runEntry } from './support/run.ts';
 
-const COMPARE = 'bench/compare-cli.ts';
+const COMPARE = 'bench/commands/compare.ts';
 const directory = temporaryDirectory('compare');
 after(() => rmSync(directory, { recursive: true, force: true }));
 const base = buildResult();

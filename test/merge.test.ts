@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { mergeResults } from '../bench/merge.ts';
-import { summariseCells } from '../bench/summarise-cell.ts';
+import { mergeResults } from '../bench/report/merge.ts';
+import { summariseCells } from '../bench/harness/summarise-cell.ts';
 import { validateResult, type ResultFile } from '../results/schema.ts';
 import { buildResult, copyResult, temporaryDirectory, writeInput } from './support/result-builder.ts';
 import { runEntry } from './support/run.ts';
 
-const MERGE = 'bench/merge-cli.ts';
+const MERGE = 'bench/commands/merge.ts';
 const directory = temporaryDirectory('merge');
 after(() => rmSync(directory, { recursive: true, force: true }));
 

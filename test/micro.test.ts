@@ -9,7 +9,7 @@ import { childPids, isAlive, ROOT } from './support/run.ts';
 
 test('bench:micro measures every case under every tracer, writes valid figures and leaves no process', async () => {
   const json = join(mkdtempSync(join(tmpdir(), 'micro-')), 'micro.json');
-  const micro = spawn(process.execPath, ['--import', 'tsx', 'bench/micro-cli.ts', '--time', '10', '--json', json], {
+  const micro = spawn(process.execPath, ['--import', 'tsx', 'bench/commands/micro.ts', '--time', '10', '--json', json], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { ServerFailed, startServer, stopAllServers } from '../bench/server-process.ts';
+import { ServerFailed, startServer, stopAllServers } from '../bench/harness/server-process.ts';
 import { isAlive, ROOT, serverPids } from './support/run.ts';
 
 after(() => stopAllServers());
@@ -41,7 +41,7 @@ test('Ctrl-C during verify stops its servers and keeps the finished cells', asyn
   const out = join(mkdtempSync(join(tmpdir(), 'verify-sigint-')), 'out.json');
   const verify = spawn(
     process.execPath,
-    ['--import', 'tsx', 'bench/verify-cli.ts', '--strategies', 'untraced,close-listener', '--tracers', 'sentry-static', '--scenarios', 'long-idle', '--requests', '2', '--json', out],
+    ['--import', 'tsx', 'bench/commands/verify.ts', '--strategies', 'untraced,close-listener', '--tracers', 'sentry-static', '--scenarios', 'long-idle', '--requests', '2', '--json', out],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';

@@ -22,7 +22,7 @@ function commandLine(pid: number): string {
 test('profile runs one cell under clinic doctor, writes the HTML report, and leaves no process', async () => {
   const dest = join(mkdtempSync(join(tmpdir(), 'profile-')), 'clinic');
   const args = ['--strategy', 'close-listener', '--tracer', 'sentry-static', '--scenario', 'sse-tokens', '--tool', 'doctor', '--duration', '2', '--connections', '10', '--dest', dest];
-  const profile = spawn(process.execPath, ['--import', 'tsx', 'bench/profile-cli.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const profile = spawn(process.execPath, ['--import', 'tsx', 'bench/commands/profile.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   profile.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
@@ -43,7 +43,7 @@ test('profile runs one cell under clinic doctor, writes the HTML report, and lea
   assert.ok(html.startsWith(dest) && existsSync(html), `no report at ${html}`);
   assert.match(readFileSync(html, 'utf8'), /<html/i);
   assert.ok(existsSync(html.replace(/\.html$/, '')), 'the data folder is kept beside the report');
-  assert.ok([...seen.values()].some((command) => command.includes('servers/main.ts')), `no server seen: ${[...seen.values()].join('; ')}`);
+  assert.ok([...seen.values()].some((command) => command.includes('bench/commands/server.ts')), `no server seen: ${[...seen.values()].join('; ')}`);
   // tsx's esbuild helpers end by themselves once their node process has gone: give them a moment.
   for (const deadline = Date.now() + 5_000; [...seen.keys()].some(isAlive) && Date.now() < deadline; ) {
     await new Promise((resolve) => setTimeout(resolve, 100));

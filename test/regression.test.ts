@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { leastSquares } from '../bench/regression.ts';
+import { leastSquares } from '../bench/stats/regression.ts';
 
 test('least squares recovers a line, with an interval that narrows as the scatter shrinks', () => {
   const xs = [0, 1, 2, 3, 4, 5, 6, 7];

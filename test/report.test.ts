@@ -3,14 +3,14 @@ import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { XMLValidator } from 'fast-xml-parser';
-import type { GabEntry } from '../bench/gab.ts';
-import { buildCharts, cellRowName } from '../bench/report-charts.ts';
-import { buildReport } from '../bench/report.ts';
+import type { GabEntry } from '../bench/report/gab.ts';
+import { buildCharts, cellRowName } from '../bench/report/report-charts.ts';
+import { buildReport } from '../bench/report/report.ts';
 import type { ResultFile } from '../results/schema.ts';
 import { buildResult, temporaryDirectory, writeInput } from './support/result-builder.ts';
 import { ROOT, runEntry } from './support/run.ts';
 
-const REPORT = 'bench/report-cli.ts';
+const REPORT = 'bench/commands/report.ts';
 const directory = temporaryDirectory('report');
 after(() => rmSync(directory, { recursive: true, force: true }));
 

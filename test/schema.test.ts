@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { summariseCells, type UnsummarisedCell } from '../bench/summarise-cell.ts';
+import { summariseCells, type UnsummarisedCell } from '../bench/harness/summarise-cell.ts';
 import { resultFileOf } from './support/result-builder.ts';
-import { RULES } from '../bench/verifier.ts';
+import { RULES } from '../results/schema.ts';
 import {
   resultJsonSchemaText,
   SCHEMA_VERSION,

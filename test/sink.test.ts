@@ -4,8 +4,8 @@ import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
-import type { SpanRecord } from '../bench/span-record.ts';
-import { startSink, type Sink } from '../bench/sink.ts';
+import type { SpanRecord } from '../bench/spans/span-record.ts';
+import { startSink, type Sink } from '../bench/spans/sink.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SDK_FIXTURE = fileURLToPath(new URL('./fixtures/sdk-sends.ts', import.meta.url));

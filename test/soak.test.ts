@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { judgeSamples, LEAK_THRESHOLD_MB_PER_10K, markWarmUp, WARM_UP_STREAMS } from '../bench/soak.ts';
+import { judgeSamples, LEAK_THRESHOLD_MB_PER_10K, markWarmUp, WARM_UP_STREAMS } from '../bench/harness/soak.ts';
 import { soakJsonSchemaText, validateSoakFile, type SoakFile } from '../results/soak-schema.ts';
 import { STRATEGY_NAMES, TEST_STRATEGIES_ENV, testStrategiesEnabled } from '../strategies/registry.ts';
 import { isAlive, ROOT, serverPids } from './support/run.ts';
@@ -20,7 +20,7 @@ interface SoakRun {
 /** The real CLI with the test-only strategies admitted; `interruptWhen` sends Ctrl-C once it holds. */
 function runSoakCli(args: string[], interruptWhen?: (stderr: string, servers: Set<number>) => boolean, timeoutMs = 120_000): Promise<SoakRun> {
   return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'bench/bench-cli.ts', ...args], {
+    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'bench/commands/bench.ts', ...args], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, [TEST_STRATEGIES_ENV]: '1' },

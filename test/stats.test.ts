@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createRandom, deriveSeed, shuffle } from '../bench/random.ts';
+import { createRandom, deriveSeed, shuffle } from '../bench/stats/random.ts';
 import {
   bootstrapMedianCi,
   coefficientOfVariation,
@@ -9,7 +9,7 @@ import {
   studentT975,
   summarise,
   verdictOfInterval,
-} from '../bench/stats.ts';
+} from '../bench/stats/stats.ts';
 
 /** n values around 1000 with a seeded spread of about ±5 %. */
 function noisySample(n: number, seed: number): number[] {

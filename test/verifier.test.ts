@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Outcome, RequestTruth } from '../servers/ground-truth.ts';
-import { REQUEST_ID_ATTRIBUTE, SPAN_KIND_ATTRIBUTE, type SpanRecord } from '../bench/span-record.ts';
-import { DEFAULT_END_TOLERANCE_MS, RULES, verify, type RequestVerdict } from '../bench/verifier.ts';
+import { REQUEST_ID_ATTRIBUTE, SPAN_KIND_ATTRIBUTE } from '../servers/ground-truth.ts';
+import type { SpanRecord } from '../bench/spans/span-record.ts';
+import { RULES } from '../results/schema.ts';
+import { DEFAULT_END_TOLERANCE_MS, verify, type RequestVerdict } from '../bench/spans/verifier.ts';
 
 type Format = SpanRecord['format'];
 const FORMATS: Format[] = ['transaction', 'span-v2'];

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { StrategyName } from '../strategies/registry.ts';
-import { buildMatrix, SDK_TRACERS } from '../bench/matrix.ts';
-import { startCellServer, verifyCell } from '../bench/verify-run.ts';
+import { buildMatrix, SDK_TRACERS } from '../bench/harness/matrix.ts';
+import { startCellServer, verifyCell } from '../bench/harness/verify-run.ts';
 import { useSink } from './support/sink-fixture.ts';
 
 // Real server processes, the real SDK, spans over HTTP to the suite's own sink.

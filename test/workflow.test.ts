@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { validateWorkflow } from '@action-validator/core';
-import { BENCH_SCENARIOS } from '../bench/scenarios.ts';
+import { BENCH_SCENARIOS } from '../bench/harness/scenarios.ts';
 import { ROOT } from './support/run.ts';
 
 const WORKFLOW_PATH = join(ROOT, '.github/workflows/bench.yml');

@@ -1,17 +1,17 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildMatrix } from '../../bench/matrix.ts';
-import type { ScenarioName } from '../../bench/scenarios.ts';
-import { summariseCells, type UnsummarisedCell } from '../../bench/summarise-cell.ts';
-import { RULES } from '../../bench/verifier.ts';
+import { buildMatrix } from '../../bench/harness/matrix.ts';
+import type { ScenarioName } from '../../bench/harness/scenarios.ts';
+import { summariseCells, type UnsummarisedCell } from '../../bench/harness/summarise-cell.ts';
+import { RULES } from '../../results/schema.ts';
 import { SCHEMA_VERSION, type Config, type Env, type ResultCell, type ResultFile, type Trial, type Violations } from '../../results/schema.ts';
 import type { AnyStrategyName } from '../../strategies/registry.ts';
 import type { TracerName } from '../../servers/tracer.ts';
 
 /**
  * Synthetic but schema-valid result files for the compare, report and merge tests: a real matrix
- * (bench/matrix.ts), plausible trials, and summaries computed by the suite's own summariser, so
+ * (bench/harness/matrix.ts), plausible trials, and summaries computed by the suite's own summariser, so
  * the files look like a real run without running one.
  */
 

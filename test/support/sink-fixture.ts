@@ -1,6 +1,6 @@
 import { after, before } from 'node:test';
-import { stopAllServers } from '../../bench/server-process.ts';
-import { type Sink, startSink } from '../../bench/sink.ts';
+import { stopAllServers } from '../../bench/harness/server-process.ts';
+import { type Sink, startSink } from '../../bench/spans/sink.ts';
 
 /**
  * One ingest sink for a test file: started before its tests; afterwards every server the file

@@ -1,0 +1,88 @@
+import { validateSoakFile, type SoakFile } from '../../results/soak-schema.ts';
+import { type AnyStrategyName, ENABLED_TEST_STRATEGY_NAMES, STRATEGY_NAMES } from '../../strategies/registry.ts';
+import { defaultStrategyOptions } from '../../strategies/strategy.ts';
+import { writeFileAtomic } from '../common/atomic-write.ts';
+import type { StopSignal } from '../harness/bench-run.ts';
+import { parseChoiceList, parseInteger, parseNumber, UsageError } from '../common/cli.ts';
+import { gitCommit } from '../harness/environment.ts';
+import { SDK_TRACERS } from '../harness/matrix.ts';
+import { MIN_MINUTES_PER_CELL, runSoak, type SoakOptions } from '../harness/soak.ts';
+import { renderSoakSummary } from '../harness/soak-table.ts';
+import { stopAllServers } from '../harness/server-process.ts';
+
+/** The bench flags, as parsed; --soak is set. */
+export interface SoakFlags {
+  soak: string;
+  strategies?: string | undefined;
+  tracers?: string | undefined;
+  scenarios?: string | undefined;
+  out?: string | undefined;
+  json: boolean;
+  'tick-ms'?: string | undefined;
+  'long-idle-streams'?: string | undefined;
+  'long-idle-sec'?: string | undefined;
+  [flag: string]: string | boolean | undefined;
+}
+
+/** Bench flags that mean nothing to a soak: given with --soak they are bad input. */
+const NOT_FOR_SOAK = ['trials', 'duration', 'warmup', 'connections', 'seed', 'quick', 'calibrate'];
+
+/** Waves of 1000 streams of 1 s each: a stream opens, sends one heartbeat and ends. */
+const SOAK_DEFAULTS = { waveStreams: 1_000, streamSec: 1 };
+const MAX_MINUTES = 1_440;
+
+/** Everything about the soak's flags that can be wrong is a UsageError before anything starts. */
+export function parseSoakOptions(flags: SoakFlags): SoakOptions {
+  const minutesPerCell = parseNumber('soak', flags.soak, MIN_MINUTES_PER_CELL, MAX_MINUTES, 'minutes per cell');
+  const extra = NOT_FOR_SOAK.find((name) => flags[name] !== undefined && flags[name] !== false);
+  if (extra) {
+    throw new UsageError(
+      `--soak does not take --${extra} (it takes --strategies, --tracers, --scenarios long-idle, --long-idle-streams, --long-idle-sec, --tick-ms, --out, --json)`,
+    );
+  }
+  if (flags.scenarios !== undefined && flags.scenarios.trim() !== 'long-idle') {
+    throw new UsageError(`--soak runs the long-idle scenario only: use --scenarios long-idle or leave it out, got '${flags.scenarios}'`);
+  }
+  const choices: AnyStrategyName[] = [...STRATEGY_NAMES, ...ENABLED_TEST_STRATEGY_NAMES];
+  const options: SoakOptions = {
+    strategies: parseChoiceList('strategies', flags.strategies ?? STRATEGY_NAMES.join(','), choices),
+    tracers: parseChoiceList('tracers', flags.tracers ?? SDK_TRACERS.join(','), SDK_TRACERS),
+    minutesPerCell,
+    waveStreams: flags['long-idle-streams'] === undefined ? SOAK_DEFAULTS.waveStreams : parseInteger('long-idle-streams', flags['long-idle-streams'], 1, 5_000),
+    streamSec: flags['long-idle-sec'] === undefined ? SOAK_DEFAULTS.streamSec : parseInteger('long-idle-sec', flags['long-idle-sec'], 1, 60),
+    tickMs: flags['tick-ms'] === undefined ? defaultStrategyOptions.tickMs : parseInteger('tick-ms', flags['tick-ms'], 1, 60_000),
+  };
+  return options;
+}
+
+/** Runs the soak, saves the result and prints the summary; the exit code as bench's. */
+export async function runSoakCommand(flags: SoakFlags): Promise<number> {
+  const options = parseSoakOptions(flags);
+  const out = flags.out ?? defaultSoakPath();
+  if (out.trim() === '') throw new UsageError('--out needs a file name');
+
+  const stop: StopSignal = { stopped: false };
+  process.once('SIGINT', () => {
+    stop.stopped = true;
+    process.stderr.write('\ninterrupted: stopping servers, saving the samples taken\n');
+    void stopAllServers();
+  });
+
+  const result = await runSoak(options, stop);
+  saveSoak(result, out);
+  process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderSoakSummary(result)}\n\nresult written to ${out}\n`);
+  if (stop.stopped) return 130;
+  return result.complete ? 0 : 1;
+}
+
+function defaultSoakPath(): string {
+  const commit = gitCommit();
+  return `results/${new Date().toISOString().slice(0, 10)}-${commit ? commit.slice(0, 7) : 'nogit'}-soak.json`;
+}
+
+/** Validated against results/soak-schema.ts, then written atomically. */
+function saveSoak(result: SoakFile, path: string): void {
+  const validation = validateSoakFile(result);
+  if (!validation.ok) throw new Error(`the soak result does not match results/soak-schema.json: ${validation.error}`);
+  writeFileAtomic(path, `${JSON.stringify(result, null, 2)}\n`);
+}

@@ -1,0 +1,49 @@
+/**
+ * npm run compare -- BASE.json HEAD.json [--threshold PCT] [--json | --markdown]
+ *
+ * Compares two result files cell by cell (the rule is in bench/compare.ts): prints a table (or
+ * Markdown for a PR comment, or JSON), warns when the runs come from different machines or
+ * configurations. Exit 0 without regression, 1 with one, 2 on bad input (one line naming the file).
+ */
+import { readResultFile } from '../report/read-result.ts';
+import { parseFlags, runCommand, UsageError } from '../common/cli.ts';
+import { compareResults, comparisonExitCode } from '../report/compare.ts';
+import { renderComparisonMarkdown, renderComparisonText } from '../report/comparison-report.ts';
+
+runCommand(async () => {
+  const { values, positionals } = parseFlags(
+    process.argv.slice(2),
+    {
+      threshold: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      markdown: { type: 'boolean', default: false },
+    },
+    true,
+  );
+  if (positionals.length !== 2) {
+    throw new UsageError(`expected two result files, BASE.json HEAD.json, got ${positionals.length}`);
+  }
+  if (values.json && values.markdown) throw new UsageError('--json and --markdown exclude each other: choose one');
+  const thresholdPercent = values.threshold === undefined ? 0 : parsePercent('threshold', values.threshold);
+  const [baseFile, headFile] = positionals as [string, string];
+  const base = readResultFile(baseFile);
+  const head = readResultFile(headFile);
+
+  const comparison = compareResults(base, head, { thresholdPercent, baseFile, headFile });
+  const output = values.json
+    ? `${JSON.stringify(comparison, null, 2)}\n`
+    : values.markdown
+      ? renderComparisonMarkdown(comparison)
+      : `${renderComparisonText(comparison)}\n`;
+  process.stdout.write(output);
+  return comparisonExitCode(comparison);
+});
+
+/** A percentage: a finite number from 0 up, fractions allowed (2.5). */
+function parsePercent(flag: string, value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || number < 0) {
+    throw new UsageError(`--${flag} must be a percentage of 0 or more, e.g. 5 or 2.5, got '${value}'`);
+  }
+  return number;
+}

@@ -1,0 +1,26 @@
+/**
+ * npm run merge -- a.json b.json ... --out all.json
+ *
+ * Combines shard result files of one run (split by scenario, each with its own untraced
+ * baseline) into one valid result file, written atomically. Refuses, with one line naming the
+ * file and exit 2, shards from different commits, machines or configurations, and duplicate cells.
+ */
+import { readResultFile } from '../report/read-result.ts';
+import { validateResult } from '../../results/schema.ts';
+import { writeFileAtomic } from '../common/atomic-write.ts';
+import { parseFlags, runCommand, UsageError } from '../common/cli.ts';
+import { mergeResults } from '../report/merge.ts';
+
+runCommand(async () => {
+  const { values, positionals } = parseFlags(process.argv.slice(2), { out: { type: 'string' } }, true);
+  if (values.out === undefined) throw new UsageError('--out FILE is required: where to write the merged result');
+  if (positionals.length === 0) throw new UsageError('expected the shard result files to merge, e.g. shards/*.json');
+  const shards = positionals.map((file) => ({ file, result: readResultFile(file) }));
+
+  const merged = mergeResults(shards);
+  // Shards that passed the schema and the checks must merge into a valid file; if not, it is our bug.
+  const validation = validateResult(merged);
+  if (!validation.ok) throw new Error(`the merged result does not match results/schema.json: ${validation.error}`);
+  writeFileAtomic(values.out, `${JSON.stringify(merged, null, 2)}\n`);
+  process.stdout.write(`merged ${shards.length} files, ${merged.cells.length} cells, into ${values.out}\n`);
+});

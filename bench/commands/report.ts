@@ -1,0 +1,31 @@
+/**
+ * npm run report -- RESULT.json [--out DIR] [--format md|gab]
+ *
+ * md (default): one SVG chart per figure (rendered in Node by ECharts' server-side SVG renderer)
+ * and report.md embedding them with relative links and a summary table.
+ * gab: customBiggerIsBetter.json and customSmallerIsBetter.json for github-action-benchmark.
+ * Every file is written atomically; bad input is one line, exit 2, nothing written.
+ */
+import { readResultFile } from '../report/read-result.ts';
+import { parseChoice, parseFlags, runCommand, UsageError } from '../common/cli.ts';
+import { REPORT_FORMATS } from '../report/report-format.ts';
+
+const DEFAULT_OUT = 'results/report';
+
+runCommand(async () => {
+  const { values, positionals } = parseFlags(
+    process.argv.slice(2),
+    { out: { type: 'string' }, format: { type: 'string' } },
+    true,
+  );
+  if (positionals.length !== 1) throw new UsageError(`expected one result file, RESULT.json, got ${positionals.length}`);
+  const format = parseChoice('format', values.format ?? 'md', REPORT_FORMATS);
+  const result = readResultFile(positionals[0] as string);
+  const out = values.out ?? DEFAULT_OUT;
+
+  // The charting code loads only once the input is known good: bad input fails fast.
+  const { buildReport, writeReport } = await import('../report/report.ts');
+  const files = buildReport(result, format);
+  writeReport(out, files);
+  process.stdout.write(`wrote ${files.length} files to ${out}: ${files.map((file) => file.name).join(', ')}\n`);
+});

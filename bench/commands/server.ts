@@ -1,0 +1,80 @@
+/**
+ * npm run server -- --strategy NAME --tracer NAME [--port N] [--dsn URL] [--tick-ms N] [--max-lifetime-ms N]
+ *
+ * Starts the one app with a strategy on 127.0.0.1 and prints `listening on http://127.0.0.1:PORT`
+ * once ready. Started by the harness with an IPC channel, it exits when its parent goes away.
+ */
+import { parseChoice, parseFlags, parseInteger, runCommand, UsageError } from '../common/cli.ts';
+import { ALL_STRATEGY_NAMES, createStrategy, loadsNoSdk } from '../../strategies/registry.ts';
+import { defaultStrategyOptions } from '../../strategies/strategy.ts';
+import { CONTROL_PREFIX } from '../../servers/ground-truth.ts';
+import { setupTracer, TRACER_NAMES } from '../../servers/tracer.ts';
+
+runCommand(async () => {
+  const { values } = parseFlags(process.argv.slice(2), {
+    strategy: { type: 'string' },
+    tracer: { type: 'string' },
+    port: { type: 'string', default: '0' },
+    dsn: { type: 'string' },
+    'tick-ms': { type: 'string', default: String(defaultStrategyOptions.tickMs) },
+    'max-lifetime-ms': { type: 'string', default: String(defaultStrategyOptions.maxLifetimeMs) },
+    'idle-limit-ms': { type: 'string', default: String(defaultStrategyOptions.idleLimitMs) },
+    'burn-us': { type: 'string', default: String(defaultStrategyOptions.burnUs) },
+  });
+  if (values.strategy === undefined) throw new UsageError(`--strategy is required (accepted: ${ALL_STRATEGY_NAMES.join(', ')})`);
+  const strategyName = parseChoice('strategy', values.strategy, ALL_STRATEGY_NAMES);
+  const untraced = loadsNoSdk(strategyName);
+  const defaultTracer = untraced ? 'none' : 'sentry-stream';
+  const tracerName = parseChoice('tracer', values.tracer ?? defaultTracer, TRACER_NAMES);
+  if (untraced !== (tracerName === 'none')) {
+    throw new UsageError(`strategy ${strategyName} cannot run with tracer ${tracerName}: untraced and calibration-burn go only with tracer none`);
+  }
+  const port = parseInteger('port', values.port, 0, 65_535);
+  const strategy = createStrategy(strategyName, {
+    tickMs: parseInteger('tick-ms', values['tick-ms'], 1, 60_000),
+    maxLifetimeMs: parseInteger('max-lifetime-ms', values['max-lifetime-ms'], 1),
+    idleLimitMs: parseInteger('idle-limit-ms', values['idle-limit-ms'], 1),
+    burnUs: parseInteger('burn-us', values['burn-us'], 0, 1_000_000),
+  });
+  const dsn = values.dsn ?? process.env.SENTRY_DSN;
+  if (tracerName !== 'none' && !dsn) {
+    throw new UsageError(`tracer ${tracerName} needs --dsn URL or SENTRY_DSN (start a sink with: npm run sink)`);
+  }
+
+  // The SDK is set up before the app and fastify are imported, as the SDK asks.
+  const tracer = await setupTracer(tracerName, {
+    dsn,
+    sdkServerSpans: strategy.rootOwner === 'sdk',
+    ignorePathPrefix: CONTROL_PREFIX,
+  });
+  const { buildApp } = await import('../../servers/app.ts');
+  await strategy.start?.();
+  const app = buildApp({ strategy, tracer });
+  try {
+    await app.listen({ host: '127.0.0.1', port });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new UsageError(`port ${port} is in use (accepted: a free port, or 0 for any free port)`);
+    }
+    throw error;
+  }
+
+  let stopping = false;
+  const shutdown = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    app.server.closeAllConnections();
+    await app.close();
+    await strategy.stop?.();
+    await tracer.flush(2_000);
+    process.exit(0);
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+  process.once('disconnect', shutdown);
+
+  const address = app.server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  process.stdout.write(`listening on http://127.0.0.1:${boundPort}\n`);
+  return new Promise<never>(() => {});
+});

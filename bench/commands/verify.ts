@@ -1,0 +1,93 @@
+/**
+ * npm run verify -- [--strategies a,b] [--tracers a,b] [--scenarios a,b] [--requests N] [--json FILE]
+ *
+ * Span correctness without load: a fresh server per cell, a fixed mix of normal, aborted and
+ * failing requests, a flush, and the verifier's verdict per cell. Exits 0 when it ran, whatever
+ * it found; 2 on bad input.
+ */
+import { STRATEGY_NAMES } from '../../strategies/registry.ts';
+import { writeFileAtomic } from '../common/atomic-write.ts';
+import { parseChoiceList, parseFlags, parseInteger, runCommand } from '../common/cli.ts';
+import { buildMatrix, SDK_TRACERS } from '../harness/matrix.ts';
+import { SCENARIO_NAMES } from '../harness/scenarios.ts';
+import { stopAllServers } from '../harness/server-process.ts';
+import { startSink } from '../spans/sink.ts';
+import { RULES } from '../../results/schema.ts';
+import { type CellVerdict, verifyCell } from '../harness/verify-run.ts';
+import { renderTable } from '../common/table.ts';
+
+runCommand(async () => {
+  const { values } = parseFlags(process.argv.slice(2), {
+    strategies: { type: 'string', default: STRATEGY_NAMES.join(',') },
+    tracers: { type: 'string', default: SDK_TRACERS.join(',') },
+    scenarios: { type: 'string', default: SCENARIO_NAMES.join(',') },
+    requests: { type: 'string', default: '10' },
+    json: { type: 'string' },
+  });
+  const cells = buildMatrix(
+    parseChoiceList('strategies', values.strategies, STRATEGY_NAMES),
+    parseChoiceList('tracers', values.tracers, SDK_TRACERS),
+    parseChoiceList('scenarios', values.scenarios, SCENARIO_NAMES),
+  );
+  const requests = parseInteger('requests', values.requests, 1, 1_000);
+  const jsonPath = values.json;
+
+  const sink = await startSink({ port: 0 });
+  const verdicts: CellVerdict[] = [];
+  const save = (complete: boolean): void => {
+    if (jsonPath) writeFileAtomic(jsonPath, `${JSON.stringify({ complete, requestsPerCell: requests, verdicts }, null, 2)}\n`);
+  };
+  process.once('SIGINT', () => {
+    process.stderr.write('\ninterrupted: stopping servers, keeping the finished cells\n');
+    void stopAllServers().then(() => {
+      save(false);
+      process.exit(130);
+    });
+  });
+
+  for (const [index, cell] of cells.entries()) {
+    const started = performance.now();
+    const verdict = await verifyCell(cell, sink, requests);
+    verdicts.push(verdict);
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    process.stderr.write(`[${index + 1}/${cells.length}] ${cell.label} ${cell.tracer} ${cell.scenario}: ${summarise(verdict)} (${seconds} s)\n`);
+  }
+  await sink.close();
+  save(true);
+  process.stdout.write(`${renderVerdicts(verdicts)}\n`);
+});
+
+/** The error furthest from zero, with its sign: negative = the root ended before the response. */
+function worst(min: number, max: number): number {
+  return Math.abs(min) > Math.abs(max) ? min : max;
+}
+
+function summarise(verdict: CellVerdict): string {
+  if (verdict.error) return `failed: ${verdict.error}`;
+  if (!verdict.report) return 'no tracing, nothing to verify';
+  const { correct, requests } = verdict.report;
+  return `${correct}/${requests} correct`;
+}
+
+/** One row per cell: how many requests broke each rule. */
+function renderVerdicts(verdicts: CellVerdict[]): string {
+  const header = ['strategy', 'tracer', 'scenario', 'requests', 'correct', ...RULES, 'leakedOpen', 'endErr p50 ms', 'endErr worst ms'];
+  const rows = verdicts.map(({ cell, report, requestsSent, error }) => {
+    const base = [cell.label, cell.tracer, cell.scenario];
+    if (error) return [...base, requestsSent, 'ERROR', ...RULES.map(() => '-'), '-', '-', '-'];
+    if (!report) return [...base, requestsSent, 'n/a', ...RULES.map(() => '-'), '-', '-', '-'];
+    const percent = report.correctRate === null ? '-' : `${Math.round(report.correctRate * 100)}%`;
+    const errors = report.durationErrorMs;
+    return [
+      ...base,
+      report.requests,
+      `${report.correct} (${percent})`,
+      ...RULES.map((rule) => report.requestsViolating[rule]),
+      report.leakedOpen ?? 'n/a',
+      errors ? errors.p50.toFixed(1) : '-',
+      errors ? worst(errors.min, errors.max).toFixed(1) : '-',
+    ];
+  });
+  const failures = verdicts.filter((verdict) => verdict.error).map((verdict) => `error in ${verdict.cell.label} ${verdict.cell.tracer} ${verdict.cell.scenario}: ${verdict.error}`);
+  return [renderTable(header, rows), ...failures].join('\n');
+}

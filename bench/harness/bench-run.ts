@@ -1,0 +1,195 @@
+import { cpus } from 'node:os';
+import type { Config, Failure, ResultFile } from '../../results/schema.ts';
+import { SCHEMA_VERSION } from '../../results/schema.ts';
+import type { AnyStrategyName } from '../../strategies/registry.ts';
+import type { TracerName } from '../../servers/tracer.ts';
+import { cellName } from '../../results/cell-name.ts';
+import { collectEnvironment } from './environment.ts';
+import { buildMatrix, type Cell } from './matrix.ts';
+import { measureNoiseFloor } from './noise-floor.ts';
+import { pinProcesses } from './pinning.ts';
+import { Progress } from '../common/progress.ts';
+import { createRandom, deriveSeed, shuffle } from '../stats/random.ts';
+import type { ScenarioName } from './scenarios.ts';
+import { type ServerProcess, type ServerSpec, startServer } from './server-process.ts';
+import { startSink } from '../spans/sink.ts';
+import { summariseCells, type UnsummarisedCell } from './summarise-cell.ts';
+import { runTrial, type TrialSettings, warmUp } from './trial.ts';
+import { DEFAULT_END_TOLERANCE_MS, DEFAULT_RANGE_TOLERANCE_MS } from '../spans/verifier.ts';
+
+export interface BenchOptions extends TrialSettings {
+  strategies: AnyStrategyName[];
+  tracers: TracerName[];
+  scenarios: ScenarioName[];
+  trials: number;
+  seed: number;
+  quick: boolean;
+  calibrate: boolean;
+  tickMs: number;
+  /** Calibration only: the CPU cost calibration-burn adds per request. */
+  burnUs: number;
+}
+
+/** Set by Ctrl-C: the run stops after the trial in progress and keeps what finished. */
+export interface StopSignal {
+  stopped: boolean;
+}
+
+/**
+ * The load matrix. Scenario by scenario, every cell gets a fresh server (pinned to the server
+ * core); then K rounds, each running every cell once in a seeded shuffled order, so drift hits
+ * every strategy alike and trials of one round ran next to each other. A server that crashes or
+ * never gets ready fails its cell; the others go on.
+ */
+export async function runBench(options: BenchOptions, stop: StopSignal, progress?: Progress): Promise<ResultFile> {
+  const createdAt = new Date().toISOString();
+  const pinning = pinProcesses();
+  const env = { ...collectEnvironment(pinning), noiseFloor: measureNoiseFloor(pinning.serverCpus) };
+  const matrix = buildMatrix(options.strategies, options.tracers, options.scenarios);
+  const cells = new Map<Cell, UnsummarisedCell>(
+    matrix.map((cell) => [cell, { label: cell.label, strategy: cell.strategy, tracer: cell.tracer, scenario: cell.scenario, failed: null, trials: [] }]),
+  );
+  const failures: Failure[] = [];
+  const order: string[] = [];
+  const random = createRandom(deriveSeed(options.seed, 'order'));
+  const report = progress ?? new Progress(matrix.length * options.trials);
+  report.message(`pinning: ${pinning.note}`);
+  if (env.noiseFloor) {
+    const { cv, runs } = env.noiseFloor;
+    report.message(`noise floor: the same reference work varied ${(cv * 100).toFixed(1)} % (CV of ${runs} runs) on the server core`);
+  }
+
+  const fail = (cell: Cell, error: unknown, trial?: number): void => {
+    const message = error instanceof Error ? error.message : String(error);
+    failures.push({ label: cell.label, strategy: cell.strategy, tracer: cell.tracer as Failure['tracer'], scenario: cell.scenario, ...(trial === undefined ? {} : { trial }), error: message });
+    if (trial === undefined) cells.get(cell)!.failed = message;
+  };
+
+  const sink = await startSink({ port: 0 });
+  let done = 0;
+  try {
+    for (const scenario of shuffle(options.scenarios.filter((name, index, all) => all.indexOf(name) === index), random)) {
+      if (stop.stopped) break;
+      const servers = new Map<Cell, ServerProcess>();
+      // The servers of a scenario start side by side, one per core; each is pinned once ready.
+      const scenarioCells = matrix.filter((candidate) => candidate.scenario === scenario);
+      const started = await settleAll(scenarioCells, cpus().length, (cell) => startServer(measuredServerSpec(cell, sink.dsn, pinning.serverCpus, options)));
+      started.forEach((outcome, index) => {
+        const cell = scenarioCells[index]!;
+        if (outcome.status === 'fulfilled') servers.set(cell, outcome.value);
+        else {
+          fail(cell, outcome.reason);
+          done += options.trials;
+        }
+      });
+      try {
+        if (scenario !== 'long-idle') report.message(`${scenario}: warming up ${servers.size} servers, ${options.warmupSec} s each, not measured`);
+        for (const [cell, server] of shuffle([...servers], random)) {
+          if (stop.stopped) break;
+          await warmUp(server, cell, options).catch((error: unknown) => fail(cell, error));
+        }
+        for (let round = 0; round < options.trials && !stop.stopped; round += 1) {
+          for (const [cell, server] of shuffle([...servers], random)) {
+            if (stop.stopped) break;
+            if (cells.get(cell)!.failed) continue;
+            const what = `${cellName(cell)} trial ${round + 1}/${options.trials}`;
+            report.trialStarts(done, what);
+            order.push(`${cellName(cell)}#${round}`);
+            try {
+              const trial = await runTrial(server, sink, cell, options, { index: round, round });
+              cells.get(cell)!.trials.push(trial);
+              done += 1;
+              report.trialEnds(done, what, describeTrial(trial.requestsPerSec, trial.correctRate, trial.cpuUtilisation));
+            } catch (error) {
+              if (stop.stopped) break;
+              done += 1;
+              const crashed = !(await isServing(server));
+              fail(cell, crashed ? `server crashed: ${error instanceof Error ? error.message : String(error)}` : error, crashed ? undefined : round);
+              report.trialEnds(done, what, `FAILED: ${failures.at(-1)?.error}`);
+              if (crashed) done += options.trials - round - 1;
+            }
+          }
+        }
+      } finally {
+        await Promise.all([...servers.values()].map((server) => server.stop()));
+      }
+    }
+  } finally {
+    await sink.close();
+  }
+
+  const config: Config = {
+    strategies: options.strategies,
+    tracers: options.tracers as Config['tracers'],
+    scenarios: options.scenarios,
+    trials: options.trials,
+    durationSec: options.durationSec,
+    warmupSec: options.warmupSec,
+    connections: options.connections,
+    seed: options.seed,
+    quick: options.quick,
+    calibrate: options.calibrate,
+    tickMs: options.tickMs,
+    longIdleStreams: options.longIdleStreams,
+    longIdleSec: options.longIdleSec,
+    verifier: { endToleranceMs: DEFAULT_END_TOLERANCE_MS, rangeToleranceMs: DEFAULT_RANGE_TOLERANCE_MS },
+    order,
+  };
+  const finished = !stop.stopped && failures.length === 0;
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    createdAt,
+    complete: finished,
+    failures,
+    env,
+    config,
+    cells: summariseCells([...cells.values()], { seed: options.seed, noiseFloorCv: env.noiseFloor?.cv ?? null }),
+  };
+}
+
+/**
+ * A cell's server for a measured run (the load bench, the soak): sending to the sink when traced,
+ * able to force a GC, pinned to the server cpus once ready.
+ */
+export function measuredServerSpec(cell: Cell, dsn: string, cpus: string | null, { tickMs, burnUs = 0 }: { tickMs: number; burnUs?: number }): ServerSpec {
+  return {
+    strategy: cell.strategy,
+    tracer: cell.tracer,
+    dsn: cell.tracer === 'none' ? undefined : dsn,
+    nodeArgs: ['--expose-gc'],
+    cpus,
+    args: ['--tick-ms', String(tickMs), '--burn-us', String(burnUs)],
+  };
+}
+
+/** Like Promise.allSettled over items, with at most `limit` running at once. */
+async function settleAll<T, R>(items: T[], limit: number, run: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+  const results: PromiseSettledResult<R>[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      try {
+        results[index] = { status: 'fulfilled', value: await run(items[index]!) };
+      } catch (reason) {
+        results[index] = { status: 'rejected', reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+async function isServing(server: ServerProcess): Promise<boolean> {
+  try {
+    await server.state();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function describeTrial(requestsPerSec: number, correctRate: number | null, cpu: number | null): string {
+  const correct = correctRate === null ? 'untraced' : `${(correctRate * 100).toFixed(1)} % correct`;
+  return `${requestsPerSec.toFixed(0)} req/s, ${correct}, server core ${cpu === null ? '?' : Math.round(cpu * 100)} % busy`;
+}

@@ -1,0 +1,40 @@
+import { type AnyStrategyName, loadsNoSdk } from '../../strategies/registry.ts';
+import type { TracerName } from '../../servers/tracer.ts';
+import type { ScenarioName } from './scenarios.ts';
+
+/** The SDK tracers a matrix may list; `none` is implied for untraced. */
+export const SDK_TRACERS = ['sentry-static', 'sentry-stream'] as const satisfies readonly TracerName[];
+
+/** One cell of the matrix: a strategy with a tracer on a scenario. */
+export interface Cell {
+  /** Unique within the matrix: `strategy#2` for a strategy listed twice (A/A runs). */
+  label: string;
+  strategy: AnyStrategyName;
+  tracer: TracerName;
+  scenario: ScenarioName;
+}
+
+/**
+ * strategy x tracer x scenario. A strategy that loads no SDK (untraced) runs once per scenario
+ * with tracer `none` whatever the tracers listed. A strategy listed twice gets its own label.
+ */
+export function buildMatrix(
+  strategies: readonly AnyStrategyName[],
+  tracers: readonly TracerName[],
+  scenarios: readonly ScenarioName[],
+): Cell[] {
+  const seen = new Map<string, number>();
+  const labels = strategies.map((strategy) => {
+    const copy = (seen.get(strategy) ?? 0) + 1;
+    seen.set(strategy, copy);
+    return { strategy, label: copy === 1 ? strategy : `${strategy}#${copy}` };
+  });
+  const cells: Cell[] = [];
+  for (const scenario of scenarios) {
+    for (const { strategy, label } of labels) {
+      const cellTracers: readonly TracerName[] = loadsNoSdk(strategy) ? ['none'] : tracers;
+      for (const tracer of cellTracers) cells.push({ label, strategy, tracer, scenario });
+    }
+  }
+  return cells;
+}

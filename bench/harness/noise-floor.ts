@@ -1,0 +1,23 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { NoiseFloor } from '../../results/schema.ts';
+import { coefficientOfVariation, median } from '../stats/stats.ts';
+
+const REFERENCE_WORK = fileURLToPath(new URL('./reference-work.ts', import.meta.url));
+const RUNS = 20;
+
+/**
+ * How steady is the server core itself? The same fixed work (bench/reference-work.ts) timed RUNS
+ * times in CPU time, on the cores servers get. On a shared virtual machine its CV can be far above
+ * the 2 % a benchmark hopes for; no cell's trials can be steadier than the machine under them.
+ * Null when the child could not run (the run goes on without it).
+ */
+export function measureNoiseFloor(serverCpus: string | null): NoiseFloor {
+  const node = [process.execPath, '--import', 'tsx', REFERENCE_WORK, String(RUNS)];
+  const [file, ...args] = (serverCpus ? ['taskset', '-c', serverCpus, ...node] : node) as [string, ...string[]];
+  // spawnSync kills the child at the timeout: nothing is left running.
+  const child = spawnSync(file, args, { timeout: 60_000, killSignal: 'SIGKILL', encoding: 'utf8' });
+  if (child.status !== 0) return null;
+  const { cpuMs } = JSON.parse(child.stdout) as { cpuMs: number[] };
+  return { runs: cpuMs.length, medianCpuMs: median(cpuMs), cv: coefficientOfVariation(cpuMs) ?? 0, cpus: serverCpus };
+}

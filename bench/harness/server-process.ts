@@ -1,0 +1,142 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { ServerState } from '../../servers/ground-truth.ts';
+import { CONTROL_PREFIX } from '../../servers/ground-truth.ts';
+import type { ProcessSample } from '../../servers/process-probe.ts';
+import { pinProcess } from './pinning.ts';
+
+const SERVER_MAIN = fileURLToPath(new URL('../commands/server.ts', import.meta.url));
+const READY_LINE = /listening on (http:\/\/\S+)/;
+
+export interface ServerSpec {
+  strategy: string;
+  tracer: string;
+  dsn?: string;
+  /** Extra flags for servers/main.ts (tick, lifetime). */
+  args?: string[];
+  /** Extra flags for node itself (e.g. --expose-gc). */
+  nodeArgs?: string[];
+  /**
+   * Cpus to pin the server to once it is ready (taskset -c syntax). It starts unpinned, so many
+   * servers can start side by side on every core, and is measured pinned.
+   */
+  cpus?: string | null;
+  readyTimeoutMs?: number;
+}
+
+/** A server process the harness started, ready to take requests. */
+export interface ServerProcess {
+  readonly url: string;
+  readonly pid: number;
+  state(drain?: boolean): Promise<ServerState>;
+  flush(): Promise<void>;
+  /** Starts the server's measurement window (forces a GC first where it can). */
+  probeStart(): Promise<void>;
+  /** Heap after a forced GC now, e.g. while streams are held open. */
+  probeHeap(): Promise<{ heapAfterGcMb: number | null; rssMb: number }>;
+  /** Ends the window: what the server measured of itself. */
+  probeStop(): Promise<ProcessSample>;
+  stop(): Promise<void>;
+}
+
+/** Raised when a server crashes or never gets ready; carries what the server itself said. */
+export class ServerFailed extends Error {}
+
+/** Every child still alive, so no exit path of the harness can leave one behind. */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+/** Stops every server still running (Ctrl-C, fatal errors). */
+export async function stopAllServers(): Promise<void> {
+  await Promise.all([...live].map((child) => stopChild(child)));
+}
+
+export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
+  const flags = ['--strategy', spec.strategy, '--tracer', spec.tracer, '--port', '0', ...(spec.args ?? [])];
+  if (spec.dsn) flags.push('--dsn', spec.dsn);
+  const node = [process.execPath, ...(spec.nodeArgs ?? []), '--import', 'tsx', SERVER_MAIN, ...flags];
+  // A pinned harness would pass its own core on to the child: start on every core instead.
+  const [file, ...args] = (spec.cpus ? ['taskset', '-c', `0-${cpus().length - 1}`, ...node] : node) as [string, ...string[]];
+  // The IPC channel lets the server notice when the harness dies and exit by itself.
+  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, SENTRY_DSN: '' } });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (text: string) => {
+    stderr = (stderr + text).slice(-4_000);
+  });
+
+  const url = await new Promise<string>((resolve, reject) => {
+    let stdout = '';
+    const timer = setTimeout(() => fail(`did not get ready within ${spec.readyTimeoutMs ?? 30_000} ms`), spec.readyTimeoutMs ?? 30_000);
+    function fail(reason: string): void {
+      clearTimeout(timer);
+      void stopChild(child);
+      reject(new ServerFailed(`server ${spec.strategy}/${spec.tracer} ${reason}${stderr ? `: ${lastLines(stderr)}` : ''}`));
+    }
+    child.stdout?.setEncoding('utf8').on('data', (text: string) => {
+      stdout += text;
+      const match = READY_LINE.exec(stdout);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.once('exit', (code, signal) => fail(`exited (${signal ?? `code ${code}`}) before it was ready`));
+    child.once('error', (error) => fail(`could not start: ${error.message}`));
+  });
+
+  if (spec.cpus && child.pid) {
+    try {
+      pinProcess(child.pid, spec.cpus);
+    } catch (error) {
+      await stopChild(child);
+      throw new ServerFailed(error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  const control = async (path: string, method = 'GET'): Promise<unknown> => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new ServerFailed(`server ${spec.strategy}/${spec.tracer} has exited${stderr ? `: ${lastLines(stderr)}` : ''}`);
+    }
+    const response = await fetch(`${url}${CONTROL_PREFIX}${path}`, { method });
+    if (!response.ok) throw new ServerFailed(`${method} ${path} answered ${response.status}`);
+    return response.json();
+  };
+
+  return {
+    url,
+    pid: child.pid ?? -1,
+    state: async (drain = false) => (await control(`state${drain ? '?drain=1' : ''}`)) as ServerState,
+    flush: async () => {
+      await control('flush', 'POST');
+    },
+    probeStart: async () => {
+      await control('probe/start', 'POST');
+    },
+    probeHeap: async () => (await control('probe/heap')) as { heapAfterGcMb: number | null; rssMb: number },
+    probeStop: async () => (await control('probe/stop', 'POST')) as ProcessSample,
+    stop: () => stopChild(child),
+  };
+}
+
+function lastLines(text: string): string {
+  return text.trim().split('\n').slice(-3).join(' | ');
+}
+
+/** SIGTERM, then SIGKILL if the process has not gone within the grace period. */
+function stopChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import type { ServerState } from '../../servers/ground-truth.ts';
+import type { Cell } from './matrix.ts';
+import { SCENARIOS, type Scenario, scenarioUrl } from './scenarios.ts';
+import { startServer, type ServerProcess } from './server-process.ts';
+import type { Sink } from '../spans/sink.ts';
+import { fetchStream, type StreamRequest } from './stream-client.ts';
+import { verify, type VerifyReport } from '../spans/verifier.ts';
+
+/** How long strategies get to end their roots after the last response closed. */
+const SETTLE_TIMEOUT_MS = 5_000;
+
+export interface CellVerdict {
+  cell: Cell;
+  /** Null for untraced: there are no spans to verify. */
+  report: VerifyReport | null;
+  requestsSent: number;
+  extraRootEnds: number;
+  /** Set when the cell could not run: the server's own error. */
+  error?: string;
+}
+
+/**
+ * The fixed mix of a correctness run: mostly normal requests, one in five aborted by the client
+ * mid-stream and one in five failing in the producer (streaming scenarios only).
+ */
+export function requestMix(baseUrl: string, scenario: Scenario, count: number): StreamRequest[] {
+  return Array.from({ length: count }, (_, index) => {
+    const kind = scenario.streaming ? index % 5 : 0;
+    return {
+      url: scenarioUrl(baseUrl, scenario, { failing: kind === 4 }),
+      requestId: randomUUID(),
+      abortAfterChunks: kind === 3 ? 2 : undefined,
+      timeoutMs: 30_000,
+    };
+  });
+}
+
+/**
+ * A cell's server for a correctness run, sending to the sink. Servers may be started ahead, side by
+ * side (start-up is not judged), and handed to verifyCell one at a time.
+ */
+export function startCellServer(cell: Cell, sink: Sink): Promise<ServerProcess> {
+  return startServer({ strategy: cell.strategy, tracer: cell.tracer, dsn: sink.dsn });
+}
+
+/** Waits until no response is in flight and no strategy-owned root is still open. */
+export async function settle(server: ServerProcess, timeoutMs = SETTLE_TIMEOUT_MS): Promise<ServerState> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const state = await server.state();
+    if ((state.inFlight === 0 && !state.openRoots) || performance.now() > deadline) return state;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Runs one cell without load: a fresh server, the request mix, a flush, the verifier. */
+export async function verifyCell(cell: Cell, sink: Sink, requests: number, started = startCellServer(cell, sink)): Promise<CellVerdict> {
+  const scenario: Scenario = SCENARIOS[cell.scenario];
+  let server: ServerProcess | undefined;
+  try {
+    server = await started;
+    sink.clear();
+    const mix = requestMix(server.url, scenario, requests);
+    await Promise.all(mix.map((request) => fetchStream(request)));
+    await settle(server);
+    await server.flush();
+    await sink.waitForQuiet(300);
+    const state = await server.state(true);
+    const report = cell.tracer === 'none' ? null : verify(sink.spans(), state.requests, { openRoots: state.openRoots });
+    return { cell, report, requestsSent: mix.length, extraRootEnds: state.extraRootEnds };
+  } catch (error) {
+    return { cell, report: null, requestsSent: 0, extraRootEnds: 0, error: error instanceof Error ? error.message : String(error) };
+  } finally {
+    await server?.stop();
+  }
+}

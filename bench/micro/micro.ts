@@ -1,0 +1,135 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { MICRO_SCHEMA_VERSION, type MicroLifecycle, type MicroResult, validateMicroLifecycle } from '../../results/micro-schema.ts';
+import { defaultStrategyOptions } from '../../strategies/strategy.ts';
+import { collectEnvironment } from '../harness/environment.ts';
+import { SDK_TRACERS } from '../harness/matrix.ts';
+import { MICRO_CLOCK, microSettings } from './measure.ts';
+import type { Pinning } from '../harness/pinning.ts';
+import { renderTable } from '../common/table.ts';
+
+/**
+ * npm run bench:micro: the cost of keeping one root open through one stream's life, per strategy,
+ * without the network (the cases are in bench/micro-cases.ts, the measuring in micro-measure.ts).
+ * The SDK initialises once per process, so each tracer is measured in a child process of its own
+ * (bench/micro-lifecycle.ts), one after the other, and its figures come back over IPC: tracer none
+ * (inert roots, no SDK: a strategy's mechanism alone), then both lifecycles of the real SDK.
+ */
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const LIFECYCLE_MAIN = fileURLToPath(new URL('./lifecycle.ts', import.meta.url));
+
+/** What a lifecycle child sends its parent. */
+export type MicroMessage = { type: 'progress'; text: string } | { type: 'result'; lifecycle: MicroLifecycle };
+
+/** The micro benchmark pins nothing: one child process per tracer, each on whatever core it gets. */
+const NO_PINNING: Pinning = { available: false, server: null, load: null, note: 'micro benchmark: one process per tracer, not pinned', serverCpus: null };
+
+export const MICRO_TRANSPORT =
+  "the SDK's own transport pipeline (rate limits, buffer, envelope serialisation), with a request executor that discards: no network";
+
+/** Every lifecycle child still running, so no exit path leaves one behind. */
+const live = new Set<ChildProcess>();
+process.once('exit', stopMicroChildren);
+
+export function stopMicroChildren(): void {
+  for (const child of live) child.kill('SIGKILL');
+}
+
+export interface MicroOptions {
+  timeMs: number;
+  /** Progress lines, one per measured case. */
+  log?: (line: string) => void;
+}
+
+export async function runMicro({ timeMs, log = () => {} }: MicroOptions): Promise<MicroResult> {
+  const createdAt = new Date().toISOString();
+  const settings = microSettings(timeMs);
+  const lifecycles: MicroLifecycle[] = [];
+  // One after the other: side by side they would share the cores and disturb each other.
+  for (const tracer of ['none', ...SDK_TRACERS]) lifecycles.push(await measureInChild(tracer, timeMs, log));
+  return {
+    schemaVersion: MICRO_SCHEMA_VERSION,
+    kind: 'micro',
+    createdAt,
+    env: collectEnvironment(NO_PINNING),
+    config: { ...settings, tickMs: defaultStrategyOptions.tickMs, clock: MICRO_CLOCK, transport: MICRO_TRANSPORT },
+    lifecycles,
+  };
+}
+
+function isMessage(value: unknown): value is MicroMessage {
+  return typeof value === 'object' && value !== null && 'type' in value && (value.type === 'progress' || value.type === 'result');
+}
+
+/** Runs one lifecycle's child to its end and returns the figures it sent, checked against the schema. */
+function measureInChild(tracer: string, timeMs: number, log: (line: string) => void): Promise<MicroLifecycle> {
+  // Six cases, two measurements each; a polling case's samples last a tick or more.
+  const timeoutMs = 60_000 + 12 * (timeMs * 2 + 5_000);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', LIFECYCLE_MAIN, tracer, String(timeMs)], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      env: { ...process.env, SENTRY_DSN: '' },
+    });
+    live.add(child);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    let stderr = '';
+    child.stderr?.setEncoding('utf8').on('data', (text: string) => {
+      stderr = (stderr + text).slice(-4_000);
+    });
+    let lifecycle: MicroLifecycle | undefined;
+    let invalid: string | undefined;
+    child.on('message', (message: unknown) => {
+      if (!isMessage(message)) return;
+      if (message.type === 'progress') {
+        log(`${tracer}: ${message.text}`);
+        return;
+      }
+      const validation = validateMicroLifecycle(message.lifecycle);
+      if (validation.ok) lifecycle = validation.value;
+      else invalid = validation.error;
+    });
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      live.delete(child);
+      reject(new Error(`the ${tracer} measurement could not start: ${error.message}`));
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      live.delete(child);
+      if (lifecycle && code === 0) return resolve(lifecycle);
+      const why = invalid ? `sent figures that do not match results/micro-schema.ts: ${invalid}` : `exited (${signal ?? `code ${code}`}) without its figures`;
+      reject(new Error(`the ${tracer} measurement ${why}${stderr ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`));
+    });
+  });
+}
+
+const round = (value: number): number => Math.round(value);
+
+/** One row per case and lifecycle; the margins are 95 %. */
+export function renderMicroTable(result: MicroResult): string {
+  const { units, requestsPerSample } = result.config;
+  const header = ['tracer', 'case', 'unit', 'ns/req, 0 units', `ns/req, ${units} units`, '± %', 'ns/unit', '± ns', 'own ns/req', '± ns'];
+  const rows = result.lifecycles.flatMap(({ tracer, cases }) =>
+    cases.map((entry) => [
+      tracer,
+      entry.name,
+      entry.unit,
+      round(entry.withoutUnits.ns),
+      round(entry.withUnits.ns),
+      Number(entry.withUnits.rmePercent.toFixed(1)),
+      round(entry.perUnit.ns),
+      round(entry.perUnit.marginNs),
+      entry.ownCost ? String(round(entry.ownCost.ns)) : '-',
+      entry.ownCost ? String(round(entry.ownCost.marginNs)) : '-',
+    ]),
+  );
+  const notes = [
+    `ns: ${result.config.clock}; each sample runs ${requestsPerSample} requests at once.`,
+    "tracer none: inert roots and no SDK loaded, so a strategy's own mechanism alone; the others: the real SDK, sending nowhere.",
+    "ns/unit: (ns/req with N units - with 0) / N; a unit is a stream chunk, or a child span in 'SDK span work alone'.",
+    "own ns/req: the strategy's ns/req minus 'no strategy' (the harness ends the root on 'close' itself), both with N chunks.",
+  ];
+  return [renderTable(header, rows), '', ...notes].join('\n');
+}

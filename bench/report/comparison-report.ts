@@ -1,0 +1,124 @@
+import type { CellComparison, Comparison, Regression, RunIdentity } from './compare.ts';
+import {
+  formatFractionPercent,
+  formatSignedPercent,
+  formatWithInterval,
+  shortCommit,
+} from '../common/format.ts';
+import { renderMarkdownTable } from '../common/markdown-table.ts';
+import { describeDifference } from './run-differences.ts';
+import { renderTable } from '../common/table.ts';
+
+/** Renders a Comparison for a terminal (text) or a pull-request comment (Markdown). */
+
+const RULE =
+  'A difference is claimed only where the two bootstrap 95 % intervals of the median do not overlap; ' +
+  'with one trial on either side, only past --threshold. The change is (head - base) / base of the medians.';
+
+const COLUMNS = ['cell', 'figure', 'base [95 % CI]', 'head [95 % CI]', 'change', 'verdict'];
+
+export function renderComparisonText(comparison: Comparison): string {
+  const lines = [
+    `base: ${describeRun(comparison.base)}`,
+    `head: ${describeRun(comparison.head)}`,
+    ...warnings(comparison).map((warning) => `warning: ${warning}`),
+    '',
+    renderTable(COLUMNS, comparisonRows(comparison.cells)),
+    '',
+    RULE,
+    verdictLine(comparison),
+    ...comparison.regressions.map((regression) => `  ${describeRegression(regression)}`),
+  ];
+  return lines.join('\n');
+}
+
+export function renderComparisonMarkdown(comparison: Comparison): string {
+  const { base, head } = comparison;
+  const sections = [
+    '### streamtrace-bench: head vs base',
+    `**base** ${describeRunMarkdown(base)} · **head** ${describeRunMarkdown(head)}`,
+    ...warnings(comparison).map((warning) => `> **Warning:** ${warning}`),
+    `**${verdictLine(comparison)}**`,
+  ];
+  if (comparison.regressions.length > 0) sections.push(renderMarkdownTable(['cell', 'regression', 'detail'], regressionRows(comparison.regressions)));
+  if (comparison.improvements.length > 0) {
+    sections.push(`**Improvements (${comparison.improvements.length})**`);
+    sections.push(renderMarkdownTable(['cell', 'improvement', 'detail'], regressionRows(comparison.improvements)));
+  }
+  const rows = comparisonRows(comparison.cells);
+  sections.push(
+    `<details><summary>All ${rows.length} figures of ${comparison.cells.length} cells</summary>\n\n${renderMarkdownTable(COLUMNS, rows)}\n\n</details>`,
+  );
+  sections.push(`<sub>${RULE}</sub>`);
+  return `${sections.join('\n\n')}\n`;
+}
+
+/** Everything that makes the figures less comparable than they look, one sentence each. */
+function warnings(comparison: Comparison): string[] {
+  const result: string[] = [];
+  if (comparison.environment.length > 0) {
+    const list = comparison.environment.map((difference) => describeDifference(difference, ' → ')).join('; ');
+    result.push(`the runs differ in machine or software, so their figures are not comparable: ${list}`);
+  }
+  if (comparison.configuration.length > 0) {
+    const list = comparison.configuration.map((difference) => describeDifference(difference, ' → ')).join('; ');
+    result.push(`the runs used different configurations: ${list}`);
+  }
+  for (const [side, run] of [['base', comparison.base], ['head', comparison.head]] as const) {
+    if (run.quick) result.push(`${side} is a --quick run: its figures are a smoke test, not a measurement`);
+    if (!run.complete) result.push(`${side} is incomplete: a cell or trial failed or the run was interrupted`);
+  }
+  if (comparison.onlyInBase.length > 0) result.push(`only in base, not compared: ${comparison.onlyInBase.join(', ')}`);
+  if (comparison.onlyInHead.length > 0) result.push(`only in head, not compared: ${comparison.onlyInHead.join(', ')}`);
+  return result;
+}
+
+function verdictLine(comparison: Comparison): string {
+  const threshold = `threshold ${comparison.thresholdPercent} %`;
+  const count = comparison.regressions.length;
+  return count === 0 ? `No regression (${threshold})` : `${count} regression${count === 1 ? '' : 's'} (${threshold})`;
+}
+
+function comparisonRows(cells: readonly CellComparison[]): string[][] {
+  return cells.flatMap((cell) => {
+    const rows: string[][] = [];
+    if (cell.baseFailed !== null || cell.headFailed !== null) {
+      rows.push([cell.cell, 'cell', cell.baseFailed ? 'failed' : 'ran', cell.headFailed ? 'failed' : 'ran', '', cell.failedNow ? 'failed now' : '']);
+    }
+    const { correctness } = cell;
+    if (correctness.verdict !== 'not judged') {
+      const change = correctness.changePoints === null ? 'n/a' : formatSignedPercent(correctness.changePoints, ' points');
+      rows.push([cell.cell, 'correct', formatFractionPercent(correctness.base), formatFractionPercent(correctness.head), change, correctness.verdict]);
+    }
+    for (const metric of cell.metrics) {
+      if (metric.base.median === null && metric.head.median === null) continue;
+      const verdict = metric.worse && !metric.regression ? `${metric.verdict} (within threshold)` : metric.verdict;
+      rows.push([
+        cell.cell,
+        `${metric.title} (${metric.unit})`,
+        formatWithInterval(metric.base.median, metric.base.ci95),
+        formatWithInterval(metric.head.median, metric.head.ci95),
+        formatSignedPercent(metric.changePercent),
+        verdict,
+      ]);
+    }
+    return rows;
+  });
+}
+
+function regressionRows(entries: readonly Regression[]): string[][] {
+  return entries.map((entry) => [entry.cell, entry.what, entry.detail]);
+}
+
+function describeRegression(regression: Regression): string {
+  return `${regression.cell}: ${regression.what}, ${regression.detail}`;
+}
+
+function describeRun(run: RunIdentity): string {
+  const flags = [run.quick ? 'quick' : '', run.complete ? '' : 'incomplete'].filter(Boolean);
+  return `${run.file} (commit ${shortCommit(run.commit)}${run.dirty ? ' +changes' : ''}, ${run.createdAt}${flags.length ? `, ${flags.join(', ')}` : ''})`;
+}
+
+function describeRunMarkdown(run: RunIdentity): string {
+  return `\`${shortCommit(run.commit)}\`${run.dirty ? ' (+changes)' : ''} ${run.createdAt.slice(0, 16).replace('T', ' ')}${run.quick ? ' (quick)' : ''}`;
+}

@@ -1,0 +1,101 @@
+import type { Calibration, ResultFile } from '../../results/schema.ts';
+import { cellName } from '../../results/cell-name.ts';
+import { UsageError } from '../common/cli.ts';
+import { shortCommit } from '../common/format.ts';
+import { configDifferences, describeDifference, machineDifferences } from './run-differences.ts';
+
+/** A result file and the path it was read from, to name it in a refusal. */
+export interface Shard {
+  file: string;
+  result: ResultFile;
+}
+
+/**
+ * Combines shards of one run (each over a subset of the scenarios or strategies, each with its own
+ * untraced baseline) into one result file. Cells are concatenated with their summaries as they
+ * are: those were computed within each shard against that shard's own baseline, and a baseline is
+ * per scenario, so a shard by scenario loses nothing.
+ *
+ * Shards must be one run split up: the same commit, machine and configuration (a UsageError naming
+ * the file otherwise), and no cell twice (two untraced baselines for one scenario would make every
+ * overhead ambiguous).
+ */
+export function mergeResults(shards: readonly Shard[]): ResultFile {
+  const [first, ...rest] = shards;
+  if (!first) throw new UsageError('nothing to merge: give one or more result files');
+  for (const shard of rest) checkSameRun(first, shard);
+  checkNoDuplicateCells(shards);
+
+  const results = shards.map((shard) => shard.result);
+  const calibration: Calibration[] = results.flatMap((result) => result.calibration ?? []);
+  const merged: ResultFile = {
+    schemaVersion: first.result.schemaVersion,
+    // The run started when its first shard did.
+    createdAt: results.map((result) => result.createdAt).sort((a, b) => Date.parse(a) - Date.parse(b))[0] ?? first.result.createdAt,
+    complete: results.every((result) => result.complete),
+    failures: results.flatMap((result) => result.failures),
+    env: { ...first.result.env, gitDirty: results.some((result) => result.env.gitDirty) },
+    config: {
+      ...first.result.config,
+      strategies: unionKeepingCopies(results.map((result) => result.config.strategies)),
+      tracers: unionKeepingCopies(results.map((result) => result.config.tracers)),
+      scenarios: unionKeepingCopies(results.map((result) => result.config.scenarios)),
+      order: results.flatMap((result) => result.config.order),
+    },
+    cells: results.flatMap((result) => result.cells),
+  };
+  return results.some((result) => result.calibration !== undefined) ? { ...merged, calibration } : merged;
+}
+
+function checkSameRun(first: Shard, other: Shard): void {
+  const [a, b] = [first.result, other.result];
+  if (a.env.gitCommit !== b.env.gitCommit) {
+    throw new UsageError(
+      `${other.file}: from commit ${shortCommit(b.env.gitCommit)}, but ${first.file} from ${shortCommit(a.env.gitCommit)}: shards must come from one commit`,
+    );
+  }
+  const machine = machineDifferences(a.env, b.env)[0];
+  if (machine) {
+    throw new UsageError(
+      `${other.file}: measured on another machine or software than ${first.file} (${describeDifference(machine)}): shards must come from one machine`,
+    );
+  }
+  const config = configDifferences(a.config, b.config, { includeSeed: true })[0];
+  if (config) {
+    throw new UsageError(
+      `${other.file}: configured differently from ${first.file} (${describeDifference(config)}): shards must share one configuration`,
+    );
+  }
+}
+
+function checkNoDuplicateCells(shards: readonly Shard[]): void {
+  const seen = new Map<string, number>();
+  shards.forEach((shard, index) => {
+    for (const cell of shard.result.cells) {
+      const name = cellName(cell);
+      const earlier = seen.get(name);
+      if (earlier !== undefined) {
+        const where = earlier === index ? 'twice in it' : `also in ${shards[earlier]?.file ?? 'another file'}`;
+        throw new UsageError(`${shard.file}: cell ${name} is ${where}: shards must not overlap (split by scenario)`);
+      }
+      seen.set(name, index);
+    }
+  });
+}
+
+/**
+ * Every value in first-seen order, as many times as the list holding it most often has it: a
+ * strategy listed twice (an A/A copy, label strategy#2) stays listed twice.
+ */
+function unionKeepingCopies<T>(lists: readonly (readonly T[])[]): T[] {
+  const union: T[] = [];
+  for (const list of lists) {
+    const counts = new Map<T, number>();
+    for (const value of list) {
+      const count = (counts.get(value) ?? 0) + 1;
+      counts.set(value, count);
+      if (union.filter((existing) => existing === value).length < count) union.push(value);
+    }
+  }
+  return union;
+}

@@ -1,0 +1,22 @@
+/** One span as the ingest sink received it, whatever envelope format carried it. */
+export interface SpanRecord {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  /** Seconds since the epoch, as the SDK sent them. */
+  start: number;
+  end: number;
+  /**
+   * Normalised status: 'ok', or the error message ('cancelled', 'internal_error', ...).
+   * Span v2 items carry only ok/error plus `sentry.status.message`; the SDK serialises
+   * 'cancelled' there as plain 'ok', so a v2 span can never say 'cancelled'.
+   */
+  status: string;
+  /** Attribute values, unwrapped from the v2 `{type, value}` form. */
+  attributes: Record<string, unknown>;
+  /** True when the span arrived as a transaction (static) or a segment span (stream). */
+  isSegment: boolean;
+  /** Which envelope item carried it. */
+  format: 'transaction' | 'span-v2';
+}

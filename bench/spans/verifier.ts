@@ -1,0 +1,208 @@
+import type { Outcome, RequestTruth } from '../../servers/ground-truth.ts';
+import { type Distribution, type Rule, RULES } from '../../results/schema.ts';
+import { distribution } from '../stats/percentile.ts';
+import { REQUEST_ID_ATTRIBUTE, SPAN_KIND_ATTRIBUTE } from '../../servers/ground-truth.ts';
+import type { SpanRecord } from './span-record.ts';
+
+/**
+ * Judges the spans a sink received against the server's ground truth, request by request
+ * (DESIGN.md, "Span correctness").
+ */
+
+export interface VerifyOptions {
+  /** Largest |root end - real end| that is still correct (ms). */
+  endToleranceMs?: number;
+  /** How far a child may start before / end after its root (ms); clocks round, spans nest exactly. */
+  rangeToleranceMs?: number;
+  /** Roots the server still had open after the run; null when it cannot tell (the SDK owns the root). */
+  openRoots?: number | null;
+}
+
+export interface RequestVerdict {
+  requestId: string;
+  outcome: Outcome;
+  /** Only the rules that fired, with how many times (e.g. missing: 3 children). */
+  violations: Partial<Record<Rule, number>>;
+  /** Root end minus the real end of the response (ms): negative = ended early. Absent without a root. */
+  durationErrorMs?: number;
+}
+
+export interface VerifyReport {
+  requests: number;
+  /** Requests without any violation. */
+  correct: number;
+  /** correct / requests; null when there were no requests. */
+  correctRate: number | null;
+  /** Roots left open after the run, as given; null = not observable. Not a per-request rule. */
+  leakedOpen: number | null;
+  /** Violations per rule, summed over requests. */
+  violations: Record<Rule, number>;
+  /** Requests with at least one violation of the rule. */
+  requestsViolating: Record<Rule, number>;
+  /** Signed root-end error (ms) over every request that has a root. */
+  durationErrorMs: Distribution | null;
+  /** Spans without a request id: the SDK's own spans, for instance. Reported, not a violation. */
+  unattributedSpans: number;
+  /** Request ids found on spans that no truth mentions, sorted. */
+  strayRequestIds: string[];
+  tolerances: { endToleranceMs: number; rangeToleranceMs: number };
+  perRequest: RequestVerdict[];
+}
+
+/**
+ * 90 ms. A correct strategy must pass: the timer-keepalive strategy can see a finished response
+ * up to one 50 ms tick late, plus event-loop lag (kept to 40 ms here; a loaded loop that lags more
+ * really does end roots late). A broken one must fail: a root ended when the handler returns, on a
+ * stream of 100 ms or more, is off by the stream's length minus the handler's own run time (under
+ * a millisecond), so about 99 ms at least: 100 ms would sit on that edge, 90 leaves a margin.
+ */
+export const DEFAULT_END_TOLERANCE_MS = 90;
+/** Timestamps are rounded floats of seconds; a child that ends with its root can differ by a hair. */
+export const DEFAULT_RANGE_TOLERANCE_MS = 1;
+
+const EXPECTED_STATUS: Record<Outcome, string> = {
+  completed: 'ok',
+  aborted: 'cancelled',
+  failed: 'internal_error',
+};
+
+export function verify(spans: SpanRecord[], truths: RequestTruth[], options: VerifyOptions = {}): VerifyReport {
+  const endToleranceMs = options.endToleranceMs ?? DEFAULT_END_TOLERANCE_MS;
+  const rangeToleranceMs = options.rangeToleranceMs ?? DEFAULT_RANGE_TOLERANCE_MS;
+
+  const unique = dedupeBySpanId(spans);
+  const byTrace = indexByTrace(unique);
+  const byRequest = new Map<string, SpanRecord[]>();
+  let unattributedSpans = 0;
+  for (const span of unique) {
+    const requestId = span.attributes[REQUEST_ID_ATTRIBUTE];
+    if (typeof requestId !== 'string') {
+      unattributedSpans += 1;
+      continue;
+    }
+    const forRequest = byRequest.get(requestId);
+    if (forRequest) forRequest.push(span);
+    else byRequest.set(requestId, [span]);
+  }
+
+  const perRequest = truths.map((truth) =>
+    judgeRequest(truth, byRequest.get(truth.requestId) ?? [], byTrace, endToleranceMs, rangeToleranceMs),
+  );
+
+  const violations = zeroPerRule();
+  const requestsViolating = zeroPerRule();
+  for (const verdict of perRequest) {
+    for (const rule of RULES) {
+      const count = verdict.violations[rule] ?? 0;
+      violations[rule] += count;
+      if (count > 0) requestsViolating[rule] += 1;
+    }
+  }
+  const correct = perRequest.filter((verdict) => Object.keys(verdict.violations).length === 0).length;
+  const known = new Set(truths.map((truth) => truth.requestId));
+
+  return {
+    requests: truths.length,
+    correct,
+    correctRate: truths.length === 0 ? null : correct / truths.length,
+    leakedOpen: options.openRoots === undefined ? 0 : options.openRoots,
+    violations,
+    requestsViolating,
+    durationErrorMs: distribution(
+      perRequest.flatMap((verdict) => (verdict.durationErrorMs === undefined ? [] : [verdict.durationErrorMs])),
+    ),
+    unattributedSpans,
+    strayRequestIds: [...byRequest.keys()].filter((id) => !known.has(id)).sort(),
+    tolerances: { endToleranceMs, rangeToleranceMs },
+    perRequest,
+  };
+}
+
+function judgeRequest(
+  truth: RequestTruth,
+  spans: SpanRecord[],
+  byTrace: Map<string, Map<string, SpanRecord>>,
+  endToleranceMs: number,
+  rangeToleranceMs: number,
+): RequestVerdict {
+  const violations: Partial<Record<Rule, number>> = {};
+  const flag = (rule: Rule, count: number): void => {
+    if (count > 0) violations[rule] = count;
+  };
+
+  const segments = spans.filter((span) => span.isSegment);
+  const children = spans.filter((span) => span.attributes[SPAN_KIND_ATTRIBUTE] === 'child');
+  // With several candidate roots, judge against the earliest: the one the request opened first.
+  const root = segments
+    .filter((span) => span.attributes[SPAN_KIND_ATTRIBUTE] === 'root')
+    .sort((a, b) => a.start - b.start)[0];
+
+  flag('multipleRoots', segments.length - 1);
+  flag('missing', truth.childSpans - children.length);
+  if (!root) {
+    flag('noRoot', 1);
+    return { requestId: truth.requestId, outcome: truth.outcome, violations };
+  }
+
+  const rootStartMs = root.start * 1000;
+  const rootEndMs = root.end * 1000;
+  const traceSpans = byTrace.get(root.traceId);
+  flag('traceMismatch', children.filter((child) => child.traceId !== root.traceId).length);
+  flag('orphan', children.filter((child) => !reachesSpan(child, root.spanId, traceSpans)).length);
+  flag(
+    'outOfRange',
+    children.filter(
+      (child) => child.start * 1000 < rootStartMs - rangeToleranceMs || child.end * 1000 > rootEndMs + rangeToleranceMs,
+    ).length,
+  );
+  const durationErrorMs = rootEndMs - truth.endMs;
+  flag('durationError', Math.abs(durationErrorMs) > endToleranceMs ? 1 : 0);
+  flag('status', statusMatches(root, EXPECTED_STATUS[truth.outcome]) ? 0 : 1);
+
+  return { requestId: truth.requestId, outcome: truth.outcome, violations, durationErrorMs };
+}
+
+/**
+ * A span v2 root can say only ok or error (+ message), and the SDK serialises 'cancelled' as plain
+ * ok (@sentry/core getSimpleStatus), so there an expected 'cancelled' also accepts 'ok'.
+ */
+function statusMatches(root: SpanRecord, expected: string): boolean {
+  if (root.status === expected) return true;
+  return root.format === 'span-v2' && expected === 'cancelled' && root.status === 'ok';
+}
+
+/** Follows parent ids through every received span of the trace, tagged or not (the SDK may add its own). */
+function reachesSpan(span: SpanRecord, targetSpanId: string, traceSpans: Map<string, SpanRecord> | undefined): boolean {
+  const visited = new Set<string>();
+  let parentId = span.parentSpanId;
+  while (parentId !== undefined && !visited.has(parentId)) {
+    if (parentId === targetSpanId) return true;
+    visited.add(parentId);
+    parentId = traceSpans?.get(parentId)?.parentSpanId;
+  }
+  return false;
+}
+
+/** A span may arrive twice (an SDK retry); the first copy counts. */
+function dedupeBySpanId(spans: SpanRecord[]): SpanRecord[] {
+  const seen = new Set<string>();
+  return spans.filter((span) => {
+    if (seen.has(span.spanId)) return false;
+    seen.add(span.spanId);
+    return true;
+  });
+}
+
+function indexByTrace(spans: SpanRecord[]): Map<string, Map<string, SpanRecord>> {
+  const byTrace = new Map<string, Map<string, SpanRecord>>();
+  for (const span of spans) {
+    let trace = byTrace.get(span.traceId);
+    if (!trace) byTrace.set(span.traceId, (trace = new Map()));
+    trace.set(span.spanId, span);
+  }
+  return byTrace;
+}
+
+function zeroPerRule(): Record<Rule, number> {
+  return Object.fromEntries(RULES.map((rule) => [rule, 0])) as Record<Rule, number>;
+}

@@ -1,0 +1,160 @@
+import type { MetricSummary } from '../../results/schema.ts';
+import { percentile } from './percentile.ts';
+import type { Random } from './random.ts';
+
+/**
+ * The statistics a result reports (DESIGN.md, "Metrics and statistics"): medians with percentile
+ * bootstrap intervals, which assume nothing about the shape of the trials, and paired overheads
+ * with Student-t intervals, which keep their coverage for the few rounds a run affords.
+ *
+ * Small samples: for n = 1 the interval is [value, value] and the CV is null (a single trial says
+ * nothing about spread); for n = 0 there is no figure at all (nulls).
+ */
+
+export type Interval = [low: number, high: number];
+
+export interface BootstrapOptions {
+  /** Resamples drawn; 2000 keeps the 2.5 % / 97.5 % tails steady to about a percent. */
+  resamples?: number;
+  confidence?: number;
+  /** Seeded, so the same data and seed give the same interval. */
+  random: Random;
+}
+
+export interface PairedOverhead {
+  /** Mean over rounds of 1 - cell / baseline: 0.05 = 5 % fewer, positive = slower. */
+  mean: number;
+  /** Median over rounds of the same ratios: robust to one odd round. */
+  median: number;
+  /** Student-t 95 % interval of the mean; null for a single pair. */
+  ci95: Interval | null;
+  /** Pairs used. */
+  n: number;
+}
+
+/** The median; for an even count the mean of the two middle values. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new RangeError('median of an empty sample');
+  return medianOfSorted(Float64Array.from(values).sort());
+}
+
+/** The arithmetic mean; NaN for an empty sample. */
+export function mean(values: readonly number[]): number {
+  return values.reduce((sum, value) => sum + value, 0) / values.length;
+}
+
+/** Sum of squared deviations from the sample's own mean: the numerator of its variance. */
+export function sumOfSquaredDeviations(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  const centre = mean(values);
+  return values.reduce((sum, value) => sum + (value - centre) ** 2, 0);
+}
+
+/** Sample standard deviation (n - 1) / |mean|; null for fewer than 2 values or a zero mean. */
+export function coefficientOfVariation(values: readonly number[]): number | null {
+  if (values.length < 2) return null;
+  const centre = mean(values);
+  if (centre === 0) return null;
+  return Math.sqrt(sumOfSquaredDeviations(values) / (values.length - 1)) / Math.abs(centre);
+}
+
+/**
+ * Percentile bootstrap interval of the median: resample with replacement, take each resample's
+ * median, and cut the tails of those medians at (1 - confidence) / 2.
+ */
+export function bootstrapMedianCi(values: readonly number[], options: BootstrapOptions): Interval {
+  const { resamples = 2000, confidence = 0.95, random } = options;
+  if (values.length === 0) throw new RangeError('bootstrap of an empty sample');
+  if (!(confidence > 0 && confidence < 1)) throw new RangeError(`confidence ${confidence} is outside (0, 1)`);
+  if (!Number.isInteger(resamples) || resamples < 1) throw new RangeError(`resamples must be a positive integer`);
+  if (values.length === 1) return [values[0] as number, values[0] as number];
+
+  const resample = new Float64Array(values.length);
+  const medians = new Float64Array(resamples);
+  for (let draw = 0; draw < resamples; draw += 1) {
+    for (let slot = 0; slot < values.length; slot += 1) {
+      resample[slot] = values[Math.floor(random() * values.length)] as number;
+    }
+    medians[draw] = medianOfSorted(resample.sort());
+  }
+  const sortedMedians = Array.from(medians.sort());
+  const tail = ((1 - confidence) / 2) * 100;
+  return [percentile(sortedMedians, tail), percentile(sortedMedians, 100 - tail)];
+}
+
+/** Median, 95 % bootstrap interval, CV and count of the non-null values. */
+export function summarise(values: readonly (number | null)[], random: Random): MetricSummary {
+  const present = values.filter((value): value is number => value !== null);
+  if (present.length === 0) return { median: null, ci95: null, cv: null, n: 0 };
+  return {
+    median: median(present),
+    ci95: bootstrapMedianCi(present, { random }),
+    cv: coefficientOfVariation(present),
+    n: present.length,
+  };
+}
+
+/**
+ * Overhead of a cell against a baseline from trials paired by index (the same index ran in the
+ * same round, next to each other, so drift cancels): per pair 1 - cell / baseline, computed as
+ * (baseline - cell) / baseline so a cell exactly 10 % slower gives exactly 0.1. Null without pairs.
+ * Every baseline value must be positive.
+ *
+ * The interval is Student's t on the mean of the per-round ratios, not a bootstrap: with the
+ * handful of rounds a run affords, a percentile bootstrap of 3 pairs gives their range, which holds
+ * the truth only about 75 % of the time; t keeps its 95 % for few rounds of roughly normal noise.
+ */
+export function pairedOverhead(cell: readonly number[], baseline: readonly number[]): PairedOverhead | null {
+  if (cell.length !== baseline.length) {
+    throw new RangeError(`paired samples differ in length: ${cell.length} vs ${baseline.length}`);
+  }
+  if (cell.length === 0) return null;
+  const ratios = cell.map((value, index) => {
+    const base = baseline[index] as number;
+    if (!(base > 0)) throw new RangeError(`baseline value ${base} at ${index} is not positive`);
+    return (base - value) / base;
+  });
+  return { mean: mean(ratios), median: median(ratios), ci95: meanCi(ratios), n: ratios.length };
+}
+
+/** Student-t 95 % interval of the mean; null for fewer than 2 values. */
+export function meanCi(values: readonly number[]): Interval | null {
+  const n = values.length;
+  if (n < 2) return null;
+  const centre = mean(values);
+  const sd = Math.sqrt(sumOfSquaredDeviations(values) / (n - 1));
+  const half = studentT975(n - 1) * (sd / Math.sqrt(n));
+  return [centre - half, centre + half];
+}
+
+/** Two-sided 95 % quantiles of Student's t for 1 to 30 degrees of freedom. */
+const T975 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11,
+  2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
+
+/** The 97.5 % quantile of Student's t: the table, then the Cornish-Fisher expansion (error < 0.001). */
+export function studentT975(degreesOfFreedom: number): number {
+  if (!(degreesOfFreedom >= 1)) throw new RangeError(`degrees of freedom ${degreesOfFreedom} < 1`);
+  const tabled = T975[Math.floor(degreesOfFreedom) - 1];
+  if (tabled !== undefined) return tabled;
+  const z = 1.959964;
+  const df = degreesOfFreedom;
+  return z + (z ** 3 + z) / (4 * df) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * df ** 2);
+}
+
+export type IntervalVerdict = 'above zero' | 'below zero' | 'includes zero';
+
+/** Where an interval lies relative to zero: only a side that excludes zero is a difference. */
+export function verdictOfInterval(interval: readonly [number, number] | null): IntervalVerdict {
+  if (interval === null) return 'includes zero';
+  if (interval[0] > 0) return 'above zero';
+  if (interval[1] < 0) return 'below zero';
+  return 'includes zero';
+}
+
+function medianOfSorted(sorted: Float64Array): number {
+  const middle = sorted.length >> 1;
+  const upper = sorted[middle] as number;
+  return sorted.length % 2 === 1 ? upper : ((sorted[middle - 1] as number) + upper) / 2;
+}
