@@ -1,18 +1,27 @@
 /**
- * npm run server -- --strategy NAME --tracer NAME [--port N] [--dsn URL] [--tick-ms N] [--max-lifetime-ms N]
+ * npm run server -- --strategy NAME --tracer NAME [--node V] [--port N] [--dsn URL] [--tick-ms N] [--max-lifetime-ms N]
  *
  * Starts the one app with a strategy on 127.0.0.1 and prints `listening on http://127.0.0.1:PORT`
  * once ready. Started by the harness with an IPC channel, it exits when its parent goes away.
+ * It runs from build/ (compiled), and refuses a build older than its sources.
  */
+import { spawn } from 'node:child_process';
+import { staleBuildReason } from '../common/build.ts';
 import { parseChoice, parseFlags, parseInteger, runCommand, UsageError } from '../common/cli.ts';
+import { DEFAULT_NODE, isThisNode, NODE_RUNTIMES, nodeBinary } from '../common/node-runtime.ts';
 import { ALL_STRATEGY_NAMES, createStrategy, loadsNoSdk } from '../../strategies/registry.ts';
 import { defaultStrategyOptions } from '../../strategies/strategy.ts';
 import { CONTROL_PREFIX } from '../../servers/ground-truth.ts';
 import { setupTracer, TRACER_NAMES } from '../../servers/tracer.ts';
 
 runCommand(async () => {
+  if (import.meta.url.endsWith('.js')) {
+    const stale = staleBuildReason();
+    if (stale) throw new UsageError(`the compiled server is stale: ${stale} (run: npm run build)`);
+  }
   const { values } = parseFlags(process.argv.slice(2), {
     strategy: { type: 'string' },
+    node: { type: 'string', default: DEFAULT_NODE },
     tracer: { type: 'string' },
     port: { type: 'string', default: '0' },
     dsn: { type: 'string' },
@@ -21,6 +30,8 @@ runCommand(async () => {
     'idle-limit-ms': { type: 'string', default: String(defaultStrategyOptions.idleLimitMs) },
     'burn-us': { type: 'string', default: String(defaultStrategyOptions.burnUs) },
   });
+  const binary = nodeBinary(parseChoice('node', values.node, NODE_RUNTIMES));
+  if (!isThisNode(binary)) return runOn(binary);
   if (values.strategy === undefined) throw new UsageError(`--strategy is required (accepted: ${ALL_STRATEGY_NAMES.join(', ')})`);
   const strategyName = parseChoice('strategy', values.strategy, ALL_STRATEGY_NAMES);
   const untraced = loadsNoSdk(strategyName);
@@ -78,3 +89,10 @@ runCommand(async () => {
   process.stdout.write(`listening on http://127.0.0.1:${boundPort}\n`);
   return new Promise<never>(() => {});
 });
+
+/** Runs this same command on another Node binary (from `npm run server`), passing signals on. */
+function runOn(binary: string): Promise<number> {
+  const child = spawn(binary, [...process.execArgv, process.argv[1] as string, ...process.argv.slice(2)], { stdio: 'inherit' });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+}

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { NoiseFloor } from '../../results/schema.ts';
+import { buildIfStale, builtPath } from '../common/build.ts';
 import { coefficientOfVariation, median } from '../stats/stats.ts';
 
-const REFERENCE_WORK = fileURLToPath(new URL('./reference-work.ts', import.meta.url));
+const REFERENCE_WORK = builtPath('bench/harness/reference-work.ts');
 const RUNS = 20;
 
 /**
@@ -13,7 +13,8 @@ const RUNS = 20;
  * Null when the child could not run (the run goes on without it).
  */
 export function measureNoiseFloor(serverCpus: string | null): NoiseFloor {
-  const node = [process.execPath, '--import', 'tsx', REFERENCE_WORK, String(RUNS)];
+  buildIfStale();
+  const node = [process.execPath, REFERENCE_WORK, String(RUNS)];
   const [file, ...args] = (serverCpus ? ['taskset', '-c', serverCpus, ...node] : node) as [string, ...string[]];
   // spawnSync kills the child at the timeout: nothing is left running.
   const child = spawnSync(file, args, { timeout: 60_000, killSignal: 'SIGKILL', encoding: 'utf8' });

@@ -1,17 +1,20 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { cpus } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { buildIfStale, builtPath } from '../common/build.ts';
+import { DEFAULT_NODE, type NodeRuntime, nodeBinary } from '../common/node-runtime.ts';
 import type { ServerState } from '../../servers/ground-truth.ts';
 import { CONTROL_PREFIX } from '../../servers/ground-truth.ts';
 import type { ProcessSample } from '../../servers/process-probe.ts';
 import { pinProcess } from './pinning.ts';
 
-const SERVER_MAIN = fileURLToPath(new URL('../commands/server.ts', import.meta.url));
+const SERVER_MAIN = builtPath('bench/commands/server.ts');
 const READY_LINE = /listening on (http:\/\/\S+)/;
 
 export interface ServerSpec {
   strategy: string;
   tracer: string;
+  /** The Node the server runs on (default: the current LTS). */
+  node?: NodeRuntime;
   dsn?: string;
   /** Extra flags for servers/main.ts (tick, lifetime). */
   args?: string[];
@@ -54,10 +57,17 @@ export async function stopAllServers(): Promise<void> {
   await Promise.all([...live].map((child) => stopChild(child)));
 }
 
+let buildChecked = false;
+
 export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
-  const flags = ['--strategy', spec.strategy, '--tracer', spec.tracer, '--port', '0', ...(spec.args ?? [])];
+  if (!buildChecked) {
+    buildIfStale();
+    buildChecked = true;
+  }
+  const runtime = spec.node ?? DEFAULT_NODE;
+  const flags = ['--strategy', spec.strategy, '--tracer', spec.tracer, '--node', runtime, '--port', '0', ...(spec.args ?? [])];
   if (spec.dsn) flags.push('--dsn', spec.dsn);
-  const node = [process.execPath, ...(spec.nodeArgs ?? []), '--import', 'tsx', SERVER_MAIN, ...flags];
+  const node = [nodeBinary(runtime), ...(spec.nodeArgs ?? []), SERVER_MAIN, ...flags];
   // A pinned harness would pass its own core on to the child: start on every core instead.
   const [file, ...args] = (spec.cpus ? ['taskset', '-c', `0-${cpus().length - 1}`, ...node] : node) as [string, ...string[]];
   // The IPC channel lets the server notice when the harness dies and exit by itself.

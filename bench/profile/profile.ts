@@ -2,7 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { buildIfStale, builtPath } from '../common/build.ts';
 import type { TracerName } from '../../servers/tracer.ts';
 import type { AnyStrategyName } from '../../strategies/registry.ts';
 import { runLoad } from '../harness/load.ts';
@@ -37,9 +38,8 @@ export interface ProfileOutput {
 }
 
 const CLINIC = fileURLToPath(import.meta.resolve('clinic/bin.js'));
-const TSX = import.meta.resolve('tsx');
-const SERVER_MAIN = fileURLToPath(new URL('../commands/server.ts', import.meta.url));
-const EXIT_AFTER_COLLECTORS = new URL('./exit-after-collectors.ts', import.meta.url).href;
+const SERVER_MAIN = builtPath('bench/commands/server.ts');
+const EXIT_AFTER_COLLECTORS = pathToFileURL(builtPath('bench/profile/exit-after-collectors.ts')).href;
 const READY_LINE = /listening on (http:\/\/\S+)/;
 const REPORT_LINE = /Generated HTML file is (file:\S+)/;
 const READY_TIMEOUT_MS = 60_000;
@@ -125,8 +125,10 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileOutput
   const workDir = mkdtempSync(join(tmpdir(), 'streamtrace-profile-'));
   const earlier = new Set(existsSync(dest) ? readdirSync(dest) : []);
   try {
-    const server = [process.execPath, '--import', TSX, '--import', EXIT_AFTER_COLLECTORS, SERVER_MAIN];
-    const cell = ['--strategy', options.strategy, '--tracer', options.tracer, '--port', '0', ...(sink ? ['--dsn', sink.dsn] : [])];
+    buildIfStale();
+    // Clinic 13 instruments the Node it is started with: the server stays on that one.
+    const server = [process.execPath, '--import', EXIT_AFTER_COLLECTORS, SERVER_MAIN];
+    const cell = ['--strategy', options.strategy, '--tracer', options.tracer, '--node', 'system', '--port', '0', ...(sink ? ['--dsn', sink.dsn] : [])];
     const collecting = startClinic([tool, '--dest', dest, '--open=false', '--', ...server, ...cell], workDir);
     running = collecting.child;
     runningTool = tool;

@@ -46,11 +46,11 @@ export function childPids(pid: number): number[] {
   return children;
 }
 
-/** Pids of the live server processes (bench/commands/server.ts) whose parent is `pid`. */
+/** Pids of the live server processes (bench/commands/server.ts, or its build) whose parent is `pid`. */
 export function serverPids(pid: number): number[] {
   return childPids(pid).filter((child) => {
     try {
-      return readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('bench/commands/server.ts');
+      return readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('bench/commands/server.');
     } catch {
       return false;
     }
