@@ -1,4 +1,5 @@
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../common/build.ts';
 import { writeFileAtomic } from '../common/atomic-write.ts';
 import { resultJsonSchemaText } from '../../results/schema.ts';
 import { soakJsonSchemaText } from '../../results/soak-schema.ts';
@@ -11,7 +12,7 @@ for (const [name, text] of [
   ['schema.json', resultJsonSchemaText()],
   ['soak-schema.json', soakJsonSchemaText()],
 ] as const) {
-  const path = fileURLToPath(new URL(`../../results/${name}`, import.meta.url));
+  const path = join(PROJECT_ROOT, 'results', name);
   writeFileAtomic(path, text);
   process.stdout.write(`wrote ${path}\n`);
 }
