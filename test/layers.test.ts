@@ -17,6 +17,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   'bench/spans': ['bench/stats', 'bench/common', 'results', 'servers'],
   'bench/stats': ['bench/common', 'results'],
   'bench/common': [],
+  // Stand-alone reproductions of SDK findings: the SDK and node: only.
+  'bench/repro': [],
   results: ['servers', 'strategies'],
   servers: ['strategies'],
   strategies: ['strategies/controls'],
