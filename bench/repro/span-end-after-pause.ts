@@ -14,10 +14,11 @@
  * process being descheduled) is in neither the start nor the duration: the reported end is early
  * by exactly that time. A child started and ended inside the root then ends after its root.
  *
- * Part 1 makes the pause happen, deterministically: the SDK runs every clock read through a global
- * hook (Symbol.for('__SENTRY_SAFE_RANDOM_ID_WRAPPER__'), see @sentry/core randomSafeContext); the
- * hook here busy-waits `pauseMs` right after read 1 of the root (the only read that returns epoch
- * seconds) and changes nothing else. Part 2 injects nothing: it makes `spans` roots, each with a child
+ * Part 1 makes the pause happen: the SDK runs every clock read through a global hook
+ * (Symbol.for('__SENTRY_SAFE_RANDOM_ID_WRAPPER__'), see @sentry/core randomSafeContext); the hook
+ * here lets `pauseMs` pass right after read 1 of the root (the only read that returns epoch seconds)
+ * and changes nothing else. First on a stopped clock that moves only by the pause, so the figures
+ * are exact and the same on every run; then on the real clock, with a busy-wait. Part 2 injects nothing: it makes `spans` roots, each with a child
  * ended just before the root, and counts how often the child still ends after its root, as it comes
  * on this machine (GC and scheduling pauses). Nothing is sent: the transaction events are read in
  * beforeSendTransaction, exactly as the SDK would send them, and dropped.
@@ -38,13 +39,39 @@ function spin(ms: number): void {
   while (performance.now() < until);
 }
 
+/**
+ * A clock that stands still unless moved: while a trace runs on it, performance.now() and Date.now()
+ * (the only clocks the SDK reads) return its time, so every figure the SDK sends is exact.
+ */
+let stoppedClockMs: number | undefined;
+function onStoppedClock<T>(fn: () => T): T {
+  const { now: realPerformanceNow } = performance;
+  const realDateNow = Date.now;
+  stoppedClockMs = realPerformanceNow.call(performance);
+  performance.now = () => stoppedClockMs ?? realPerformanceNow.call(performance);
+  Date.now = () => Math.floor(performance.timeOrigin + performance.now());
+  try {
+    return fn();
+  } finally {
+    performance.now = realPerformanceNow;
+    Date.now = realDateNow;
+    stoppedClockMs = undefined;
+  }
+}
+
+/** Time passing: the stopped clock moves on, or (on the real clock) a busy-wait, as a GC pause or descheduling. */
+function pause(ms: number): void {
+  if (stoppedClockMs !== undefined) stoppedClockMs += ms;
+  else spin(ms);
+}
+
 let pauseAfterStartRead = 0;
 // Installed before the SDK is loaded: the SDK resolves the hook once, at its first clock read.
 (globalThis as Record<symbol, unknown>)[Symbol.for('__SENTRY_SAFE_RANDOM_ID_WRAPPER__')] = <T>(read: () => T): T => {
   const value = read();
   // Epoch seconds come only from timestampInSeconds(); Math.random() and performance.now() reads are smaller.
   if (pauseAfterStartRead > 0 && typeof value === 'number' && value > 1e9) {
-    spin(pauseAfterStartRead);
+    pause(pauseAfterStartRead);
     pauseAfterStartRead = 0;
   }
   return value;
@@ -80,14 +107,17 @@ Sentry.init({
 });
 
 /** One root with one child, the child ended just before the root; the transaction as the SDK sends it. */
-async function traceOnce(pause: number): Promise<Sent & { realMs: number }> {
+async function traceOnce(pauseMs: number, clock: 'real' | 'stopped' = 'real'): Promise<Sent & { realMs: number }> {
   lastSent = undefined;
-  const realStart = performance.now();
-  pauseAfterStartRead = pause;
-  const root = Sentry.startNewTrace(() => Sentry.startInactiveSpan({ name: 'root', forceTransaction: true }));
-  Sentry.withActiveSpan(root, () => Sentry.startSpan({ name: 'child' }, () => {}));
-  root.end();
-  const realMs = performance.now() - realStart;
+  const trace = (): number => {
+    const realStart = performance.now();
+    pauseAfterStartRead = pauseMs;
+    const root = Sentry.startNewTrace(() => Sentry.startInactiveSpan({ name: 'root', forceTransaction: true }));
+    Sentry.withActiveSpan(root, () => Sentry.startSpan({ name: 'child' }, () => {}));
+    root.end();
+    return performance.now() - realStart;
+  };
+  const realMs = clock === 'stopped' ? onStoppedClock(trace) : trace();
   // The transaction event is built and passed to beforeSendTransaction asynchronously.
   const deadline = performance.now() + 5_000;
   while (!sentSoFar() && performance.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
@@ -103,10 +133,10 @@ console.log(`@sentry/node ${Sentry.SDK_VERSION} on Node ${process.version}`);
 for (let index = 0; index < 200; index += 1) await traceOnce(0);
 
 console.log(`\n1. a ${pauseMs} ms pause right after the root's start time is read`);
-for (const pause of [0, pauseMs]) {
-  const sent = await traceOnce(pause);
+for (const [clock, pauseHere] of [['stopped', 0], ['stopped', pauseMs], ['real', 0], ['real', pauseMs]] as const) {
+  const sent = await traceOnce(pauseHere, clock);
   console.log(
-    `  pause ${pause} ms: real time from before the root started to after it ended ${sent.realMs.toFixed(3)} ms;` +
+    `  ${clock} clock, pause ${pauseHere} ms: time from before the root started to after it ended ${sent.realMs.toFixed(3)} ms;` +
       ` root duration sent ${ms(sent.rootEnd - sent.rootStart)};` +
       ` child starts ${ms(sent.childStart - sent.rootStart)} after the root's start and ends ${ms(sent.childEnd - sent.rootEnd)} after the root's end`,
   );
