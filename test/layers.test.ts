@@ -17,8 +17,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   'bench/spans': ['bench/stats', 'bench/common', 'results', 'servers'],
   'bench/stats': ['bench/common', 'results'],
   'bench/common': [],
-  // Stand-alone reproductions of SDK findings: the SDK and node: only.
-  'bench/repro': [],
+  // Reproductions of findings: stand-alone where the finding is the SDK's, on the harness where it shows under load.
+  'bench/repro': ['bench/harness', 'bench/spans', 'bench/stats', 'bench/common', 'results', 'servers', 'strategies'],
   results: ['servers', 'strategies'],
   servers: ['strategies'],
   strategies: ['strategies/controls'],
