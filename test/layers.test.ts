@@ -17,6 +17,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   'bench/spans': ['bench/stats', 'bench/common', 'results', 'servers'],
   'bench/stats': ['bench/common', 'results'],
   'bench/common': [],
+  // Reproductions of findings: stand-alone where the finding is the SDK's, on the harness where it shows under load.
+  'bench/repro': ['bench/harness', 'bench/spans', 'bench/stats', 'bench/common', 'results', 'servers', 'strategies'],
   results: ['servers', 'strategies'],
   servers: ['strategies'],
   strategies: ['strategies/controls'],
