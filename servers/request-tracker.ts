@@ -28,7 +28,9 @@ export class RequestTracker {
     const startMs = performance.timeOrigin + performance.now();
     const tracked: TrackedRequest = { childSpans: 0, body: undefined };
     this.inFlight += 1;
-    res.once('close', () => {
+    // First of all close listeners: the SDK's own (sdk-default ends its http.server span there)
+    // was added earlier and would otherwise run, and take its time, before the end is recorded.
+    res.prependOnceListener('close', () => {
       this.inFlight -= 1;
       const outcome = tracked.body?.errored ? 'failed' : res.writableFinished ? 'completed' : 'aborted';
       if (outcome === 'completed') this.completedTotal += 1;
