@@ -46,6 +46,7 @@ const MAX_EXPORT_BATCH_SIZE = 1_000;
 export function otelTracer(setup: TracerSetup): Tracer {
   if (!setup.dsn) throw new Error('tracer otel needs the sink address (a DSN) to send OTLP to');
   const drops = new DropCounter(new OTLPTraceExporter({ url: otlpTracesUrl(setup.dsn), timeoutMillis: 30_000 }));
+  activeExport = drops;
   const roots = new RootTracker();
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'streamtrace-bench' }),
@@ -108,6 +109,24 @@ export function otelTracer(setup: TracerSetup): Tracer {
   };
 }
 
+/** The set-up tracer's export, so that the micro benchmark can cut the network out. */
+let activeExport: DropCounter | undefined;
+
+/**
+ * Replaces the OTLP exporter of the tracer set up in this process: every batch the processor
+ * exports goes to send instead, and counts as sent.
+ */
+export function replaceOtelExport(send: (spans: ReadableSpan[]) => void): void {
+  if (!activeExport) throw new Error('no otel tracer is set up in this process');
+  activeExport.replace({
+    export: (spans, resultCallback) => {
+      send(spans);
+      resultCallback({ code: 0 });
+    },
+    shutdown: () => Promise.resolve(),
+  });
+}
+
 /**
  * The root of each span started in this process (OTel's API has no getRootSpan): for
  * sdk-default, the app tags the http server span while fastify's request span is the active one.
@@ -139,7 +158,11 @@ class DropCounter implements SpanExporter {
   private failedExports = 0;
   private reported = 0;
 
-  constructor(private readonly exporter: SpanExporter) {}
+  constructor(private exporter: SpanExporter) {}
+
+  replace(exporter: SpanExporter): void {
+    this.exporter = exporter;
+  }
 
   counting(processor: SpanProcessor): SpanProcessor {
     return {
