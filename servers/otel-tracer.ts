@@ -101,11 +101,8 @@ export function otelTracer(setup: TracerSetup): Tracer {
       const active = trace.getActiveSpan();
       if (active) roots.rootOf(active).setAttributes(attributes);
     },
-    async flush(timeoutMs) {
-      const flushed = await withinTime(provider.forceFlush(), timeoutMs);
-      drops.reportNew();
-      return flushed;
-    },
+    flush: (timeoutMs) => withinTime(provider.forceFlush(), timeoutMs),
+    dropped: () => drops.takeNew(),
   };
 }
 
@@ -149,14 +146,15 @@ class RootTracker implements SpanProcessor {
 
 /**
  * Counts what the batch processor drops. It tells only its debug log and an optional meter about
- * a full queue, so the spans it was given are counted against the spans it handed to the exporter;
- * a failed export (the sink refused or did not answer) drops its whole batch.
+ * a full queue, so the spans it was given are counted against the spans it handed to the exporter
+ * (read after a flush, when the queue is empty); a failed export (the sink refused or did not
+ * answer) drops its whole batch.
  */
 class DropCounter implements SpanExporter {
   private ended = 0;
   private exported = 0;
   private failedExports = 0;
-  private reported = 0;
+  private reported = { overflow: 0, failed: 0 };
 
   constructor(private exporter: SpanExporter) {}
 
@@ -185,20 +183,20 @@ class DropCounter implements SpanExporter {
   shutdown = (): Promise<void> => this.exporter.shutdown();
   forceFlush = (): Promise<void> => this.exporter.forceFlush?.() ?? Promise.resolve();
 
-  /** After a flush: prints spans dropped since the last report (queue full, or export failed). */
-  reportNew(): void {
-    const dropped = this.ended - this.exported + this.failedExports;
-    if (dropped > this.reported) {
-      process.stderr.write(`otel: ${dropped - this.reported} spans dropped (queue full or export failed), ${dropped} in all\n`);
-      this.reported = dropped;
-    }
+  /** After a flush: spans dropped since the last call, as 'reason:category' → quantity. */
+  takeNew(): Record<string, number> {
+    const overflow = this.ended - this.exported - this.reported.overflow;
+    const failed = this.failedExports - this.reported.failed;
+    this.reported = { overflow: this.ended - this.exported, failed: this.failedExports };
+    return { ...(overflow > 0 && { 'queue_overflow:span': overflow }), ...(failed > 0 && { 'export_failed:span': failed }) };
   }
 }
 
+/** True once work is done; false if it failed (a refused export: counted as dropped) or took too long. */
 function withinTime(work: Promise<void>, timeoutMs: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<boolean>((resolve) => {
     timer = setTimeout(() => resolve(false), timeoutMs);
   });
-  return Promise.race([work.then(() => true), timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([work.then(() => true, () => false), timeout]).finally(() => clearTimeout(timer));
 }

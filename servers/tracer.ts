@@ -27,6 +27,11 @@ export interface Tracer {
   tagActiveRoot(attributes: SpanAttributes): void;
   /** Sends everything buffered. */
   flush(timeoutMs: number): Promise<boolean>;
+  /**
+   * What the SDK dropped since the last call, 'reason:category' → quantity, where it tells the
+   * process rather than the ingest (Sentry's client reports reach the sink instead).
+   */
+  dropped?(): Record<string, number>;
 }
 
 export interface TracerSetup {
