@@ -52,7 +52,7 @@ export const MicroLifecycleSchema = strictObject(
     sdk: nullable(
       strictObject(
         {
-          envelopes: Type.Integer({ minimum: 0, description: 'Envelopes the SDK serialised and handed to its transport' }),
+          envelopes: Type.Integer({ minimum: 0, description: 'Envelopes the SDK serialised and handed to its transport (otel: OTLP exports serialised)' }),
           bytes: Type.Integer({ minimum: 0, description: 'Their serialised size' }),
         },
         "What the SDK really produced: its transport's sends, serialised then discarded; null for tracer none",

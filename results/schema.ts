@@ -159,7 +159,7 @@ export const TrialSchema = strictObject(
     leakedOpen: nullable(count('Roots still open after the trial; null when not observable (the SDK owns the root)')),
     durationErrorMs: nullable(DistributionSchema),
     sdkDiscarded: Type.Record(Type.String(), Type.Integer({ minimum: 0 }), {
-      description: "What the SDK's own client reports say it dropped, 'reason:category' → quantity (e.g. queue_overflow:span when its transport queue was full)",
+      description: "What the SDK says it dropped, 'reason:category' → quantity: Sentry's client reports (e.g. queue_overflow:span when its transport queue was full); for otel, spans its batch processor dropped (queue_overflow:span) or failed to export (export_failed:span)",
     }),
     openStreams: nullable(count('Streams open at the peak; long-idle only')),
     memoryPerStreamKb: nullable(Type.Number({ description: 'Heap (after GC) held per open stream, against the heap before they opened (KiB); long-idle only' })),

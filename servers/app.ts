@@ -92,7 +92,7 @@ export function buildApp({ strategy, tracer, sharedTickMs = 20 }: AppOptions): F
     let answer: unknown;
     const route = `${request.method} ${pathname.slice(CONTROL_PREFIX.length)}`;
     if (route === 'GET state') answer = tracker.state(searchParams.get('drain') === '1');
-    else if (route === 'POST flush') answer = { flushed: await tracer.flush(10_000) };
+    else if (route === 'POST flush') answer = { flushed: await tracer.flush(10_000), dropped: tracer.dropped?.() ?? {} };
     else if (route === 'POST probe/start') answer = { started: probe.start() ?? true };
     else if (route === 'GET probe/heap') answer = probe.heapNow();
     else if (route === 'POST probe/stop') answer = probe.stop();

@@ -1,6 +1,6 @@
 import type { RootStatus } from '../strategies/strategy.ts';
 
-export const TRACER_NAMES = ['none', 'sentry-static', 'sentry-stream'] as const;
+export const TRACER_NAMES = ['none', 'sentry-static', 'sentry-stream', 'otel'] as const;
 export type TracerName = (typeof TRACER_NAMES)[number];
 
 export type SpanAttributes = Record<string, string | number | boolean>;
@@ -27,9 +27,15 @@ export interface Tracer {
   tagActiveRoot(attributes: SpanAttributes): void;
   /** Sends everything buffered. */
   flush(timeoutMs: number): Promise<boolean>;
+  /**
+   * What the SDK dropped since the last call, 'reason:category' → quantity, where it tells the
+   * process rather than the ingest (Sentry's client reports reach the sink instead).
+   */
+  dropped?(): Record<string, number>;
 }
 
 export interface TracerSetup {
+  /** The sink as a Sentry DSN; OTel sends OTLP to the same host and port (/v1/traces). */
   dsn: string | undefined;
   /** False when a strategy owns the root: the SDK's automatic http.server spans are turned off. */
   sdkServerSpans: boolean;
@@ -51,6 +57,10 @@ const noTracer: Tracer = {
 /** Loads and initialises the SDK for a tracer. Must run before the app (and fastify) is imported. */
 export async function setupTracer(name: TracerName, setup: TracerSetup): Promise<Tracer> {
   if (name === 'none') return noTracer;
+  if (name === 'otel') {
+    const { otelTracer } = await import('./otel-tracer.ts');
+    return otelTracer(setup);
+  }
   const { sentryTracer } = await import('./sentry-tracer.ts');
   return sentryTracer(name === 'sentry-static' ? 'static' : 'stream', setup);
 }

@@ -76,7 +76,8 @@ rejects(
 rejects(
   'bench/commands/bench.ts',
   [
-    { name: 'tracer none in the list', args: ['--tracers', 'none'], mentions: ["'none'", 'sentry-static'] },
+    { name: 'tracer none in the list', args: ['--tracers', 'none'], mentions: ["'none'", 'sentry-static', 'otel'] },
+    { name: 'an unknown tracer', args: ['--tracers', 'otel,zipkin'], mentions: ["'zipkin'", 'sentry-stream, otel'] },
     { name: 'a calibration strategy', args: ['--strategies', 'calibration-burn'], mentions: ["'calibration-burn'", 'close-listener'] },
     { name: 'a negative warm-up', args: ['--warmup=-1'], mentions: ['--warmup', '0 to'] },
     { name: 'zero connections', args: ['--connections', '0'], mentions: ['--connections', '1 to'] },
@@ -129,6 +130,7 @@ describe('bench/commands/profile.ts', { concurrency: 2 }, () => {
   test('an unknown strategy', () => rejected(['--strategy', 'fastest', '--scenario', 'sse-tokens'], ["'fastest'", 'timer-keepalive']));
   test('an unknown scenario', () => rejected(['--strategy', 'close-listener', '--scenario', 'sse'], ["'sse'", 'bulk-download']));
   test('untraced with an SDK tracer', () => rejected(['--strategy', 'untraced', '--scenario', 'plain-json', '--tracer', 'sentry-static'], ['untraced', 'none']));
+  test('an unknown tracer', () => rejected([...cell, '--tracer', 'jaeger'], ["'jaeger'", 'otel']));
   test('an unknown tool', () => rejected([...cell, '--tool', 'perf'], ["'perf'", 'doctor, flame, bubbleprof']));
   test('a zero duration', () => rejected([...cell, '--duration', '0'], ['--duration', '1 to']));
   test('a non-numeric connection count', () => rejected([...cell, '--connections', 'many'], ['--connections', "'many'"]));

@@ -29,7 +29,7 @@ describe('npm run server', () => {
 
   test('unknown strategy', () => assertRejected(server, ['--strategy', 'nope'], "'nope'", 'close-listener', 'worker-thread-watcher'));
   test('missing strategy', () => assertRejected(server, [], '--strategy', 'untraced'));
-  test('unknown tracer', () => assertRejected(server, ['--strategy', 'close-listener', '--tracer', 'otel'], "'otel'", 'sentry-static'));
+  test('unknown tracer', () => assertRejected(server, ['--strategy', 'close-listener', '--tracer', 'jaeger'], "'jaeger'", 'sentry-static', 'otel'));
   test('untraced with an SDK tracer', () =>
     assertRejected(server, ['--strategy', 'untraced', '--tracer', 'sentry-static'], 'untraced', 'none'));
   test('an SDK tracer without a DSN', () =>
@@ -49,7 +49,7 @@ describe('npm run verify', () => {
   };
 
   test('unknown strategy', () => rejected(['--strategies', 'close-listener,fastest'], "'fastest'", 'timer-keepalive'));
-  test('unknown tracer', () => rejected(['--tracers', 'none'], "'none'", 'sentry-static, sentry-stream'));
+  test('unknown tracer', () => rejected(['--tracers', 'none'], "'none'", 'sentry-static, sentry-stream, otel'));
   test('unknown scenario', () => rejected(['--scenarios', 'sse'], "'sse'", 'sse-tokens'));
   test('zero requests', () => rejected(['--requests', '0'], '--requests', '1 to'));
   test('a non-numeric request count', () => rejected(['--requests', 'many'], '--requests'));

@@ -84,7 +84,7 @@ const EXPECTED_STATUS: Record<Outcome, string> = { completed: 'ok', aborted: 'ca
 
 interface CellRun {
   strategy: StrategyName;
-  tracer: 'sentry-static' | 'sentry-stream';
+  tracer: 'sentry-static' | 'sentry-stream' | 'otel';
   faults: Fault[];
   spans: Pick<Sink, 'spansFor'>;
   report: VerifyReport;
@@ -111,6 +111,7 @@ describe('faults, with the strategies that own the root', () => {
     { strategy: 'handler-return', tracer: 'sentry-static' },
     { strategy: 'close-listener', tracer: 'sentry-static' },
     { strategy: 'close-listener', tracer: 'sentry-stream' },
+    { strategy: 'close-listener', tracer: 'otel' },
     { strategy: 'timer-keepalive', tracer: 'sentry-static' },
     { strategy: 'worker-thread-watcher', tracer: 'sentry-static' },
   ];
@@ -153,14 +154,16 @@ describe('faults, with the strategies that own the root', () => {
     }
   });
 
-  test('close-listener is correct under both tracers: ok, cancelled and internal_error where due', () => {
-    for (const tracer of ['sentry-static', 'sentry-stream']) {
+  test('close-listener is correct under every tracer: ok, cancelled and internal_error where due', () => {
+    for (const tracer of ['sentry-static', 'sentry-stream', 'otel']) {
       const { report, faults } = runOf('close-listener', tracer);
       assert.deepEqual(violating(report), [], `close-listener/${tracer}`);
       assert.equal(report.correct, faults.length);
       assert.equal(report.leakedOpen, 0);
     }
     assertRootStatuses(runOf('close-listener'));
+    // OTLP has no 'cancelled': it arrives as ERROR with that description, read back as the status.
+    assertRootStatuses(runOf('close-listener', 'otel'));
   });
 
   test('the polling strategies end every root, with the right status', () => {

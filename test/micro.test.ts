@@ -32,7 +32,7 @@ test('bench:micro measures every case under every tracer, writes valid figures a
   assert.ok(validation.ok, validation.ok ? '' : validation.error);
   const result = validation.value;
   assert.deepEqual(result.env.pinning.available, false);
-  assert.deepEqual(result.lifecycles.map((lifecycle) => lifecycle.tracer), ['none', 'sentry-static', 'sentry-stream']);
+  assert.deepEqual(result.lifecycles.map((lifecycle) => lifecycle.tracer), ['none', 'sentry-static', 'sentry-stream', 'otel']);
   const strategies = ['no strategy', 'handler-return', 'close-listener', 'timer-keepalive', 'worker-thread-watcher'];
   for (const { tracer, cases, sdk } of result.lifecycles) {
     const traced = tracer !== 'none';

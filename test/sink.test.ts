@@ -31,6 +31,35 @@ function post(url: string, body: Buffer | string, headers: Record<string, string
 }
 
 const envelopeUrl = (sink: Sink) => `${sink.url}/api/1/envelope/?sentry_key=public&sentry_version=7`;
+const otlpUrl = (sink: Sink) => `${sink.url}/v1/traces`;
+const JSON_TYPE = { 'content-type': 'application/json' };
+
+/** An OTLP/HTTP JSON export as @opentelemetry/otlp-transformer writes it: a root ended ERROR 'cancelled' and its child. */
+const otlpSpan = (spanId: string, extra: object) => ({
+  traceId: '5b8efff798038103d269b633813fc60c',
+  spanId,
+  name: 'span',
+  startTimeUnixNano: '1800000000100000000',
+  endTimeUnixNano: '1800000000600000000',
+  attributes: [{ key: 'bench.request_id', value: { stringValue: 'r-otlp' } }],
+  ...extra,
+});
+const OTLP_EXPORT = Buffer.from(
+  JSON.stringify({
+    resourceSpans: [
+      {
+        scopeSpans: [
+          {
+            spans: [
+              otlpSpan('cccccccccccccccc', { status: { code: 2, message: 'cancelled' } }),
+              otlpSpan('dddddddddddddddd', { parentSpanId: 'cccccccccccccccc', status: {} }),
+            ],
+          },
+        ],
+      },
+    ],
+  }),
+);
 
 /** An envelope as @sentry/core serialises it: header line, then item header line + payload per item. */
 function envelope(items: Array<[header: object, payload: string]>): string {
@@ -241,6 +270,25 @@ describe('sink: well-formed envelopes', () => {
     }
   }
 
+  test('OTLP JSON at /v1/traces: answered 200 {} and parsed into SpanRecords, gzipped too', async () => {
+    for (const gzip of [false, true]) {
+      sink.clear();
+      const reply = gzip
+        ? await post(otlpUrl(sink), gzipSync(OTLP_EXPORT), { ...JSON_TYPE, 'content-encoding': 'gzip' })
+        : await post(otlpUrl(sink), OTLP_EXPORT, JSON_TYPE);
+      assert.deepEqual(reply, { status: 200, body: '{}' });
+      assert.deepEqual(
+        sink.spansFor('r-otlp').map(({ spanId, parentSpanId, status, isSegment, format }) => ({ spanId, parentSpanId, status, isSegment, format })),
+        [
+          { spanId: 'cccccccccccccccc', parentSpanId: undefined, status: 'cancelled', isSegment: true, format: 'otlp' },
+          { spanId: 'dddddddddddddddd', parentSpanId: 'cccccccccccccccc', status: 'unset', isSegment: false, format: 'otlp' },
+        ],
+      );
+      assert.equal(sink.envelopes, 1);
+      assert.equal(sink.rejected, 0);
+    }
+  });
+
   test('spansFor selects by bench.request_id; clear forgets', async () => {
     sink.clear();
     await post(envelopeUrl(sink), TRANSACTION_ENVELOPE);
@@ -289,7 +337,7 @@ describe('sink: bad input', () => {
   after(() => sink.close());
 
   const validItemHeader = JSON.stringify({ type: 'transaction' });
-  const badBodies: Array<{ what: string; body: Buffer | string; headers?: Record<string, string>; status: number }> = [
+  const badBodies: Array<{ what: string; body: Buffer | string; headers?: Record<string, string>; status: number; otlp?: true }> = [
     { what: 'not an envelope (text)', body: 'hello world', status: 400 },
     { what: 'not an envelope (JSON array)', body: '[1,2,3]\n{"type":"transaction"}\n{}', status: 400 },
     { what: 'an envelope header without items', body: '{"event_id":"e1"}', status: 400 },
@@ -334,18 +382,42 @@ describe('sink: bad input', () => {
       headers: { 'content-encoding': 'gzip' },
       status: 413,
     },
+    { what: 'OTLP: not JSON', body: 'resourceSpans', headers: JSON_TYPE, status: 400, otlp: true },
+    { what: 'OTLP: an empty body', body: '', headers: JSON_TYPE, status: 400, otlp: true },
+    { what: 'OTLP: an envelope', body: TRANSACTION_ENVELOPE, headers: JSON_TYPE, status: 400, otlp: true },
+    { what: 'OTLP: spans not a list', body: '{"resourceSpans":[{"scopeSpans":[{"spans":{}}]}]}', headers: JSON_TYPE, status: 400, otlp: true },
+    {
+      what: 'OTLP: a span with base64 ids (protobuf-JSON style)',
+      body: JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [otlpSpan('3Mzc3Nzc3Mw=', {})] }] }] }),
+      headers: JSON_TYPE,
+      status: 400,
+      otlp: true,
+    },
+    { what: 'OTLP: a truncated export', body: OTLP_EXPORT.subarray(0, -30), headers: JSON_TYPE, status: 400, otlp: true },
+    { what: 'OTLP: bad gzip', body: 'not gzip', headers: { ...JSON_TYPE, 'content-encoding': 'gzip' }, status: 400, otlp: true },
+    { what: 'OTLP: protobuf', body: Buffer.from([0x0a, 0x02, 0x0a, 0x00]), headers: { 'content-type': 'application/x-protobuf' }, status: 415, otlp: true },
+    { what: 'OTLP: a body over maxBodyBytes', body: Buffer.alloc(maxBodyBytes + 1, 'x'), headers: JSON_TYPE, status: 413, otlp: true },
   ];
 
-  for (const { what, body, headers, status } of badBodies) {
+  for (const { what, body, headers, status, otlp } of badBodies) {
     test(`${what}: ${status}, counted, and the sink still serves`, async () => {
       const rejectedBefore = sink.rejected;
-      const reply = await post(envelopeUrl(sink), body, headers);
+      const reply = await post(otlp ? otlpUrl(sink) : envelopeUrl(sink), body, headers);
       assert.equal(reply.status, status, reply.body);
       assert.match(reply.body, /"error"/);
       assert.equal(sink.rejected, rejectedBefore + 1);
       assert.equal((await post(envelopeUrl(sink), TRANSACTION_ENVELOPE)).status, 200);
+      assert.equal((await post(otlpUrl(sink), OTLP_EXPORT, JSON_TYPE)).status, 200);
     });
   }
+
+  test('a rejected OTLP export keeps none of its spans', async () => {
+    sink.clear();
+    const half = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [otlpSpan('cccccccccccccccc', {}), { spanId: 'x' }] }] }] });
+    assert.equal((await post(otlpUrl(sink), half, JSON_TYPE)).status, 400);
+    assert.deepEqual(sink.spans(), []);
+    assert.equal(sink.envelopes, 0);
+  });
 
   test('a rejected envelope keeps none of its spans', async () => {
     sink.clear();
@@ -359,9 +431,12 @@ describe('sink: bad input', () => {
   test('other paths get 404, other methods 405', async () => {
     assert.equal((await post(`${sink.url}/api/1/store/`, TRANSACTION_ENVELOPE)).status, 404);
     assert.equal((await post(`${sink.url}/`, TRANSACTION_ENVELOPE)).status, 404);
-    const get = await fetch(envelopeUrl(sink));
-    assert.equal(get.status, 405);
-    await get.body?.cancel();
+    for (const url of [envelopeUrl(sink), otlpUrl(sink)]) {
+      const get = await fetch(url);
+      assert.equal(get.status, 405);
+      await get.body?.cancel();
+    }
+    assert.equal((await post(`${sink.url}/v1/metrics`, OTLP_EXPORT, JSON_TYPE)).status, 404);
   });
 
   test('a client that disconnects mid-body is counted and does not hurt the sink', async () => {

@@ -10,6 +10,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TRACER_NAMES } from '../../servers/tracer.ts';
+import { SDK_TRACERS } from '../harness/matrix.ts';
 import { loadsNoSdk, STRATEGY_NAMES } from '../../strategies/registry.ts';
 import { parseChoice, parseFlags, parseInteger, runCommand, UsageError } from '../common/cli.ts';
 import { killProfiledProcesses, PROFILE_TOOLS, runProfile, stopProfiledServer } from '../profile/profile.ts';
@@ -35,7 +36,7 @@ runCommand(async () => {
   const untraced = loadsNoSdk(strategy);
   const tracer = parseChoice('tracer', values.tracer ?? (untraced ? 'none' : 'sentry-stream'), TRACER_NAMES);
   if (untraced !== (tracer === 'none')) {
-    throw new UsageError(`strategy ${strategy} cannot run with tracer ${tracer} (accepted: tracer none with untraced only, sentry-static or sentry-stream with the others)`);
+    throw new UsageError(`strategy ${strategy} cannot run with tracer ${tracer} (accepted: tracer none with untraced only, ${SDK_TRACERS.join(', ')} with the others)`);
   }
   const tool = parseChoice('tool', values.tool, PROFILE_TOOLS);
   const durationSec = parseInteger('duration', values.duration, 1, 3_600);

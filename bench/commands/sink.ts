@@ -1,9 +1,9 @@
 /**
- * `npm run sink -- --port N`: runs the ingest sink on its own, printing each envelope it gets.
+ * `npm run sink -- --port N`: runs the ingest sink on its own, printing each envelope or OTLP export it gets.
  * Useful to point a server at by hand and watch what the SDK sends.
  */
 import { parseArgs } from 'node:util';
-import { startSink, type EnvelopeReport } from '../spans/sink.ts';
+import { OTLP_ITEM_TYPE, startSink, type EnvelopeReport } from '../spans/sink.ts';
 
 const USAGE = 'usage: npm run sink -- [--port N] (N an integer 0-65535, 0 = any free port; default 0)';
 
@@ -29,7 +29,8 @@ function parsePort(argv: string[]): number {
 function describe(report: EnvelopeReport): string {
   if (!report.accepted) return `rejected (${report.status}): ${report.reason}`;
   const spans = `${report.spans} span${report.spans === 1 ? '' : 's'}`;
-  return `envelope: ${spans} [${report.itemTypes.join(', ')}]${report.gzipped ? ' (gzip)' : ''}`;
+  const kind = report.itemTypes.includes(OTLP_ITEM_TYPE) ? 'OTLP export' : 'envelope';
+  return `${kind}: ${spans} [${report.itemTypes.join(', ')}]${report.gzipped ? ' (gzip)' : ''}`;
 }
 
 const port = parsePort(process.argv.slice(2));
@@ -43,7 +44,7 @@ const sink = await startSink({
   return fail(`cannot listen on port ${port}: ${error instanceof Error ? error.message : String(error)}`);
 });
 
-console.log(`sink listening on ${sink.url} (DSN ${sink.dsn})`);
+console.log(`sink listening on ${sink.url} (DSN ${sink.dsn}; OTLP/HTTP JSON at ${sink.url}/v1/traces)`);
 
 let stopping = false;
 function stop(): void {

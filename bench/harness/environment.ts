@@ -6,7 +6,18 @@ import type { Env } from '../../results/schema.ts';
 import type { Pinning } from './pinning.ts';
 
 /** Packages whose versions shape the figures. */
-const MEASURED_PACKAGES = ['fastify', '@sentry/node', '@sentry/core', 'autocannon', 'tsx', 'typescript'];
+const MEASURED_PACKAGES = [
+  'fastify',
+  '@sentry/node',
+  '@sentry/core',
+  '@opentelemetry/sdk-trace-node',
+  '@opentelemetry/exporter-trace-otlp-http',
+  '@opentelemetry/instrumentation-http',
+  '@fastify/otel',
+  'autocannon',
+  'tsx',
+  'typescript',
+];
 
 function packageVersion(name: string): string | null {
   try {

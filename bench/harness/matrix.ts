@@ -3,7 +3,7 @@ import type { TracerName } from '../../servers/tracer.ts';
 import type { ScenarioName } from './scenarios.ts';
 
 /** The SDK tracers a matrix may list; `none` is implied for untraced. */
-export const SDK_TRACERS = ['sentry-static', 'sentry-stream'] as const satisfies readonly TracerName[];
+export const SDK_TRACERS = ['sentry-static', 'sentry-stream', 'otel'] as const satisfies readonly TracerName[];
 
 /** One cell of the matrix: a strategy with a tracer on a scenario. */
 export interface Cell {

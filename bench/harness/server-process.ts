@@ -33,7 +33,8 @@ export interface ServerProcess {
   readonly url: string;
   readonly pid: number;
   state(drain?: boolean): Promise<ServerState>;
-  flush(): Promise<void>;
+  /** Makes the SDK send what it holds; answers what it says it dropped in-process since the last flush. */
+  flush(): Promise<Record<string, number>>;
   /** Starts the server's measurement window (forces a GC first where it can). */
   probeStart(): Promise<void>;
   /** Heap after a forced GC now, e.g. while streams are held open. */
@@ -122,9 +123,7 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
     url,
     pid: child.pid ?? -1,
     state: async (drain = false) => (await control(`state${drain ? '?drain=1' : ''}`)) as ServerState,
-    flush: async () => {
-      await control('flush', 'POST');
-    },
+    flush: async () => ((await control('flush', 'POST')) as { dropped?: Record<string, number> }).dropped ?? {},
     probeStart: async () => {
       await control('probe/start', 'POST');
     },

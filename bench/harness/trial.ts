@@ -86,11 +86,12 @@ export async function runTrial(server: ServerProcess, sink: Sink, cell: Cell, se
       : await measureLoad(server, url, settings, tag);
 
   const state = await settle(server);
-  await server.flush();
+  const dropped = await server.flush();
   await sink.waitForQuiet(300);
   const truths = await server.state(true);
   const report = cell.tracer === 'none' ? null : verify(sink.spans(), truths.requests, { openRoots: state.openRoots });
   const discarded = sink.discarded();
+  for (const [key, quantity] of Object.entries(dropped)) discarded[key] = (discarded[key] ?? 0) + quantity;
   sink.clear();
   return { ...trialFrom(position, startedAt, figures, sample, truths, report), sdkDiscarded: discarded };
 }

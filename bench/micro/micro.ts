@@ -26,7 +26,7 @@ export type MicroMessage = { type: 'progress'; text: string } | { type: 'result'
 const NO_PINNING: Pinning = { available: false, server: null, load: null, note: 'micro benchmark: one process per tracer, not pinned', serverCpus: null };
 
 export const MICRO_TRANSPORT =
-  "the SDK's own transport pipeline (rate limits, buffer, envelope serialisation), with a request executor that discards: no network";
+  "Sentry: the SDK's own transport pipeline (rate limits, buffer, envelope serialisation), with a request executor that discards; otel: the batch processor, each export serialised to OTLP JSON and discarded: no network";
 
 /** Every lifecycle child still running, so no exit path leaves one behind. */
 const live = new Set<ChildProcess>();

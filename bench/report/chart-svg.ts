@@ -23,8 +23,9 @@ const GROUP_COLOURS: Record<string, string> = {
   none: '#8c8c8c',
   'sentry-static': '#4477aa',
   'sentry-stream': '#ee7733',
+  otel: '#228833',
 };
-const SPARE_COLOURS = ['#228833', '#aa3377', '#66ccee', '#ccbb44'];
+const SPARE_COLOURS = ['#aa3377', '#66ccee', '#ccbb44'];
 
 export function colourOf(group: string, index: number): string {
   return GROUP_COLOURS[group] ?? SPARE_COLOURS[index % SPARE_COLOURS.length] ?? '#333333';

@@ -8,6 +8,8 @@ import { shortCommit } from '../common/format.ts';
 export function environmentCaption(result: ResultFile): string[] {
   const { env, config } = result;
   const sentry = env.packages['@sentry/node'] ?? 'not installed';
+  // Older result files did not record it.
+  const otel = env.packages['@opentelemetry/sdk-trace-node'];
   const pinning = env.pinning.available
     ? `server pinned to ${env.pinning.server ?? '?'}, load to ${env.pinning.load ?? '?'}`
     : `not pinned (${env.pinning.note})`;
@@ -19,7 +21,7 @@ export function environmentCaption(result: ResultFile): string[] {
     ...(result.complete ? [] : ['incomplete run']),
   ];
   return [
-    `${env.cpuModel}, ${env.cpus} cores · Node ${env.node} · @sentry/node ${sentry} · fastify ${env.packages.fastify ?? '?'} · ${pinning}`,
+    `${env.cpuModel}, ${env.cpus} cores · Node ${env.node} · @sentry/node ${sentry}${otel ? ` · OTel sdk-trace-node ${otel}` : ''} · fastify ${env.packages.fastify ?? '?'} · ${pinning}`,
     run.join(' · '),
   ];
 }

@@ -4,12 +4,14 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gunzip } from 'node:zlib';
 import { EnvelopeError, parseEnvelope } from './envelope.ts';
+import { parseOtlpTraces } from './otlp.ts';
 import { REQUEST_ID_ATTRIBUTE } from '../../servers/ground-truth.ts';
 import type { SpanRecord } from './span-record.ts';
 
 /**
- * The ingest sink: a local stand-in for Sentry's ingest that the SDK under test sends to over real
- * HTTP. It keeps every span it parses so the verifier can judge them.
+ * The ingest sink: a local stand-in for Sentry's ingest and an OTLP collector, that the SDK under
+ * test sends to over real HTTP: Sentry envelopes at /api/<project>/envelope/, OTLP/HTTP JSON at
+ * /v1/traces. It keeps every span it parses so the verifier can judge them.
  */
 
 export interface SinkOptions {
@@ -18,7 +20,7 @@ export interface SinkOptions {
   host?: '127.0.0.1';
   /** Largest body accepted, compressed or not (default 20 MB); larger bodies get 413. */
   maxBodyBytes?: number;
-  /** Called once per envelope request, accepted or not (the CLI prints these). */
+  /** Called once per envelope or OTLP request, accepted or not (the CLI prints these). */
   onEnvelope?: (report: EnvelopeReport) => void;
 }
 
@@ -31,9 +33,9 @@ export interface Sink {
   /** A DSN pointing an SDK at this sink, project 1. */
   readonly dsn: string;
   readonly port: number;
-  /** Envelopes accepted. */
+  /** Envelopes and OTLP exports accepted. */
   readonly envelopes: number;
-  /** Envelope requests refused as malformed, oversized or badly encoded. */
+  /** Envelope and OTLP requests refused as malformed, oversized or badly encoded. */
   readonly rejected: number;
   /** Every span kept, in arrival order. */
   spans(): SpanRecord[];
@@ -53,6 +55,15 @@ export interface Sink {
 
 const DEFAULT_MAX_BODY_BYTES = 20 * 1024 * 1024;
 const ENVELOPE_PATH = /^\/api\/[^/]+\/envelope\/?$/;
+const OTLP_TRACES_PATH = '/v1/traces';
+/** What an OTLP export is reported as (EnvelopeReport.itemTypes). */
+export const OTLP_ITEM_TYPE = 'otlp';
+
+interface Parsed {
+  itemTypes: string[];
+  spans: SpanRecord[];
+  discarded: Record<string, number>;
+}
 
 /** A refusal with its HTTP status. */
 class Refusal extends Error {
@@ -87,13 +98,17 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
     }
   }
 
-  async function handleEnvelope(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  async function handleEnvelope(
+    request: IncomingMessage,
+    response: ServerResponse,
+    parse: (body: Buffer) => Parsed,
+  ): Promise<void> {
     inFlight += 1;
     lastActivity = performance.now();
     let report: EnvelopeReport;
     try {
       const body = await decode(request, await readBody(request, maxBodyBytes), maxBodyBytes);
-      const envelope = parseEnvelope(body);
+      const envelope = parse(body);
       keep(envelope.spans);
       for (const [key, quantity] of Object.entries(envelope.discarded)) discarded[key] = (discarded[key] ?? 0) + quantity;
       envelopes += 1;
@@ -115,16 +130,17 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
 
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
-    if (!ENVELOPE_PATH.test(path)) {
-      reply(response, 404, { error: 'not found: the sink serves POST /api/<project>/envelope/ only' });
+    const otlp = path === OTLP_TRACES_PATH;
+    if (!otlp && !ENVELOPE_PATH.test(path)) {
+      reply(response, 404, { error: `not found: the sink serves POST /api/<project>/envelope/ and POST ${OTLP_TRACES_PATH} only` });
       return;
     }
     if (request.method !== 'POST') {
-      reply(response, 405, { error: 'method not allowed: envelopes are POSTed' });
+      reply(response, 405, { error: `method not allowed: ${otlp ? 'OTLP exports' : 'envelopes'} are POSTed` });
       return;
     }
     // handleEnvelope catches everything itself; this catch only guards against a bug there.
-    handleEnvelope(request, response).catch((error: unknown) => {
+    handleEnvelope(request, response, otlp ? otlpParser(request) : parseEnvelope).catch((error: unknown) => {
       reply(response, 500, { error: String(error) });
     });
   });
@@ -178,6 +194,17 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
       });
       return closing;
     },
+  };
+}
+
+/** OTLP/HTTP JSON only: a protobuf body is refused (415) as one the sink cannot read. */
+function otlpParser(request: IncomingMessage): (body: Buffer) => Parsed {
+  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  return (body) => {
+    if (type !== 'application/json') {
+      throw new Refusal(415, `OTLP content-type "${type ?? ''}" not supported: use application/json (OTLP/HTTP JSON)`);
+    }
+    return { itemTypes: [OTLP_ITEM_TYPE], spans: parseOtlpTraces(body), discarded: {} };
   };
 }
 

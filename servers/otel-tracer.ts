@@ -1,0 +1,202 @@
+import { context, ROOT_CONTEXT, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  AlwaysOnSampler,
+  BatchSpanProcessor,
+  type ReadableSpan,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { FastifyOtelInstrumentation } from '@fastify/otel';
+import type { RootStatus } from '../strategies/strategy.ts';
+import type { OpenSpan, SpanAttributes, Tracer, TracerSetup } from './tracer.ts';
+
+/** Where the sink takes OTLP: the same host and port as the Sentry DSN the other tracers get. */
+export function otlpTracesUrl(dsn: string): string {
+  const { protocol, host } = new URL(dsn);
+  return `${protocol}//${host}/v1/traces`;
+}
+
+/**
+ * How a root's status travels in OTLP, which has only UNSET, OK and ERROR: ok is OK; every other
+ * status is ERROR with the status's name as the description ('cancelled', 'internal_error'). The
+ * sink reads the description back as the status (bench/spans/otlp.ts).
+ */
+export function otelStatus(status: RootStatus): { code: SpanStatusCode; message?: string } {
+  return status === 'ok' ? { code: SpanStatusCode.OK } : { code: SpanStatusCode.ERROR, message: status };
+}
+
+/**
+ * The default queue holds 2 048 spans; beyond it the processor drops them. As for Sentry, a deep
+ * queue makes every cell send every span, so no drop comes from a slow sink on a shared core.
+ */
+const MAX_QUEUE_SIZE = 100_000;
+const MAX_EXPORT_BATCH_SIZE = 1_000;
+
+/**
+ * Plain OpenTelemetry JS: a Node tracer provider sampling every span, a batch processor, the
+ * OTLP/HTTP JSON exporter to the sink. Where the SDK owns the root (sdk-default), the root is the
+ * server span of @opentelemetry/instrumentation-http, with @fastify/otel's spans below it.
+ */
+export function otelTracer(setup: TracerSetup): Tracer {
+  if (!setup.dsn) throw new Error('tracer otel needs the sink address (a DSN) to send OTLP to');
+  const drops = new DropCounter(new OTLPTraceExporter({ url: otlpTracesUrl(setup.dsn), timeoutMillis: 30_000 }));
+  activeExport = drops;
+  const roots = new RootTracker();
+  const provider = new NodeTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'streamtrace-bench' }),
+    sampler: new AlwaysOnSampler(),
+    spanProcessors: [
+      ...(setup.sdkServerSpans ? [roots] : []),
+      drops.counting(new BatchSpanProcessor(drops, { maxQueueSize: MAX_QUEUE_SIZE, maxExportBatchSize: MAX_EXPORT_BATCH_SIZE })),
+    ],
+  });
+  provider.register({ contextManager: new AsyncLocalStorageContextManager() });
+
+  if (setup.sdkServerSpans) {
+    // Registered before fastify is imported (the server sets up its tracer first), as both ask.
+    registerInstrumentations({
+      tracerProvider: provider,
+      instrumentations: [
+        new HttpInstrumentation({
+          ignoreIncomingRequestHook: (request) => (request.url ?? '').startsWith(setup.ignorePathPrefix),
+        }),
+        new FastifyOtelInstrumentation({ registerOnInitialization: true }),
+      ],
+    });
+  }
+
+  const tracer = provider.getTracer('streamtrace-bench');
+  const spans = new WeakMap<OpenSpan, Span>();
+  return {
+    name: 'otel',
+    child: (name, attributes, fn) =>
+      tracer.startActiveSpan(name, { attributes }, (span) => {
+        try {
+          return fn();
+        } finally {
+          span.end();
+        }
+      }),
+    startRoot(name: string, attributes: SpanAttributes): OpenSpan {
+      // A new trace, not a child of whatever is active: as an incoming-request span would start.
+      const span = tracer.startSpan(name, { attributes, root: true }, ROOT_CONTEXT);
+      const open: OpenSpan = {
+        setStatus: (status) => span.setStatus(otelStatus(status)),
+        end: () => span.end(),
+      };
+      spans.set(open, span);
+      return open;
+    },
+    withActive(open, fn) {
+      const span = spans.get(open);
+      return span ? context.with(trace.setSpan(ROOT_CONTEXT, span), fn) : fn();
+    },
+    tagActiveRoot(attributes) {
+      const active = trace.getActiveSpan();
+      if (active) roots.rootOf(active).setAttributes(attributes);
+    },
+    flush: (timeoutMs) => withinTime(provider.forceFlush(), timeoutMs),
+    dropped: () => drops.takeNew(),
+  };
+}
+
+/** The set-up tracer's export, so that the micro benchmark can cut the network out. */
+let activeExport: DropCounter | undefined;
+
+/**
+ * Replaces the OTLP exporter of the tracer set up in this process: every batch the processor
+ * exports goes to send instead, and counts as sent.
+ */
+export function replaceOtelExport(send: (spans: ReadableSpan[]) => void): void {
+  if (!activeExport) throw new Error('no otel tracer is set up in this process');
+  activeExport.replace({
+    export: (spans, resultCallback) => {
+      send(spans);
+      resultCallback({ code: 0 });
+    },
+    shutdown: () => Promise.resolve(),
+  });
+}
+
+/**
+ * The root of each span started in this process (OTel's API has no getRootSpan): for
+ * sdk-default, the app tags the http server span while fastify's request span is the active one.
+ */
+class RootTracker implements SpanProcessor {
+  private readonly roots = new WeakMap<Span, Span>();
+
+  rootOf(span: Span): Span {
+    return this.roots.get(span) ?? span;
+  }
+  onStart(span: Span, parentContext: ReturnType<typeof context.active>): void {
+    const parent = trace.getSpan(parentContext);
+    const local = parent && !parent.spanContext().isRemote;
+    this.roots.set(span, local ? this.rootOf(parent) : span);
+  }
+  onEnd(): void {}
+  forceFlush = (): Promise<void> => Promise.resolve();
+  shutdown = (): Promise<void> => Promise.resolve();
+}
+
+/**
+ * Counts what the batch processor drops. It tells only its debug log and an optional meter about
+ * a full queue, so the spans it was given are counted against the spans it handed to the exporter
+ * (read after a flush, when the queue is empty); a failed export (the sink refused or did not
+ * answer) drops its whole batch.
+ */
+class DropCounter implements SpanExporter {
+  private ended = 0;
+  private exported = 0;
+  private failedExports = 0;
+  private reported = { overflow: 0, failed: 0 };
+
+  constructor(private exporter: SpanExporter) {}
+
+  replace(exporter: SpanExporter): void {
+    this.exporter = exporter;
+  }
+
+  counting(processor: SpanProcessor): SpanProcessor {
+    return {
+      onStart: (span, parentContext) => processor.onStart(span, parentContext),
+      onEnd: (span) => {
+        if (span.spanContext().traceFlags & 1) this.ended += 1;
+        processor.onEnd(span);
+      },
+      forceFlush: () => processor.forceFlush(),
+      shutdown: () => processor.shutdown(),
+    };
+  }
+  export(spans: ReadableSpan[], resultCallback: Parameters<SpanExporter['export']>[1]): void {
+    this.exported += spans.length;
+    this.exporter.export(spans, (result) => {
+      if (result.code !== 0) this.failedExports += spans.length;
+      resultCallback(result);
+    });
+  }
+  shutdown = (): Promise<void> => this.exporter.shutdown();
+  forceFlush = (): Promise<void> => this.exporter.forceFlush?.() ?? Promise.resolve();
+
+  /** After a flush: spans dropped since the last call, as 'reason:category' → quantity. */
+  takeNew(): Record<string, number> {
+    const overflow = this.ended - this.exported - this.reported.overflow;
+    const failed = this.failedExports - this.reported.failed;
+    this.reported = { overflow: this.ended - this.exported, failed: this.failedExports };
+    return { ...(overflow > 0 && { 'queue_overflow:span': overflow }), ...(failed > 0 && { 'export_failed:span': failed }) };
+  }
+}
+
+/** True once work is done; false if it failed (a refused export: counted as dropped) or took too long. */
+function withinTime(work: Promise<void>, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  return Promise.race([work.then(() => true, () => false), timeout]).finally(() => clearTimeout(timer));
+}
