@@ -70,13 +70,13 @@ describe('npm run compare', () => {
     const headPath = writeInput(directory, 'slower.json', slowerHead());
     const { code, comparison } = await compareJson([basePath, headPath]);
     assert.equal(code, 1);
-    const cell = comparison.cells.find((candidate) => candidate.cell === 'close-listener/sentry-static/sse-tokens');
+    const cell = comparison.cells.find((candidate) => candidate.cell === 'close-listener/sentry-static/sse-tokens/node24');
     const throughput = cell?.metrics.find((metric) => metric.metric === 'requestsPerSec');
     assert.equal(throughput?.verdict, 'slower');
     assert.ok(Math.abs((throughput?.changePercent ?? 0) + 20) < 1e-9, `change ${throughput?.changePercent}`);
     assert.equal(throughput?.regression, true);
     assert.equal(comparison.regressions.length, 1);
-    assert.equal(comparison.regressions[0]?.cell, 'close-listener/sentry-static/sse-tokens');
+    assert.equal(comparison.regressions[0]?.cell, 'close-listener/sentry-static/sse-tokens/node24');
     // Every other figure of every cell is unchanged.
     const others = comparison.cells.flatMap((other) => other.metrics.filter((metric) => metric !== throughput));
     assert.ok(others.every((metric) => metric.verdict === 'no difference' || metric.verdict === 'not measured'));
@@ -87,7 +87,7 @@ describe('npm run compare', () => {
     const forgiven = await compareJson([basePath, headPath, '--threshold', '25']);
     assert.equal(forgiven.code, 0);
     const throughput = forgiven.comparison.cells
-      .find((cell) => cell.cell === 'close-listener/sentry-static/sse-tokens')
+      .find((cell) => cell.cell === 'close-listener/sentry-static/sse-tokens/node24')
       ?.metrics.find((metric) => metric.metric === 'requestsPerSec');
     assert.equal(throughput?.verdict, 'slower', 'still reported as slower');
     assert.equal(throughput?.regression, false);
@@ -101,7 +101,7 @@ describe('npm run compare', () => {
     assert.equal(code, 1);
     assert.match(stdout, /^### streamtrace-bench/);
     assert.match(stdout, /\*\*1 regression \(threshold 0 %\)\*\*/);
-    assert.match(stdout, /\| close-listener\/sentry-static\/sse-tokens \| requests\/s slower \| -20\.0 %/);
+    assert.match(stdout, /\| close-listener\/sentry-static\/sse-tokens\/node24 \| requests\/s slower \| -20\.0 %/);
     assert.match(stdout, /<details>/);
   });
 
@@ -113,7 +113,7 @@ describe('npm run compare', () => {
     const { code, comparison } = await compareJson([basePath, headPath, '--threshold', '50']);
     assert.equal(code, 1);
     assert.equal(comparison.regressions.length, 1, 'the slower cell is forgiven, the incorrect one is not');
-    assert.equal(comparison.regressions[0]?.cell, 'close-listener/sentry-stream/long-idle');
+    assert.equal(comparison.regressions[0]?.cell, 'close-listener/sentry-stream/long-idle/node24');
     assert.equal(comparison.regressions[0]?.what, 'correctness: became incorrect');
   });
 
@@ -125,7 +125,7 @@ describe('npm run compare', () => {
     assert.equal(code, 0);
     assert.deepEqual(
       comparison.improvements.map((entry) => `${entry.cell} ${entry.what}`),
-      ['handler-return/sentry-static/sse-tokens correctness: became correct'],
+      ['handler-return/sentry-static/sse-tokens/node24 correctness: became correct'],
     );
   });
 
@@ -146,7 +146,7 @@ describe('npm run compare', () => {
     const { comparison } = await compareJson([basePath, headPath]);
     assert.deepEqual(
       comparison.environment.map((difference) => difference.field),
-      ['cpuModel', 'packages.@sentry/node', 'pinning'],
+      ['cpuModel', 'pinning', 'packages.@sentry/node'],
     );
   });
 
@@ -160,7 +160,7 @@ describe('npm run compare', () => {
     assert.deepEqual(comparison.onlyInHead, []);
     assert.deepEqual(
       comparison.onlyInBase,
-      base.cells.filter((cell) => cell.label === 'sdk-default').map((cell) => `${cell.label}/${cell.tracer}/${cell.scenario}`),
+      base.cells.filter((cell) => cell.label === 'sdk-default').map((cell) => `${cell.label}/${cell.tracer}/${cell.scenario}/node24`),
     );
     assert.deepEqual(comparison.configuration, [{ field: 'connections', first: '50', second: '100' }]);
   });
@@ -177,8 +177,8 @@ describe('npm run compare', () => {
     const { comparison } = await compareJson([basePathWithCopies, headPath]);
     const verdictOf = (name: string) =>
       comparison.cells.find((cell) => cell.cell === name)?.metrics.find((metric) => metric.metric === 'requestsPerSec')?.verdict;
-    assert.equal(verdictOf('untraced/none/sse-tokens'), 'no difference');
-    assert.equal(verdictOf('untraced#2/none/sse-tokens'), 'faster');
+    assert.equal(verdictOf('untraced/none/sse-tokens/node24'), 'no difference');
+    assert.equal(verdictOf('untraced#2/none/sse-tokens/node24'), 'faster');
   });
 
   test('a real --quick result compared with itself', async () => {
@@ -206,8 +206,8 @@ describe('npm run compare', () => {
     });
 
     test('another schemaVersion', async () => {
-      const future = writeInput(directory, 'future.json', { ...base, schemaVersion: 2 });
-      await assertRejected([future, basePath], /^error: .*future\.json: \/schemaVersion: Expected 1, got 2\n$/);
+      const future = writeInput(directory, 'future.json', { ...base, schemaVersion: 3 });
+      await assertRejected([future, basePath], /^error: .*future\.json: \/schemaVersion: Expected 2, got 3\n$/);
     });
 
     test('wrong arguments', async () => {

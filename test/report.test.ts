@@ -86,7 +86,7 @@ describe('npm run report', () => {
     for (const cell of result.cells) {
       assert.ok(markdown.includes(`| ${cell.label} | ${cell.tracer} | ${cell.scenario} |`), `summary row of ${cell.label}/${cell.tracer}/${cell.scenario}`);
     }
-    assert.match(markdown, /Example CPU @ 3\.00GHz, 2 cores · Node v20\.19\.0 · @sentry\/node 11\.12\.0/);
+    assert.match(markdown, /Example CPU @ 3\.00GHz, 2 cores · Node v24\.21\.0 · @sentry\/node 11\.12\.0/);
   });
 
   test('without long-idle cells there is no memory chart, and report.md says why', () => {
@@ -129,16 +129,16 @@ describe('npm run report', () => {
     const names = [...bigger, ...smaller].map((entry) => entry.name);
     assert.equal(new Set(names).size, names.length, 'names are unique');
 
-    const throughput = bigger.find((entry) => entry.name === 'close-listener/sentry-static/sse-tokens req/s');
+    const throughput = bigger.find((entry) => entry.name === 'close-listener/sentry-static/sse-tokens/node24 req/s');
     const cell = result.cells.find((candidate) => candidate.label === 'close-listener' && candidate.tracer === 'sentry-static' && candidate.scenario === 'sse-tokens');
     assert.ok(throughput && cell?.summary.requestsPerSec.ci95 && cell.summary.requestsPerSec.median !== null);
     assert.equal(throughput.value, cell.summary.requestsPerSec.median);
     assert.equal(throughput.unit, 'req/s');
     assert.match(throughput.extra, /95 % CI \[/);
-    assert.ok(smaller.some((entry) => entry.name === 'close-listener/sentry-static/sse-tokens latency p99 ms'));
-    assert.ok(smaller.some((entry) => entry.name === 'close-listener/sentry-static/long-idle memory per stream KiB'));
-    assert.ok(smaller.some((entry) => entry.name === 'close-listener/sentry-static/sse-tokens req/s lost vs untraced %'));
-    assert.ok(bigger.some((entry) => entry.name === 'handler-return/sentry-stream/sse-tokens correct %' && entry.value === 0));
+    assert.ok(smaller.some((entry) => entry.name === 'close-listener/sentry-static/sse-tokens/node24 latency p99 ms'));
+    assert.ok(smaller.some((entry) => entry.name === 'close-listener/sentry-static/long-idle/node24 memory per stream KiB'));
+    assert.ok(smaller.some((entry) => entry.name === 'close-listener/sentry-static/sse-tokens/node24 req/s lost vs untraced %'));
+    assert.ok(bigger.some((entry) => entry.name === 'handler-return/sentry-stream/sse-tokens/node24 correct %' && entry.value === 0));
     assert.ok(!names.some((name) => name.startsWith('untraced/') && name.endsWith('vs untraced %')), 'no baseline against itself');
   });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { summariseCells, type UnsummarisedCell } from '../bench/harness/summarise-cell.ts';
-import { resultFileOf } from './support/result-builder.ts';
+import { buildResult, resultFileOf } from './support/result-builder.ts';
 import { RULES } from '../results/schema.ts';
 import {
   resultJsonSchemaText,
@@ -65,6 +65,8 @@ function makeCells(): UnsummarisedCell[] {
       strategy: 'untraced',
       tracer: 'none',
       scenario: 'sse-tokens',
+      node: '24',
+      nodeVersion: 'v24.21.0',
       failed: null,
       trials: trialsAt(UNTRACED_RATES),
     },
@@ -73,6 +75,8 @@ function makeCells(): UnsummarisedCell[] {
       strategy: 'sdk-default',
       tracer: 'sentry-static',
       scenario: 'sse-tokens',
+      node: '24',
+      nodeVersion: 'v24.21.0',
       failed: null,
       // exactly 20 % under untraced in every round
       trials: trialsAt([800, 808, 792, 804, 796]),
@@ -82,6 +86,8 @@ function makeCells(): UnsummarisedCell[] {
       strategy: 'close-listener',
       tracer: 'sentry-static',
       scenario: 'sse-tokens',
+      node: '24',
+      nodeVersion: 'v24.21.0',
       failed: null,
       // exactly 10 % under untraced in every round, and noisy round to round
       trials: trialsAt([900, 909, 891, 904.5, 895.5]),
@@ -91,6 +97,8 @@ function makeCells(): UnsummarisedCell[] {
       strategy: 'handler-return',
       tracer: 'sentry-static',
       scenario: 'sse-tokens',
+      node: '24',
+      nodeVersion: 'v24.21.0',
       failed: null,
       trials: trialsAt([950, 1100, 800, 1000, 900], {
         correct: 0,
@@ -146,11 +154,23 @@ describe('validateResult', () => {
 
   test('rejects another schemaVersion before anything else', () => {
     const file = plainCopy();
-    file.schemaVersion = 2;
+    file.schemaVersion = 1;
     delete file.env;
-    assert.equal(rejectionOf(file), `/schemaVersion: Expected ${SCHEMA_VERSION}, got 2`);
+    assert.equal(rejectionOf(file), `/schemaVersion: Expected ${SCHEMA_VERSION}, got 1`);
     delete file.schemaVersion;
     assert.equal(rejectionOf(file), `/schemaVersion: Expected ${SCHEMA_VERSION}, got nothing`);
+  });
+
+  test('a run on several Nodes passes; a cell without its Node, or an unknown one, does not', () => {
+    const run = buildResult({ strategies: ['untraced', 'close-listener'], tracers: ['sentry-static'], scenarios: ['sse-tokens'], nodes: ['20', '24'], trials: 2 });
+    assert.deepEqual(validateResult(run).ok, true);
+    assert.deepEqual([...new Set(run.cells.map((cell) => `${cell.node} ${cell.nodeVersion}`))], ['20 v20.20.2', '24 v24.21.0']);
+    const withoutNode = JSON.parse(JSON.stringify(run)) as { cells: Record<string, unknown>[] };
+    delete withoutNode.cells[0]?.node;
+    assert.match(rejectionOf(withoutNode), /^\/cells\/0\/node: /);
+    const unknownNode = JSON.parse(JSON.stringify(run)) as { cells: Record<string, unknown>[] };
+    (unknownNode.cells[0] as Record<string, unknown>).node = 'latest';
+    assert.match(rejectionOf(unknownNode), /^\/cells\/0\/node: /);
   });
 
   test('rejects an unknown field and a value out of range', () => {
