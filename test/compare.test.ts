@@ -6,6 +6,7 @@ import { COMPARED_METRICS } from '../bench/report/metrics.ts';
 import type { ResultFile } from '../results/schema.ts';
 import { buildResult, copyResult, findCell, temporaryDirectory, writeInput } from './support/result-builder.ts';
 import { ROOT, runEntry } from './support/run.ts';
+import { mergeResults } from '../bench/report/merge.ts';
 
 const COMPARE = 'bench/commands/compare.ts';
 const directory = temporaryDirectory('compare');
@@ -179,6 +180,50 @@ describe('npm run compare', () => {
       comparison.cells.find((cell) => cell.cell === name)?.metrics.find((metric) => metric.metric === 'requestsPerSec')?.verdict;
     assert.equal(verdictOf('untraced/none/sse-tokens/node24'), 'no difference');
     assert.equal(verdictOf('untraced#2/none/sse-tokens/node24'), 'faster');
+  });
+
+  test('cells are matched by Node: a change on Node 20 is a change there only; a Node in one file only is not compared', async () => {
+    const twoNodes = buildResult({ strategies: ['untraced', 'close-listener'], tracers: ['sentry-static'], scenarios: ['sse-tokens'], nodes: ['20', '24'] });
+    const head = copyResult(twoNodes);
+    const throughput = findCell(head, 'close-listener', 'sentry-static', 'sse-tokens', '20').summary.requestsPerSec;
+    assert.ok(throughput.median !== null && throughput.ci95 !== null);
+    throughput.median *= 0.5;
+    throughput.ci95 = [throughput.ci95[0] * 0.5, throughput.ci95[1] * 0.5];
+    const { code, comparison } = await compareJson([writeInput(directory, 'nodes-base.json', twoNodes), writeInput(directory, 'nodes-head.json', head)]);
+    assert.equal(code, 1);
+    assert.deepEqual(comparison.regressions.map((regression) => regression.cell), ['close-listener/sentry-static/sse-tokens/node20']);
+
+    const onlyTwentyFour = copyResult(twoNodes);
+    onlyTwentyFour.cells = onlyTwentyFour.cells.filter((cell) => cell.node === '24');
+    const fewer = await compareJson([writeInput(directory, 'nodes-all.json', twoNodes), writeInput(directory, 'nodes-24.json', onlyTwentyFour)]);
+    assert.deepEqual(fewer.comparison.onlyInBase, ['untraced/none/sse-tokens/node20', 'close-listener/sentry-static/sse-tokens/node20']);
+    assert.equal(fewer.comparison.cells.length, 2);
+  });
+
+  test('a merge of shards from several machines: each cell compared with its own machine, the machines named', async () => {
+    const [first, second] = base.config.scenarios.map((scenario) => {
+      const shard = copyResult(base);
+      shard.config.scenarios = [scenario];
+      shard.cells = shard.cells.filter((cell) => cell.scenario === scenario);
+      return shard;
+    });
+    assert.ok(first && second);
+    second.env.cpuModel = 'Other CPU @ 2.00GHz';
+    const merged = mergeResults([
+      { file: 'a.json', result: first },
+      { file: 'b.json', result: second },
+    ]);
+    const mergedPath = writeInput(directory, 'merged-machines.json', merged);
+    const { code, comparison } = await compareJson([mergedPath, mergedPath]);
+    assert.equal(code, 0);
+    assert.deepEqual(comparison.environment, [], 'every cell against the same machine in both');
+    assert.equal(comparison.machines.length, 2);
+    assert.match(comparison.machines[0] ?? '', /^base ran on 2 machines \(sse-tokens on Example CPU @ 3\.00GHz, 2 cores; long-idle on Other CPU @ 2\.00GHz, 2 cores\): absolute figures/);
+    // Against a single-machine run, only the cells that ran elsewhere differ in machine.
+    const against = await compareJson([basePath, mergedPath]);
+    assert.deepEqual(against.comparison.environment.map((difference) => difference.field), ['cpuModel']);
+    const { stdout } = await runEntry(COMPARE, [basePath, mergedPath]);
+    assert.match(stdout, /warning: head ran on 2 machines/);
   });
 
   test('a real --quick result compared with itself', async () => {

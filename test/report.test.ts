@@ -7,7 +7,8 @@ import type { GabEntry } from '../bench/report/gab.ts';
 import { buildCharts, cellRowName } from '../bench/report/report-charts.ts';
 import { buildReport } from '../bench/report/report.ts';
 import type { ResultFile } from '../results/schema.ts';
-import { buildResult, temporaryDirectory, writeInput } from './support/result-builder.ts';
+import { buildResult, copyResult, temporaryDirectory, writeInput } from './support/result-builder.ts';
+import { mergeResults } from '../bench/report/merge.ts';
 import { ROOT, runEntry } from './support/run.ts';
 
 const REPORT = 'bench/commands/report.ts';
@@ -109,6 +110,43 @@ describe('npm run report', () => {
       for (const cell of cellsOf(quick, chart.scenario)) assert.ok(svg.includes(escapeXml(cellRowName(cell))), `${chart.file}: ${cell.label}`);
     }
     assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /--quick/);
+  });
+
+  test('a run on several Nodes: rows name the Node, bars coloured by Node', () => {
+    const twoNodes = buildResult({ strategies: ['untraced', 'close-listener'], tracers: ['sentry-static'], scenarios: ['sse-tokens'], nodes: ['20', '24'] });
+    const throughput = buildCharts(twoNodes).find((chart) => chart.file === 'throughput-sse-tokens.svg');
+    assert.ok(throughput);
+    for (const cell of twoNodes.cells) assert.ok(throughput.svg.includes(escapeXml(cellRowName(cell, true))), cellRowName(cell, true));
+    assert.ok(throughput.svg.includes('Node v20.20.2') && throughput.svg.includes('Node v24.21.0'), 'a legend entry per Node');
+  });
+
+  test('a merge of shards from several machines: report.md says which cells ran where, each chart its own machine', () => {
+    const shards = result.config.scenarios.map((scenario) => {
+      const shard = copyResult(result);
+      shard.config.scenarios = [scenario];
+      shard.cells = shard.cells.filter((cell) => cell.scenario === scenario);
+      return shard;
+    });
+    const [first, second] = shards;
+    assert.ok(first && second);
+    second.env.cpuModel = 'Other CPU @ 2.00GHz';
+    const merged = mergeResults([
+      { file: 'a.json', result: first },
+      { file: 'b.json', result: second },
+    ]);
+    const files = buildReport(merged, 'md');
+    const markdown = files.find((file) => file.name === 'report.md')?.content ?? '';
+    assert.match(markdown, /## Machines/);
+    assert.match(markdown, /\*\*Other CPU @ 2\.00GHz, 2 cores\*\* .*`close-listener\/sentry-static\/long-idle\/node24`/);
+    assert.match(markdown, /2 machines: absolute figures \(req\/s, ms\) compare only within one machine/);
+    const svgOf = (name: string) => files.find((file) => file.name === name)?.content ?? '';
+    // A scenario's absolute figures are captioned with the one machine they ran on.
+    assert.ok(svgOf('throughput-long-idle.svg').includes('Other CPU @ 2.00GHz'));
+    assert.ok(!svgOf('throughput-long-idle.svg').includes('Example CPU'));
+    assert.ok(svgOf('throughput-sse-tokens.svg').includes('Example CPU @ 3.00GHz'));
+    // Ratios across scenarios span both machines: the caption names each.
+    const ratios = svgOf('overhead-vs-untraced.svg');
+    assert.ok(ratios.includes('Other CPU @ 2.00GHz') && ratios.includes('Example CPU @ 3.00GHz') && ratios.includes('2 machines'));
   });
 
   test('--format gab: github-action-benchmark files, names per cell and figure, ranges from the intervals', async () => {
