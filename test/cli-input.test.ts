@@ -73,3 +73,14 @@ describe('--node: an unknown or repeated Node is one line with the accepted valu
   test('a Node listed twice', () => assertRejected('bench/commands/verify.ts', ['--node', '24,24'], '--node lists 24 twice'));
   test('--calibrate on several Nodes', () => assertRejected('bench/commands/bench.ts', ['--calibrate', '--node', '20,24'], '--calibrate measures the suite on one Node'));
 });
+
+describe('one set of package versions for every Node', () => {
+  test("each pinned Node is within every measured package's engines; an older one is refused by name", async () => {
+    const { packageNotSupporting } = await import('../bench/harness/environment.ts');
+    const { nodeVersion } = await import('../bench/common/node-runtime.ts');
+    for (const node of ['20', '22', '24', 'system'] as const) assert.equal(packageNotSupporting(nodeVersion(node)), null, `Node ${node}`);
+    // @sentry/node 11 needs Node 20.19 or later: Node 18 would have to run another SDK version.
+    assert.equal(packageNotSupporting('v18.20.0')?.name, '@sentry/node');
+    assert.equal(packageNotSupporting('v22.5.0')?.name, '@sentry/node');
+  });
+});

@@ -222,6 +222,18 @@ describe('summariseCells', () => {
     assert.equal(againstSdk.median, -0.125);
   });
 
+  test("each Node's cells are paired against that Node's own untraced, never another Node's", () => {
+    const [untraced, , closeListener] = makeCells();
+    assert.ok(untraced && closeListener);
+    const onTwenty = [untraced, closeListener].map((cell) => ({ ...cell, node: '20', nodeVersion: 'v20.20.2' }));
+    // Node 20's untraced at half Node 24's pace: against it, close-listener on 24 would look 80 % faster.
+    onTwenty[0] = { ...onTwenty[0]!, trials: trialsAt(UNTRACED_RATES.map((rate) => rate / 2)) };
+    const both = summariseCells([...onTwenty, untraced, closeListener], { seed: 1 });
+    const closeOn = (node: string) => both.find((cell) => cell.label === 'close-listener' && cell.node === node)?.summary.overheadVsUntraced ?? null;
+    assertSteadyOverhead(closeOn('24'), 0.1, 5);
+    assertSteadyOverhead(closeOn('20'), -0.8, 5);
+  });
+
   test('a baseline is not compared with itself, and untraced has no sdk-default', () => {
     assert.equal(byLabel('untraced').overheadVsUntraced, null);
     assert.equal(byLabel('untraced').overheadVsSdkDefault, null);

@@ -4,7 +4,7 @@ import { defaultStrategyOptions } from '../../strategies/strategy.ts';
 import { writeFileAtomic } from '../common/atomic-write.ts';
 import type { StopSignal } from '../harness/bench-run.ts';
 import { parseChoiceList, parseInteger, parseNumber, UsageError } from '../common/cli.ts';
-import { gitCommit } from '../harness/environment.ts';
+import { checkPackagesRunOn, gitCommit } from '../harness/environment.ts';
 import { SDK_TRACERS } from '../harness/matrix.ts';
 import { DEFAULT_NODE, parseNodeList } from '../common/node-runtime.ts';
 import { MIN_MINUTES_PER_CELL, runSoak, type SoakOptions } from '../harness/soak.ts';
@@ -55,6 +55,7 @@ export function parseSoakOptions(flags: SoakFlags): SoakOptions {
     streamSec: flags['long-idle-sec'] === undefined ? SOAK_DEFAULTS.streamSec : parseInteger('long-idle-sec', flags['long-idle-sec'], 1, 60),
     tickMs: flags['tick-ms'] === undefined ? defaultStrategyOptions.tickMs : parseInteger('tick-ms', flags['tick-ms'], 1, 60_000),
   };
+  checkPackagesRunOn(options.nodes);
   return options;
 }
 

@@ -16,7 +16,7 @@ import { defaultStrategyOptions } from '../../strategies/strategy.ts';
 import { writeFileAtomic } from '../common/atomic-write.ts';
 import type { BenchOptions, StopSignal } from '../harness/bench-run.ts';
 import { parseChoiceList, parseFlags, parseInteger, runCommand, UsageError } from '../common/cli.ts';
-import { gitCommit } from '../harness/environment.ts';
+import { checkPackagesRunOn, gitCommit } from '../harness/environment.ts';
 import { SDK_TRACERS } from '../harness/matrix.ts';
 import { DEFAULT_NODE, parseNodeList } from '../common/node-runtime.ts';
 import { BENCH_SCENARIOS, SCENARIO_NAMES } from '../harness/scenarios.ts';
@@ -57,6 +57,7 @@ runCommand(async () => {
   };
   if (values.calibrate && values.strategies !== undefined) throw new UsageError('--calibrate chooses its own strategies: drop --strategies');
   const nodes = parseNodeList(values.node ?? DEFAULT_NODE);
+  checkPackagesRunOn(nodes);
   if (values.calibrate && nodes.length > 1) throw new UsageError(`--calibrate measures the suite on one Node, got --node ${values.node} (accepted: one of 20, 22, 24, system)`);
   const options: BenchOptions = {
     strategies: parseChoiceList('strategies', values.strategies ?? STRATEGY_NAMES.join(','), [...STRATEGY_NAMES, ...ENABLED_TEST_STRATEGY_NAMES]),

@@ -14,6 +14,7 @@ import { loadsNoSdk, STRATEGY_NAMES } from '../../strategies/registry.ts';
 import { parseChoice, parseFlags, parseInteger, runCommand, UsageError } from '../common/cli.ts';
 import { killProfiledProcesses, PROFILE_TOOLS, runProfile, stopProfiledServer } from '../profile/profile.ts';
 import { SCENARIO_NAMES } from '../harness/scenarios.ts';
+import { checkPackagesRunOn } from '../harness/environment.ts';
 import { DEFAULT_NODE, NODE_RUNTIMES, nodeBinary } from '../common/node-runtime.ts';
 
 /** As npm run bench loads a cell by default. */
@@ -42,6 +43,7 @@ runCommand(async () => {
   const tool = parseChoice('tool', values.tool, PROFILE_TOOLS);
   const node = parseChoice('node', values.node, NODE_RUNTIMES);
   nodeBinary(node);
+  checkPackagesRunOn([node]);
   const durationSec = parseInteger('duration', values.duration, 1, 3_600);
   const connections = parseInteger('connections', values.connections, 1, 10_000);
   if (values.dest.trim() === '') throw new UsageError('--dest needs a directory (accepted: --dest DIR)');

@@ -16,6 +16,7 @@ import { startSink } from '../spans/sink.ts';
 import { RULES } from '../../results/schema.ts';
 import { type CellVerdict, verifyCell } from '../harness/verify-run.ts';
 import { renderTable } from '../common/table.ts';
+import { checkPackagesRunOn } from '../harness/environment.ts';
 import { DEFAULT_NODE, nodeVersion, parseNodeList } from '../common/node-runtime.ts';
 
 runCommand(async () => {
@@ -33,6 +34,7 @@ runCommand(async () => {
     parseChoiceList('scenarios', values.scenarios, SCENARIO_NAMES),
     parseNodeList(values.node),
   );
+  checkPackagesRunOn([...new Set(cells.map((cell) => cell.node))]);
   const requests = parseInteger('requests', values.requests, 1, 1_000);
   const jsonPath = values.json;
   const nodeVersions = Object.fromEntries([...new Set(cells.map((cell) => cell.node))].map((node) => [node, nodeVersion(node)]));
