@@ -3,8 +3,7 @@
  *
  * Span correctness without load: a fresh server per cell, a fixed mix of normal, aborted and
  * failing requests, a flush, and the verifier's verdict per cell, on each Node listed (default the
- * current LTS). Exits 0 when it ran, whatever
- * it found; 2 on bad input.
+ * current LTS). Exits 0 when it ran, whatever it found; 2 on bad input.
  */
 import { STRATEGY_NAMES } from '../../strategies/registry.ts';
 import { writeFileAtomic } from '../common/atomic-write.ts';
@@ -34,10 +33,11 @@ runCommand(async () => {
     parseChoiceList('scenarios', values.scenarios, SCENARIO_NAMES),
     parseNodeList(values.node),
   );
-  checkPackagesRunOn([...new Set(cells.map((cell) => cell.node))]);
+  const nodes = [...new Set(cells.map((cell) => cell.node))];
+  checkPackagesRunOn(nodes);
   const requests = parseInteger('requests', values.requests, 1, 1_000);
   const jsonPath = values.json;
-  const nodeVersions = Object.fromEntries([...new Set(cells.map((cell) => cell.node))].map((node) => [node, nodeVersion(node)]));
+  const nodeVersions = Object.fromEntries(nodes.map((node) => [node, nodeVersion(node)]));
 
   const sink = await startSink({ port: 0 });
   const verdicts: CellVerdict[] = [];
