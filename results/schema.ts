@@ -10,13 +10,24 @@ import { count, isoTime, jsonSchemaText, nonNegative, nullable, strictObject } f
  * (`npm run schema`), so the types, the validator and the published schema cannot disagree.
  */
 
-export const SCHEMA_VERSION = 1;
-export const RESULT_SCHEMA_ID = 'urn:streamtrace-bench:result:1';
+// 2: every cell names the Node its server ran on (the Node axis); merged files may hold several machines.
+export const SCHEMA_VERSION = 2;
+export const RESULT_SCHEMA_ID = 'urn:streamtrace-bench:result:2';
 
 export const TracerSchema = Type.Union(
   TRACER_NAMES.map((name) => Type.Literal(name)),
   { description: "The SDK axis: 'none' only for untraced" },
 );
+
+/** The Node axis: which pinned Node a cell's server ran on, as --node names it. */
+export const NodeRuntimeSchema = Type.String({
+  pattern: '^(system|[0-9]+)$',
+  description: "The --node value the server ran on: a pinned major ('20', '22', '24') or 'system' (the harness's own Node)",
+});
+export const NodeVersionSchema = Type.String({
+  pattern: '^v[0-9]+\\.[0-9]+\\.[0-9]+',
+  description: "What the server's Node binary says it is (node --version), e.g. v24.21.0",
+});
 
 /** The verifier's rules (bench/spans/verifier.ts): a request is correct when it breaks none. */
 export const RULES = [
@@ -84,7 +95,7 @@ export const NoiseFloorSchema = nullable(
 
 export const EnvSchema = strictObject(
   {
-    node: Type.String({ description: 'process.version, e.g. v20.19.0' }),
+    node: Type.String({ description: "The harness's Node (process.version, e.g. v20.19.0); each cell names its server's Node" }),
     os: strictObject({
       platform: Type.String({ description: 'os.platform(), e.g. linux' }),
       release: Type.String({ description: 'os.release(): the kernel version' }),
@@ -94,7 +105,8 @@ export const EnvSchema = strictObject(
     cpus: Type.Integer({ minimum: 1, description: 'Logical CPUs' }),
     totalMemoryMb: nonNegative('Total system memory (MiB)'),
     packages: Type.Record(Type.String(), Type.String(), {
-      description: 'Installed versions of the packages that shape the figures (fastify, @sentry/node, autocannon...)',
+      description:
+        'Installed versions of the packages that shape the figures (fastify, @sentry/node, autocannon...): one node_modules serves every Node of the run, so the same versions ran on each',
     }),
     gitCommit: nullable(Type.String({ description: 'Full commit hash; null outside a git checkout' })),
     gitDirty: Type.Boolean({ description: 'True when the work tree had uncommitted changes' }),
@@ -109,6 +121,7 @@ export const ConfigSchema = strictObject(
     strategies: Type.Array(Type.String(), { description: 'As listed: a duplicate is an A/A copy (label strategy#2)' }),
     tracers: Type.Array(TracerSchema),
     scenarios: Type.Array(Type.String()),
+    nodes: Type.Array(NodeRuntimeSchema, { minItems: 1, description: 'The Node axis (--node): every cell ran on one of these' }),
     trials: Type.Integer({ minimum: 1, description: 'Trials per cell' }),
     durationSec: Type.Number({ exclusiveMinimum: 0, description: 'Measured load per trial (s)' }),
     warmupSec: nonNegative("The same load on each server before its first trial, not measured (s)"),
@@ -124,7 +137,7 @@ export const ConfigSchema = strictObject(
       rangeToleranceMs: nonNegative('How far a child may lie outside its root (ms)'),
     }),
     order: Type.Array(Type.String(), {
-      description: "The executed trial order, as 'label/tracer/scenario#trial': shows the interleaving",
+      description: "The executed trial order, as 'label/tracer/scenario/node24#trial': shows the interleaving",
     }),
   },
   'The options the run was started with',
@@ -244,6 +257,8 @@ export const CellSchema = strictObject({
   strategy: Type.String(),
   tracer: TracerSchema,
   scenario: Type.String(),
+  node: NodeRuntimeSchema,
+  nodeVersion: NodeVersionSchema,
   failed: nullable(Type.String({ description: 'Why the cell stopped (e.g. the server crashed)' })),
   trials: Type.Array(TrialSchema),
   summary: CellSummarySchema,
@@ -254,6 +269,7 @@ export const FailureSchema = strictObject({
   strategy: Type.String(),
   tracer: TracerSchema,
   scenario: Type.String(),
+  node: NodeRuntimeSchema,
   trial: Type.Optional(count('The failed trial, when a single trial failed')),
   error: Type.String(),
 });
@@ -279,6 +295,14 @@ export const CalibrationSchema = strictObject(
   "What --calibrate proved of the suite's precision on one scenario",
 );
 
+export const MachineSchema = strictObject(
+  {
+    env: EnvSchema,
+    cells: Type.Array(Type.String(), { minItems: 1, description: "The cells measured there, by name ('label/tracer/scenario/node24')" }),
+  },
+  'One machine of a merged run and the cells that ran on it',
+);
+
 export const ResultFileSchema = strictObject(
   {
     schemaVersion: Type.Literal(SCHEMA_VERSION),
@@ -286,6 +310,13 @@ export const ResultFileSchema = strictObject(
     complete: Type.Boolean({ description: 'False when the run was interrupted or a cell or trial failed' }),
     failures: Type.Array(FailureSchema),
     env: EnvSchema,
+    environments: Type.Optional(
+      Type.Array(MachineSchema, {
+        minItems: 2,
+        description:
+          "Present when merged shards ran on different machines: which cells ran where (env is then the first shard's). Absolute figures (req/s, ms) compare only within one machine; ratios against each shard's own untraced cells hold across them",
+      }),
+    ),
     config: ConfigSchema,
     cells: Type.Array(CellSchema),
     calibration: Type.Optional(Type.Array(CalibrationSchema, { description: 'Present for --calibrate runs' })),
@@ -307,6 +338,7 @@ export type ResultCell = Static<typeof CellSchema>;
 export type Failure = Static<typeof FailureSchema>;
 export type ResultFile = Static<typeof ResultFileSchema>;
 export type Calibration = Static<typeof CalibrationSchema>;
+export type Machine = Static<typeof MachineSchema>;
 
 /** The trial fields that get a MetricSummary in the cell summary. */
 export const SUMMARISED_METRICS = [

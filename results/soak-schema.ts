@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { EnvSchema, ResultFileSchema, TracerSchema } from './schema.ts';
+import { EnvSchema, NodeRuntimeSchema, NodeVersionSchema, ResultFileSchema, TracerSchema } from './schema.ts';
 import { count, jsonSchemaText, nullable, strictObject, validateAgainst, type Validation } from './schema-kit.ts';
 
 /**
@@ -9,8 +9,9 @@ import { count, jsonSchemaText, nullable, strictObject, validateAgainst, type Va
  * of run. results/soak-schema.json is generated from it (`npm run schema`).
  */
 
-export const SOAK_SCHEMA_VERSION = 1;
-export const SOAK_SCHEMA_ID = 'urn:streamtrace-bench:soak:1';
+// 2: every cell names the Node its server ran on (the Node axis).
+export const SOAK_SCHEMA_VERSION = 2;
+export const SOAK_SCHEMA_ID = 'urn:streamtrace-bench:soak:2';
 
 export const SoakVerdictSchema = Type.Union([Type.Literal('leak'), Type.Literal('no leak'), Type.Literal('inconclusive')], {
   description:
@@ -42,6 +43,8 @@ export const SoakCellSchema = strictObject(
     label: Type.String(),
     strategy: Type.String(),
     tracer: TracerSchema,
+    node: NodeRuntimeSchema,
+    nodeVersion: NodeVersionSchema,
     failed: nullable(Type.String({ description: 'Why the cell stopped early (e.g. the server crashed); its samples so far are kept' })),
     waves: count('Waves run'),
     streams: count('Streams the server finished'),
@@ -58,6 +61,7 @@ export const SoakConfigSchema = strictObject(
   {
     strategies: Type.Array(Type.String()),
     tracers: Type.Array(TracerSchema),
+    nodes: Type.Array(NodeRuntimeSchema, { minItems: 1, description: 'The Node axis (--node): every cell soaked on one of these' }),
     scenario: Type.Literal('long-idle'),
     minutesPerCell: Type.Number({ exclusiveMinimum: 0, description: "Each cell's soak (--soak, min): waves start while one more fits; server start-up not included" }),
     waveStreams: Type.Integer({ minimum: 1, description: 'Streams opened at once per wave (--long-idle-streams)' }),
@@ -66,7 +70,7 @@ export const SoakConfigSchema = strictObject(
     warmUpStreams: count('Samples up to this many finished streams are warm-up: recorded, not fitted'),
     warmUpFraction: Type.Number({ minimum: 0, maximum: 1, description: "So is this fraction of a cell's first samples, when that is longer" }),
     leakThresholdMbPer10k: Type.Number({ minimum: 0, description: 'A slope whose whole interval lies above this is a leak (MiB per 10 000 streams)' }),
-    order: Type.Array(Type.String(), { description: "The cells in the order they ran, as 'label/tracer'" }),
+    order: Type.Array(Type.String(), { description: "The cells in the order they ran, as 'label/tracer/node24'" }),
   },
   'How the soak ran',
 );

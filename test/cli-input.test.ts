@@ -56,3 +56,31 @@ describe('npm run verify', () => {
   test('an empty list entry', () => rejected(['--strategies', 'close-listener,'], '--strategies'));
   test('an unknown flag', () => rejected(['--trials', '3'], '--trials', '--requests'));
 });
+
+describe('--node: an unknown or repeated Node is one line with the accepted values, exit 2', () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'node-input-')), 'out.json');
+  for (const [entry, args] of [
+    ['bench/commands/bench.ts', ['--quick', '--out', out]],
+    ['bench/commands/bench.ts', ['--scenarios', 'long-idle', '--soak', '1', '--out', out]],
+    ['bench/commands/verify.ts', ['--json', out]],
+    ['bench/commands/profile.ts', ['--strategy', 'close-listener', '--scenario', 'sse-tokens', '--dest', out]],
+  ] as const) {
+    test(`${entry} ${args.slice(0, 2).join(' ')}`, async () => {
+      await assertRejected(entry, [...args, '--node', '19'], "unknown node '19'", 'accepted: system, 20, 22, 24');
+      assert.equal(existsSync(out), false, 'bad input must write nothing');
+    });
+  }
+  test('a Node listed twice', () => assertRejected('bench/commands/verify.ts', ['--node', '24,24'], '--node lists 24 twice'));
+  test('--calibrate on several Nodes', () => assertRejected('bench/commands/bench.ts', ['--calibrate', '--node', '20,24'], '--calibrate measures the suite on one Node'));
+});
+
+describe('one set of package versions for every Node', () => {
+  test("each pinned Node is within every measured package's engines; an older one is refused by name", async () => {
+    const { packageNotSupporting } = await import('../bench/harness/environment.ts');
+    const { nodeVersion } = await import('../bench/common/node-runtime.ts');
+    for (const node of ['20', '22', '24', 'system'] as const) assert.equal(packageNotSupporting(nodeVersion(node)), null, `Node ${node}`);
+    // @sentry/node 11 needs Node 20.19 or later: Node 18 would have to run another SDK version.
+    assert.equal(packageNotSupporting('v18.20.0')?.name, '@sentry/node');
+    assert.equal(packageNotSupporting('v22.5.0')?.name, '@sentry/node');
+  });
+});

@@ -6,6 +6,7 @@ import { COMPARED_METRICS } from '../bench/report/metrics.ts';
 import type { ResultFile } from '../results/schema.ts';
 import { buildResult, copyResult, findCell, temporaryDirectory, writeInput } from './support/result-builder.ts';
 import { ROOT, runEntry } from './support/run.ts';
+import { mergeResults } from '../bench/report/merge.ts';
 
 const COMPARE = 'bench/commands/compare.ts';
 const directory = temporaryDirectory('compare');
@@ -70,13 +71,13 @@ describe('npm run compare', () => {
     const headPath = writeInput(directory, 'slower.json', slowerHead());
     const { code, comparison } = await compareJson([basePath, headPath]);
     assert.equal(code, 1);
-    const cell = comparison.cells.find((candidate) => candidate.cell === 'close-listener/sentry-static/sse-tokens');
+    const cell = comparison.cells.find((candidate) => candidate.cell === 'close-listener/sentry-static/sse-tokens/node24');
     const throughput = cell?.metrics.find((metric) => metric.metric === 'requestsPerSec');
     assert.equal(throughput?.verdict, 'slower');
     assert.ok(Math.abs((throughput?.changePercent ?? 0) + 20) < 1e-9, `change ${throughput?.changePercent}`);
     assert.equal(throughput?.regression, true);
     assert.equal(comparison.regressions.length, 1);
-    assert.equal(comparison.regressions[0]?.cell, 'close-listener/sentry-static/sse-tokens');
+    assert.equal(comparison.regressions[0]?.cell, 'close-listener/sentry-static/sse-tokens/node24');
     // Every other figure of every cell is unchanged.
     const others = comparison.cells.flatMap((other) => other.metrics.filter((metric) => metric !== throughput));
     assert.ok(others.every((metric) => metric.verdict === 'no difference' || metric.verdict === 'not measured'));
@@ -87,7 +88,7 @@ describe('npm run compare', () => {
     const forgiven = await compareJson([basePath, headPath, '--threshold', '25']);
     assert.equal(forgiven.code, 0);
     const throughput = forgiven.comparison.cells
-      .find((cell) => cell.cell === 'close-listener/sentry-static/sse-tokens')
+      .find((cell) => cell.cell === 'close-listener/sentry-static/sse-tokens/node24')
       ?.metrics.find((metric) => metric.metric === 'requestsPerSec');
     assert.equal(throughput?.verdict, 'slower', 'still reported as slower');
     assert.equal(throughput?.regression, false);
@@ -101,7 +102,7 @@ describe('npm run compare', () => {
     assert.equal(code, 1);
     assert.match(stdout, /^### streamtrace-bench/);
     assert.match(stdout, /\*\*1 regression \(threshold 0 %\)\*\*/);
-    assert.match(stdout, /\| close-listener\/sentry-static\/sse-tokens \| requests\/s slower \| -20\.0 %/);
+    assert.match(stdout, /\| close-listener\/sentry-static\/sse-tokens\/node24 \| requests\/s slower \| -20\.0 %/);
     assert.match(stdout, /<details>/);
   });
 
@@ -113,7 +114,7 @@ describe('npm run compare', () => {
     const { code, comparison } = await compareJson([basePath, headPath, '--threshold', '50']);
     assert.equal(code, 1);
     assert.equal(comparison.regressions.length, 1, 'the slower cell is forgiven, the incorrect one is not');
-    assert.equal(comparison.regressions[0]?.cell, 'close-listener/sentry-stream/long-idle');
+    assert.equal(comparison.regressions[0]?.cell, 'close-listener/sentry-stream/long-idle/node24');
     assert.equal(comparison.regressions[0]?.what, 'correctness: became incorrect');
   });
 
@@ -125,7 +126,7 @@ describe('npm run compare', () => {
     assert.equal(code, 0);
     assert.deepEqual(
       comparison.improvements.map((entry) => `${entry.cell} ${entry.what}`),
-      ['handler-return/sentry-static/sse-tokens correctness: became correct'],
+      ['handler-return/sentry-static/sse-tokens/node24 correctness: became correct'],
     );
   });
 
@@ -146,7 +147,7 @@ describe('npm run compare', () => {
     const { comparison } = await compareJson([basePath, headPath]);
     assert.deepEqual(
       comparison.environment.map((difference) => difference.field),
-      ['cpuModel', 'packages.@sentry/node', 'pinning'],
+      ['cpuModel', 'pinning', 'packages.@sentry/node'],
     );
   });
 
@@ -160,7 +161,7 @@ describe('npm run compare', () => {
     assert.deepEqual(comparison.onlyInHead, []);
     assert.deepEqual(
       comparison.onlyInBase,
-      base.cells.filter((cell) => cell.label === 'sdk-default').map((cell) => `${cell.label}/${cell.tracer}/${cell.scenario}`),
+      base.cells.filter((cell) => cell.label === 'sdk-default').map((cell) => `${cell.label}/${cell.tracer}/${cell.scenario}/node24`),
     );
     assert.deepEqual(comparison.configuration, [{ field: 'connections', first: '50', second: '100' }]);
   });
@@ -177,8 +178,52 @@ describe('npm run compare', () => {
     const { comparison } = await compareJson([basePathWithCopies, headPath]);
     const verdictOf = (name: string) =>
       comparison.cells.find((cell) => cell.cell === name)?.metrics.find((metric) => metric.metric === 'requestsPerSec')?.verdict;
-    assert.equal(verdictOf('untraced/none/sse-tokens'), 'no difference');
-    assert.equal(verdictOf('untraced#2/none/sse-tokens'), 'faster');
+    assert.equal(verdictOf('untraced/none/sse-tokens/node24'), 'no difference');
+    assert.equal(verdictOf('untraced#2/none/sse-tokens/node24'), 'faster');
+  });
+
+  test('cells are matched by Node: a change on Node 20 is a change there only; a Node in one file only is not compared', async () => {
+    const twoNodes = buildResult({ strategies: ['untraced', 'close-listener'], tracers: ['sentry-static'], scenarios: ['sse-tokens'], nodes: ['20', '24'] });
+    const head = copyResult(twoNodes);
+    const throughput = findCell(head, 'close-listener', 'sentry-static', 'sse-tokens', '20').summary.requestsPerSec;
+    assert.ok(throughput.median !== null && throughput.ci95 !== null);
+    throughput.median *= 0.5;
+    throughput.ci95 = [throughput.ci95[0] * 0.5, throughput.ci95[1] * 0.5];
+    const { code, comparison } = await compareJson([writeInput(directory, 'nodes-base.json', twoNodes), writeInput(directory, 'nodes-head.json', head)]);
+    assert.equal(code, 1);
+    assert.deepEqual(comparison.regressions.map((regression) => regression.cell), ['close-listener/sentry-static/sse-tokens/node20']);
+
+    const onlyTwentyFour = copyResult(twoNodes);
+    onlyTwentyFour.cells = onlyTwentyFour.cells.filter((cell) => cell.node === '24');
+    const fewer = await compareJson([writeInput(directory, 'nodes-all.json', twoNodes), writeInput(directory, 'nodes-24.json', onlyTwentyFour)]);
+    assert.deepEqual(fewer.comparison.onlyInBase, ['untraced/none/sse-tokens/node20', 'close-listener/sentry-static/sse-tokens/node20']);
+    assert.equal(fewer.comparison.cells.length, 2);
+  });
+
+  test('a merge of shards from several machines: each cell compared with its own machine, the machines named', async () => {
+    const [first, second] = base.config.scenarios.map((scenario) => {
+      const shard = copyResult(base);
+      shard.config.scenarios = [scenario];
+      shard.cells = shard.cells.filter((cell) => cell.scenario === scenario);
+      return shard;
+    });
+    assert.ok(first && second);
+    second.env.cpuModel = 'Other CPU @ 2.00GHz';
+    const merged = mergeResults([
+      { file: 'a.json', result: first },
+      { file: 'b.json', result: second },
+    ]);
+    const mergedPath = writeInput(directory, 'merged-machines.json', merged);
+    const { code, comparison } = await compareJson([mergedPath, mergedPath]);
+    assert.equal(code, 0);
+    assert.deepEqual(comparison.environment, [], 'every cell against the same machine in both');
+    assert.equal(comparison.machines.length, 2);
+    assert.match(comparison.machines[0] ?? '', /^base ran on 2 machines \(sse-tokens on Example CPU @ 3\.00GHz, 2 cores; long-idle on Other CPU @ 2\.00GHz, 2 cores\): absolute figures/);
+    // Against a single-machine run, only the cells that ran elsewhere differ in machine.
+    const against = await compareJson([basePath, mergedPath]);
+    assert.deepEqual(against.comparison.environment.map((difference) => difference.field), ['cpuModel']);
+    const { stdout } = await runEntry(COMPARE, [basePath, mergedPath]);
+    assert.match(stdout, /warning: head ran on 2 machines/);
   });
 
   test('a real --quick result compared with itself', async () => {
@@ -206,8 +251,8 @@ describe('npm run compare', () => {
     });
 
     test('another schemaVersion', async () => {
-      const future = writeInput(directory, 'future.json', { ...base, schemaVersion: 2 });
-      await assertRejected([future, basePath], /^error: .*future\.json: \/schemaVersion: Expected 1, got 2\n$/);
+      const future = writeInput(directory, 'future.json', { ...base, schemaVersion: 3 });
+      await assertRejected([future, basePath], /^error: .*future\.json: \/schemaVersion: Expected 2, got 3\n$/);
     });
 
     test('wrong arguments', async () => {

@@ -226,6 +226,7 @@ test('a server killed mid-cell: the run keeps the other cell, records the failur
       strategies: ['close-listener', 'timer-keepalive'],
       tracers: ['sentry-static'],
       scenarios: ['plain-json'],
+      nodes: ['24'],
       trials: 2,
       durationSec: 1,
       warmupSec: 0,

@@ -7,6 +7,7 @@ import { summariseCells } from '../bench/harness/summarise-cell.ts';
 import { validateResult, type ResultFile } from '../results/schema.ts';
 import { buildResult, copyResult, temporaryDirectory, writeInput } from './support/result-builder.ts';
 import { runEntry } from './support/run.ts';
+import { cellName } from '../results/cell-name.ts';
 
 const MERGE = 'bench/commands/merge.ts';
 const directory = temporaryDirectory('merge');
@@ -17,7 +18,7 @@ function shardByScenario(run: ResultFile): ResultFile[] {
   return run.config.scenarios.map((scenario) => {
     const shard = copyResult(run);
     shard.config.scenarios = [scenario];
-    shard.config.order = run.config.order.filter((entry) => entry.replace(/#\d+$/, '').endsWith(`/${scenario}`));
+    shard.config.order = run.config.order.filter((entry) => entry.split('/')[2] === scenario);
     shard.cells = shard.cells.filter((cell) => cell.scenario === scenario);
     return shard;
   });
@@ -74,7 +75,7 @@ describe('npm run merge', () => {
     const forward = mergeResults(shards.map((result, index) => ({ file: `shard-${index}.json`, result })));
     const backward = mergeResults([...shards].reverse().map((result, index) => ({ file: `shard-${index}.json`, result })));
     const byName = (result: ResultFile) =>
-      new Map(result.cells.map((cell) => [`${cell.label}/${cell.tracer}/${cell.scenario}`, cell]));
+      new Map(result.cells.map((cell) => [cellName(cell), cell]));
     assert.deepEqual(byName(backward), byName(forward));
   });
 
@@ -83,7 +84,7 @@ describe('npm run merge', () => {
     assert.ok(first && second);
     second.complete = false;
     second.createdAt = '2029-12-31T23:00:00.000Z';
-    const failure = { label: 'close-listener', strategy: 'close-listener', tracer: 'sentry-static' as const, scenario: 'long-idle', trial: 1, error: 'server exited' };
+    const failure = { label: 'close-listener', strategy: 'close-listener', tracer: 'sentry-static' as const, scenario: 'long-idle', node: '24', trial: 1, error: 'server exited' };
     second.failures = [failure];
     second.env.gitDirty = true;
     const merged = mergeResults([
@@ -103,6 +104,27 @@ describe('npm run merge', () => {
     assert.deepEqual(merged.cells, aa.cells);
   });
 
+  test('shards from different machines, each with its own untraced cells: merged, each cell with its machine', async () => {
+    const [first, second] = shards.map(copyResult);
+    assert.ok(first && second);
+    second.env.cpuModel = 'Other CPU @ 2.00GHz';
+    const otherPath = writeInput(directory, 'other-machine.json', second);
+    const out = join(directory, 'machines.json');
+    const { code, stderr } = await mergeFiles([shardPaths[0] as string, otherPath], out);
+    assert.equal(code, 0, stderr);
+    const merged = JSON.parse(readFileSync(out, 'utf8')) as ResultFile;
+    const validation = validateResult(merged);
+    assert.ok(validation.ok, validation.ok ? '' : validation.error);
+    assert.deepEqual(merged.cells, run.cells);
+    assert.deepEqual(
+      merged.environments?.map((machine) => [machine.env.cpuModel, machine.cells]),
+      [
+        ['Example CPU @ 3.00GHz', first.cells.map(cellName)],
+        ['Other CPU @ 2.00GHz', second.cells.map(cellName)],
+      ],
+    );
+  });
+
   describe('refuses, with one line naming the file and exit 2', () => {
     const [first, second] = shards;
     assert.ok(first && second);
@@ -114,13 +136,26 @@ describe('npm run merge', () => {
       await assertRefused([firstPath, writeInput(directory, 'other-commit.json', other)], /^error: .*other-commit\.json: from commit fedcba9, but .*shard-0\.json from 0123456/);
     });
 
-    test('shards from different machines', async () => {
-      const other = copyResult(second);
-      other.env.cpuModel = 'Other CPU';
-      await assertRefused([firstPath, writeInput(directory, 'other-cpu.json', other)], /other-cpu\.json: measured on another machine .*cpuModel: Example CPU @ 3\.00GHz vs Other CPU/);
+    test('shards from different software', async () => {
       const newer = copyResult(second);
       newer.env.packages['@sentry/node'] = '11.13.0';
-      await assertRefused([firstPath, writeInput(directory, 'other-sdk.json', newer)], /other-sdk\.json: .*packages\.@sentry\/node: 11\.12\.0 vs 11\.13\.0/);
+      await assertRefused([firstPath, writeInput(directory, 'other-sdk.json', newer)], /other-sdk\.json: measured with other software .*packages\.@sentry\/node: 11\.12\.0 vs 11\.13\.0/);
+      const otherBuild = copyResult(second);
+      for (const cell of otherBuild.cells) cell.nodeVersion = 'v24.20.0';
+      await assertRefused([firstPath, writeInput(directory, 'other-node-build.json', otherBuild)], /other-node-build\.json: ran Node 24 as v24\.20\.0, but .*shard-0\.json as v24\.21\.0/);
+    });
+
+    test('shards whose Node sets differ', async () => {
+      const [onTwenty] = shardByScenario(buildResult({ nodes: ['20', '24'] })).slice(1);
+      assert.ok(onTwenty);
+      await assertRefused([firstPath, writeInput(directory, 'other-nodes.json', onTwenty)], /other-nodes\.json: ran on Node 20, 24, but .*shard-0\.json on Node 24: shards must run the same Nodes/);
+    });
+
+    test('shards from different machines without their own baselines', async () => {
+      const other = copyResult(second);
+      other.env.cpuModel = 'Other CPU';
+      other.cells = other.cells.filter((cell) => cell.strategy !== 'untraced');
+      await assertRefused([firstPath, writeInput(directory, 'no-baseline.json', other)], /no-baseline\.json: no untraced cell for long-idle on Node 24 .*: shards from different machines must each carry their own baselines/);
     });
 
     test('shards with different configurations', async () => {
@@ -136,7 +171,7 @@ describe('npm run merge', () => {
     });
 
     test('duplicate cells', async () => {
-      await assertRefused([firstPath, firstPath], /shard-0\.json: cell untraced\/none\/sse-tokens is also in .*shard-0\.json: shards must not overlap/);
+      await assertRefused([firstPath, firstPath], /shard-0\.json: cell untraced\/none\/sse-tokens\/node24 is also in .*shard-0\.json: shards must not overlap/);
     });
 
     test('an invalid file, and no --out', async () => {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { childPids, isAlive, ROOT } from './support/run.ts';
+import { DEFAULT_NODE, nodeBinary } from '../bench/common/node-runtime.ts';
 
 /** Every live process under pid, children first found first. */
 function descendants(pid: number): number[] {
@@ -43,7 +44,10 @@ test('profile runs one cell under clinic doctor, writes the HTML report, and lea
   assert.ok(html.startsWith(dest) && existsSync(html), `no report at ${html}`);
   assert.match(readFileSync(html, 'utf8'), /<html/i);
   assert.ok(existsSync(html.replace(/\.html$/, '')), 'the data folder is kept beside the report');
-  assert.ok([...seen.values()].some((command) => command.includes('bench/commands/server.ts')), `no server seen: ${[...seen.values()].join('; ')}`);
+  // The compiled server, on the default Node (clinic instruments the Node it starts, so it runs there too).
+  const servers = [...seen.values()].filter((command) => command.includes('build/bench/commands/server.js'));
+  assert.ok(servers.length > 0, `no server seen: ${[...seen.values()].join('; ')}`);
+  for (const command of servers) assert.match(command, new RegExp(`^${nodeBinary(DEFAULT_NODE)} `), command);
   // tsx's esbuild helpers end by themselves once their node process has gone: give them a moment.
   for (const deadline = Date.now() + 5_000; [...seen.keys()].some(isAlive) && Date.now() < deadline; ) {
     await new Promise((resolve) => setTimeout(resolve, 100));

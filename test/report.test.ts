@@ -7,7 +7,8 @@ import type { GabEntry } from '../bench/report/gab.ts';
 import { buildCharts, cellRowName } from '../bench/report/report-charts.ts';
 import { buildReport } from '../bench/report/report.ts';
 import type { ResultFile } from '../results/schema.ts';
-import { buildResult, temporaryDirectory, writeInput } from './support/result-builder.ts';
+import { buildResult, copyResult, temporaryDirectory, writeInput } from './support/result-builder.ts';
+import { mergeResults } from '../bench/report/merge.ts';
 import { ROOT, runEntry } from './support/run.ts';
 
 const REPORT = 'bench/commands/report.ts';
@@ -86,7 +87,7 @@ describe('npm run report', () => {
     for (const cell of result.cells) {
       assert.ok(markdown.includes(`| ${cell.label} | ${cell.tracer} | ${cell.scenario} |`), `summary row of ${cell.label}/${cell.tracer}/${cell.scenario}`);
     }
-    assert.match(markdown, /Example CPU @ 3\.00GHz, 2 cores · Node v20\.19\.0 · @sentry\/node 11\.12\.0/);
+    assert.match(markdown, /Example CPU @ 3\.00GHz, 2 cores · Node v24\.21\.0 · @sentry\/node 11\.12\.0/);
   });
 
   test('without long-idle cells there is no memory chart, and report.md says why', () => {
@@ -111,6 +112,43 @@ describe('npm run report', () => {
     assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /--quick/);
   });
 
+  test('a run on several Nodes: rows name the Node, bars coloured by Node', () => {
+    const twoNodes = buildResult({ strategies: ['untraced', 'close-listener'], tracers: ['sentry-static'], scenarios: ['sse-tokens'], nodes: ['20', '24'] });
+    const throughput = buildCharts(twoNodes).find((chart) => chart.file === 'throughput-sse-tokens.svg');
+    assert.ok(throughput);
+    for (const cell of twoNodes.cells) assert.ok(throughput.svg.includes(escapeXml(cellRowName(cell, true))), cellRowName(cell, true));
+    assert.ok(throughput.svg.includes('Node v20.20.2') && throughput.svg.includes('Node v24.21.0'), 'a legend entry per Node');
+  });
+
+  test('a merge of shards from several machines: report.md says which cells ran where, each chart its own machine', () => {
+    const shards = result.config.scenarios.map((scenario) => {
+      const shard = copyResult(result);
+      shard.config.scenarios = [scenario];
+      shard.cells = shard.cells.filter((cell) => cell.scenario === scenario);
+      return shard;
+    });
+    const [first, second] = shards;
+    assert.ok(first && second);
+    second.env.cpuModel = 'Other CPU @ 2.00GHz';
+    const merged = mergeResults([
+      { file: 'a.json', result: first },
+      { file: 'b.json', result: second },
+    ]);
+    const files = buildReport(merged, 'md');
+    const markdown = files.find((file) => file.name === 'report.md')?.content ?? '';
+    assert.match(markdown, /## Machines/);
+    assert.match(markdown, /\*\*Other CPU @ 2\.00GHz, 2 cores\*\* .*`close-listener\/sentry-static\/long-idle\/node24`/);
+    assert.match(markdown, /2 machines: absolute figures \(req\/s, ms\) compare only within one machine/);
+    const svgOf = (name: string) => files.find((file) => file.name === name)?.content ?? '';
+    // A scenario's absolute figures are captioned with the one machine they ran on.
+    assert.ok(svgOf('throughput-long-idle.svg').includes('Other CPU @ 2.00GHz'));
+    assert.ok(!svgOf('throughput-long-idle.svg').includes('Example CPU'));
+    assert.ok(svgOf('throughput-sse-tokens.svg').includes('Example CPU @ 3.00GHz'));
+    // Ratios across scenarios span both machines: the caption names each.
+    const ratios = svgOf('overhead-vs-untraced.svg');
+    assert.ok(ratios.includes('Other CPU @ 2.00GHz') && ratios.includes('Example CPU @ 3.00GHz') && ratios.includes('2 machines'));
+  });
+
   test('--format gab: github-action-benchmark files, names per cell and figure, ranges from the intervals', async () => {
     const out = join(directory, 'gab');
     const { code, stderr } = await runEntry(REPORT, [resultPath, '--out', out, '--format', 'gab']);
@@ -129,16 +167,16 @@ describe('npm run report', () => {
     const names = [...bigger, ...smaller].map((entry) => entry.name);
     assert.equal(new Set(names).size, names.length, 'names are unique');
 
-    const throughput = bigger.find((entry) => entry.name === 'close-listener/sentry-static/sse-tokens req/s');
+    const throughput = bigger.find((entry) => entry.name === 'close-listener/sentry-static/sse-tokens/node24 req/s');
     const cell = result.cells.find((candidate) => candidate.label === 'close-listener' && candidate.tracer === 'sentry-static' && candidate.scenario === 'sse-tokens');
     assert.ok(throughput && cell?.summary.requestsPerSec.ci95 && cell.summary.requestsPerSec.median !== null);
     assert.equal(throughput.value, cell.summary.requestsPerSec.median);
     assert.equal(throughput.unit, 'req/s');
     assert.match(throughput.extra, /95 % CI \[/);
-    assert.ok(smaller.some((entry) => entry.name === 'close-listener/sentry-static/sse-tokens latency p99 ms'));
-    assert.ok(smaller.some((entry) => entry.name === 'close-listener/sentry-static/long-idle memory per stream KiB'));
-    assert.ok(smaller.some((entry) => entry.name === 'close-listener/sentry-static/sse-tokens req/s lost vs untraced %'));
-    assert.ok(bigger.some((entry) => entry.name === 'handler-return/sentry-stream/sse-tokens correct %' && entry.value === 0));
+    assert.ok(smaller.some((entry) => entry.name === 'close-listener/sentry-static/sse-tokens/node24 latency p99 ms'));
+    assert.ok(smaller.some((entry) => entry.name === 'close-listener/sentry-static/long-idle/node24 memory per stream KiB'));
+    assert.ok(smaller.some((entry) => entry.name === 'close-listener/sentry-static/sse-tokens/node24 req/s lost vs untraced %'));
+    assert.ok(bigger.some((entry) => entry.name === 'handler-return/sentry-stream/sse-tokens/node24 correct %' && entry.value === 0));
     assert.ok(!names.some((name) => name.startsWith('untraced/') && name.endsWith('vs untraced %')), 'no baseline against itself');
   });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { summariseCells, type UnsummarisedCell } from '../bench/harness/summarise-cell.ts';
-import { resultFileOf } from './support/result-builder.ts';
+import { buildResult, resultFileOf } from './support/result-builder.ts';
 import { RULES } from '../results/schema.ts';
 import {
   resultJsonSchemaText,
@@ -65,6 +65,8 @@ function makeCells(): UnsummarisedCell[] {
       strategy: 'untraced',
       tracer: 'none',
       scenario: 'sse-tokens',
+      node: '24',
+      nodeVersion: 'v24.21.0',
       failed: null,
       trials: trialsAt(UNTRACED_RATES),
     },
@@ -73,6 +75,8 @@ function makeCells(): UnsummarisedCell[] {
       strategy: 'sdk-default',
       tracer: 'sentry-static',
       scenario: 'sse-tokens',
+      node: '24',
+      nodeVersion: 'v24.21.0',
       failed: null,
       // exactly 20 % under untraced in every round
       trials: trialsAt([800, 808, 792, 804, 796]),
@@ -82,6 +86,8 @@ function makeCells(): UnsummarisedCell[] {
       strategy: 'close-listener',
       tracer: 'sentry-static',
       scenario: 'sse-tokens',
+      node: '24',
+      nodeVersion: 'v24.21.0',
       failed: null,
       // exactly 10 % under untraced in every round, and noisy round to round
       trials: trialsAt([900, 909, 891, 904.5, 895.5]),
@@ -91,6 +97,8 @@ function makeCells(): UnsummarisedCell[] {
       strategy: 'handler-return',
       tracer: 'sentry-static',
       scenario: 'sse-tokens',
+      node: '24',
+      nodeVersion: 'v24.21.0',
       failed: null,
       trials: trialsAt([950, 1100, 800, 1000, 900], {
         correct: 0,
@@ -146,11 +154,23 @@ describe('validateResult', () => {
 
   test('rejects another schemaVersion before anything else', () => {
     const file = plainCopy();
-    file.schemaVersion = 2;
+    file.schemaVersion = 1;
     delete file.env;
-    assert.equal(rejectionOf(file), `/schemaVersion: Expected ${SCHEMA_VERSION}, got 2`);
+    assert.equal(rejectionOf(file), `/schemaVersion: Expected ${SCHEMA_VERSION}, got 1`);
     delete file.schemaVersion;
     assert.equal(rejectionOf(file), `/schemaVersion: Expected ${SCHEMA_VERSION}, got nothing`);
+  });
+
+  test('a run on several Nodes passes; a cell without its Node, or an unknown one, does not', () => {
+    const run = buildResult({ strategies: ['untraced', 'close-listener'], tracers: ['sentry-static'], scenarios: ['sse-tokens'], nodes: ['20', '24'], trials: 2 });
+    assert.deepEqual(validateResult(run).ok, true);
+    assert.deepEqual([...new Set(run.cells.map((cell) => `${cell.node} ${cell.nodeVersion}`))], ['20 v20.20.2', '24 v24.21.0']);
+    const withoutNode = JSON.parse(JSON.stringify(run)) as { cells: Record<string, unknown>[] };
+    delete withoutNode.cells[0]?.node;
+    assert.match(rejectionOf(withoutNode), /^\/cells\/0\/node: /);
+    const unknownNode = JSON.parse(JSON.stringify(run)) as { cells: Record<string, unknown>[] };
+    (unknownNode.cells[0] as Record<string, unknown>).node = 'latest';
+    assert.match(rejectionOf(unknownNode), /^\/cells\/0\/node: /);
   });
 
   test('rejects an unknown field and a value out of range', () => {
@@ -200,6 +220,18 @@ describe('summariseCells', () => {
     const againstSdk = byLabel('close-listener').overheadVsSdkDefault;
     assert.ok(againstSdk);
     assert.equal(againstSdk.median, -0.125);
+  });
+
+  test("each Node's cells are paired against that Node's own untraced, never another Node's", () => {
+    const [untraced, , closeListener] = makeCells();
+    assert.ok(untraced && closeListener);
+    const onTwenty = [untraced, closeListener].map((cell) => ({ ...cell, node: '20', nodeVersion: 'v20.20.2' }));
+    // Node 20's untraced at half Node 24's pace: against it, close-listener on 24 would look 80 % faster.
+    onTwenty[0] = { ...onTwenty[0]!, trials: trialsAt(UNTRACED_RATES.map((rate) => rate / 2)) };
+    const both = summariseCells([...onTwenty, untraced, closeListener], { seed: 1 });
+    const closeOn = (node: string) => both.find((cell) => cell.label === 'close-listener' && cell.node === node)?.summary.overheadVsUntraced ?? null;
+    assertSteadyOverhead(closeOn('24'), 0.1, 5);
+    assertSteadyOverhead(closeOn('20'), -0.8, 5);
   });
 
   test('a baseline is not compared with itself, and untraced has no sdk-default', () => {

@@ -70,6 +70,9 @@ test('a short soak flags the leaking strategy and not close-listener, and leaves
     result.cells.map((cell) => `${cell.label}/${cell.tracer}`),
     ['close-listener/sentry-static', 'leaking-root/sentry-static'],
   );
+  // Servers on the default Node, the pinned LTS, and each cell says which binary that was.
+  assert.deepEqual(result.config.nodes, ['24']);
+  for (const cell of result.cells) assert.match(`${cell.node} ${cell.nodeVersion}`, /^24 v24\./, cell.label);
   const [good, leaking] = result.cells as [SoakFile['cells'][number], SoakFile['cells'][number]];
   for (const cell of result.cells) {
     assert.equal(cell.failed, null, cell.label);
@@ -84,8 +87,8 @@ test('a short soak flags the leaking strategy and not close-listener, and leaves
   assert.equal(good.leaking, false, `close-listener flagged: ${JSON.stringify(good.slopeMbPer10k)}`);
   assert.notEqual(good.verdict, 'leak');
   // The summary table names every cell with its verdict.
-  assert.match(run.stdout, /leaking-root\/sentry-static .* leak\n/);
-  assert.match(run.stdout, /close-listener\/sentry-static .* (no leak|inconclusive)\n/);
+  assert.match(run.stdout, /leaking-root\/sentry-static\/node24 .* leak\n/);
+  assert.match(run.stdout, /close-listener\/sentry-static\/node24 .* (no leak|inconclusive)\n/);
 });
 
 test('Ctrl-C stops every server and saves the samples taken, marked incomplete', async () => {

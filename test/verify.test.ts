@@ -5,6 +5,10 @@ import type { TracerName } from '../servers/tracer.ts';
 import { buildMatrix, SDK_TRACERS } from '../bench/harness/matrix.ts';
 import { startCellServer, verifyCell } from '../bench/harness/verify-run.ts';
 import { useSink } from './support/sink-fixture.ts';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runEntry } from './support/run.ts';
 
 // Real server processes, the real SDK, spans over HTTP to the suite's own sink.
 const sink = useSink();
@@ -80,5 +84,19 @@ describe('shared-source', () => {
       assert.equal(report.requestsViolating.traceMismatch, 0, cell.tracer);
       assert.equal(report.correct, REQUESTS, cell.tracer);
     }
+  });
+});
+
+describe('npm run verify --node', () => {
+  test('the same strategy is correct on Node 20 and Node 24, each cell on the binary it names', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'verify-node-')), 'verdicts.json');
+    const args = ['--strategies', 'close-listener', '--tracers', 'sentry-static', '--scenarios', 'sse-tokens', '--node', '20,24', '--requests', '5', '--json', out];
+    const { code, stderr } = await runEntry('bench/commands/verify.ts', args);
+    assert.equal(code, 0, stderr);
+    const saved = JSON.parse(readFileSync(out, 'utf8')) as { nodeVersions: Record<string, string>; verdicts: { cell: { node: string }; report: { correct: number; requests: number } | null }[] };
+    assert.match(saved.nodeVersions['20'] ?? '', /^v20\./);
+    assert.match(saved.nodeVersions['24'] ?? '', /^v24\./);
+    assert.deepEqual(saved.verdicts.map((verdict) => verdict.cell.node), ['20', '24']);
+    for (const { cell, report } of saved.verdicts) assert.deepEqual([report?.correct, report?.requests], [5, 5], `Node ${cell.node}`);
   });
 });

@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import { validateWorkflow } from '@action-validator/core';
 import { BENCH_SCENARIOS } from '../bench/harness/scenarios.ts';
 import { ROOT } from './support/run.ts';
+import { DEFAULT_NODE } from '../bench/common/node-runtime.ts';
 
 const WORKFLOW_PATH = join(ROOT, '.github/workflows/bench.yml');
 const workflow = readFileSync(WORKFLOW_PATH, 'utf8');
@@ -60,6 +61,12 @@ describe('.github/workflows/bench.yml', () => {
     ]) {
       assert.ok(workflow.includes(step), step);
     }
+  });
+
+  test("servers run on the suite's default Node: setup-node's 20 is the harness's only", () => {
+    // A --node naming another Node would measure the servers on it; the bench picks the default itself.
+    assert.doesNotMatch(workflow, new RegExp(`--node (?!${DEFAULT_NODE}\\b)`));
+    assert.match(workflow, /npm ci/, 'npm ci installs the pinned Node packages');
   });
 
   test('the full run has one shard per default bench scenario', () => {

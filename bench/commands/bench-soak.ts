@@ -4,8 +4,9 @@ import { defaultStrategyOptions } from '../../strategies/strategy.ts';
 import { writeFileAtomic } from '../common/atomic-write.ts';
 import type { StopSignal } from '../harness/bench-run.ts';
 import { parseChoiceList, parseInteger, parseNumber, UsageError } from '../common/cli.ts';
-import { gitCommit } from '../harness/environment.ts';
+import { checkPackagesRunOn, gitCommit } from '../harness/environment.ts';
 import { SDK_TRACERS } from '../harness/matrix.ts';
+import { DEFAULT_NODE, parseNodeList } from '../common/node-runtime.ts';
 import { MIN_MINUTES_PER_CELL, runSoak, type SoakOptions } from '../harness/soak.ts';
 import { renderSoakSummary } from '../harness/soak-table.ts';
 import { stopAllServers } from '../harness/server-process.ts';
@@ -16,6 +17,7 @@ export interface SoakFlags {
   strategies?: string | undefined;
   tracers?: string | undefined;
   scenarios?: string | undefined;
+  node?: string | undefined;
   out?: string | undefined;
   json: boolean;
   'tick-ms'?: string | undefined;
@@ -37,7 +39,7 @@ export function parseSoakOptions(flags: SoakFlags): SoakOptions {
   const extra = NOT_FOR_SOAK.find((name) => flags[name] !== undefined && flags[name] !== false);
   if (extra) {
     throw new UsageError(
-      `--soak does not take --${extra} (it takes --strategies, --tracers, --scenarios long-idle, --long-idle-streams, --long-idle-sec, --tick-ms, --out, --json)`,
+      `--soak does not take --${extra} (it takes --strategies, --tracers, --node, --scenarios long-idle, --long-idle-streams, --long-idle-sec, --tick-ms, --out, --json)`,
     );
   }
   if (flags.scenarios !== undefined && flags.scenarios.trim() !== 'long-idle') {
@@ -47,11 +49,13 @@ export function parseSoakOptions(flags: SoakFlags): SoakOptions {
   const options: SoakOptions = {
     strategies: parseChoiceList('strategies', flags.strategies ?? STRATEGY_NAMES.join(','), choices),
     tracers: parseChoiceList('tracers', flags.tracers ?? SDK_TRACERS.join(','), SDK_TRACERS),
+    nodes: parseNodeList(flags.node ?? DEFAULT_NODE),
     minutesPerCell,
     waveStreams: flags['long-idle-streams'] === undefined ? SOAK_DEFAULTS.waveStreams : parseInteger('long-idle-streams', flags['long-idle-streams'], 1, 5_000),
     streamSec: flags['long-idle-sec'] === undefined ? SOAK_DEFAULTS.streamSec : parseInteger('long-idle-sec', flags['long-idle-sec'], 1, 60),
     tickMs: flags['tick-ms'] === undefined ? defaultStrategyOptions.tickMs : parseInteger('tick-ms', flags['tick-ms'], 1, 60_000),
   };
+  checkPackagesRunOn(options.nodes);
   return options;
 }
 

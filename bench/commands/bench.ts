@@ -1,10 +1,12 @@
 /**
- * npm run bench -- [--strategies a,b] [--tracers a,b] [--scenarios a,b] [--trials K] [--duration SEC]
+ * npm run bench -- [--strategies a,b] [--tracers a,b] [--scenarios a,b] [--node 20,22,24] [--trials K] [--duration SEC]
  *   [--warmup SEC] [--connections C] [--seed N] [--out FILE] [--quick] [--json] [--calibrate]
- * npm run bench -- --scenarios long-idle --soak MIN [--strategies a,b] [--tracers a,b] [--out FILE] [--json]
+ * npm run bench -- --scenarios long-idle --soak MIN [--strategies a,b] [--tracers a,b] [--node 20,22,24] [--out FILE] [--json]
  *
  * Runs the matrix under load and writes one result file (validated against results/schema.json,
- * written atomically); with --soak, the memory soak instead (bench/soak.ts). Exit 0 when every
+ * written atomically). --node lists the Nodes the servers run on (pinned binaries, or system; default
+ * the current LTS): every cell runs once per Node, against that Node's own untraced. With --soak,
+ * the memory soak instead (bench/soak.ts). Exit 0 when every
  * cell ran, 1 when a cell or trial failed, 2 on bad input, 130 on Ctrl-C (finished cells saved,
  * marked incomplete).
  */
@@ -14,8 +16,9 @@ import { defaultStrategyOptions } from '../../strategies/strategy.ts';
 import { writeFileAtomic } from '../common/atomic-write.ts';
 import type { BenchOptions, StopSignal } from '../harness/bench-run.ts';
 import { parseChoiceList, parseFlags, parseInteger, runCommand, UsageError } from '../common/cli.ts';
-import { gitCommit } from '../harness/environment.ts';
+import { checkPackagesRunOn, gitCommit } from '../harness/environment.ts';
 import { SDK_TRACERS } from '../harness/matrix.ts';
+import { DEFAULT_NODE, parseNodeList } from '../common/node-runtime.ts';
 import { BENCH_SCENARIOS, SCENARIO_NAMES } from '../harness/scenarios.ts';
 
 /** The defaults, and what --quick changes (explicit flags win over both). */
@@ -29,6 +32,7 @@ runCommand(async () => {
     strategies: { type: 'string' },
     tracers: { type: 'string' },
     scenarios: { type: 'string' },
+    node: { type: 'string' },
     trials: { type: 'string' },
     duration: { type: 'string' },
     warmup: { type: 'string' },
@@ -52,10 +56,14 @@ runCommand(async () => {
     return flag === undefined ? (fallback as number) : parseInteger(name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), flag, min, max);
   };
   if (values.calibrate && values.strategies !== undefined) throw new UsageError('--calibrate chooses its own strategies: drop --strategies');
+  const nodes = parseNodeList(values.node ?? DEFAULT_NODE);
+  checkPackagesRunOn(nodes);
+  if (values.calibrate && nodes.length > 1) throw new UsageError(`--calibrate measures the suite on one Node, got --node ${values.node} (accepted: one of 20, 22, 24, system)`);
   const options: BenchOptions = {
     strategies: parseChoiceList('strategies', values.strategies ?? STRATEGY_NAMES.join(','), [...STRATEGY_NAMES, ...ENABLED_TEST_STRATEGY_NAMES]),
     tracers: parseChoiceList('tracers', values.tracers ?? SDK_TRACERS.join(','), SDK_TRACERS),
     scenarios: parseChoiceList('scenarios', values.scenarios ?? defaultScenarios(quick, values.calibrate).join(','), SCENARIO_NAMES),
+    nodes,
     trials: pick(values.trials, 'trials', 1, 1_000),
     durationSec: pick(values.duration, 'duration', 1, 3_600),
     warmupSec: pick(values.warmup, 'warmup', 0, 3_600),

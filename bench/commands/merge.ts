@@ -2,8 +2,10 @@
  * npm run merge -- a.json b.json ... --out all.json
  *
  * Combines shard result files of one run (split by scenario, each with its own untraced
- * baseline) into one valid result file, written atomically. Refuses, with one line naming the
- * file and exit 2, shards from different commits, machines or configurations, and duplicate cells.
+ * baseline) into one valid result file, written atomically. Shards from different machines merge
+ * when each carries its own untraced cells; the merged file says which cells ran where. Refuses,
+ * with one line naming the file and exit 2, shards from different commits, software, Node sets or
+ * configurations, shards from different machines without their own baselines, and duplicate cells.
  */
 import { readResultFile } from '../report/read-result.ts';
 import { validateResult } from '../../results/schema.ts';

@@ -1,8 +1,8 @@
 /**
  * npm run profile -- --strategy S --scenario X [--tracer T] [--tool doctor|flame|bubbleprof]
- *   [--duration SEC] [--connections C] [--dest DIR]
+ *   [--node 20|22|24|system] [--duration SEC] [--connections C] [--dest DIR]
  *
- * Runs one cell's server under clinic (bench/profile.ts) with the load npm run bench puts on it,
+ * Runs one cell's server, on one Node (default the current LTS), under clinic (bench/profile.ts) with the load npm run bench puts on it,
  * stops it with SIGINT when the load is done, and prints the folder and the HTML report clinic
  * wrote (under .clinic/ by default). Exit 0 with a report, 1 without, 2 on bad input, 130 on
  * Ctrl-C (the server is stopped early and the report still written).
@@ -15,6 +15,8 @@ import { loadsNoSdk, STRATEGY_NAMES } from '../../strategies/registry.ts';
 import { parseChoice, parseFlags, parseInteger, runCommand, UsageError } from '../common/cli.ts';
 import { killProfiledProcesses, PROFILE_TOOLS, runProfile, stopProfiledServer } from '../profile/profile.ts';
 import { SCENARIO_NAMES } from '../harness/scenarios.ts';
+import { checkPackagesRunOn } from '../harness/environment.ts';
+import { DEFAULT_NODE, NODE_RUNTIMES, nodeBinary } from '../common/node-runtime.ts';
 
 /** As npm run bench loads a cell by default. */
 const DEFAULT_CONNECTIONS = '50';
@@ -25,6 +27,7 @@ runCommand(async () => {
     tracer: { type: 'string' },
     scenario: { type: 'string' },
     tool: { type: 'string', default: 'doctor' },
+    node: { type: 'string', default: DEFAULT_NODE },
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: DEFAULT_CONNECTIONS },
     dest: { type: 'string', default: '.clinic' },
@@ -39,6 +42,9 @@ runCommand(async () => {
     throw new UsageError(`strategy ${strategy} cannot run with tracer ${tracer} (accepted: tracer none with untraced only, ${SDK_TRACERS.join(', ')} with the others)`);
   }
   const tool = parseChoice('tool', values.tool, PROFILE_TOOLS);
+  const node = parseChoice('node', values.node, NODE_RUNTIMES);
+  nodeBinary(node);
+  checkPackagesRunOn([node]);
   const durationSec = parseInteger('duration', values.duration, 1, 3_600);
   const connections = parseInteger('connections', values.connections, 1, 10_000);
   if (values.dest.trim() === '') throw new UsageError('--dest needs a directory (accepted: --dest DIR)');
@@ -59,7 +65,7 @@ runCommand(async () => {
     });
   }
 
-  const output = await runProfile({ strategy, tracer, scenario, tool, durationSec, connections, dest, log: (line) => process.stderr.write(`${line}\n`) });
+  const output = await runProfile({ strategy, tracer, scenario, tool, node, durationSec, connections, dest, log: (line) => process.stderr.write(`${line}\n`) });
   process.stdout.write(`clinic ${tool} wrote ${output.dataDir}\nreport: ${output.html}\n`);
   return interrupted ? 130 : 0;
 });

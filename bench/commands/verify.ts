@@ -1,9 +1,9 @@
 /**
- * npm run verify -- [--strategies a,b] [--tracers a,b] [--scenarios a,b] [--requests N] [--json FILE]
+ * npm run verify -- [--strategies a,b] [--tracers a,b] [--scenarios a,b] [--node 20,22,24] [--requests N] [--json FILE]
  *
  * Span correctness without load: a fresh server per cell, a fixed mix of normal, aborted and
- * failing requests, a flush, and the verifier's verdict per cell. Exits 0 when it ran, whatever
- * it found; 2 on bad input.
+ * failing requests, a flush, and the verifier's verdict per cell, on each Node listed (default the
+ * current LTS). Exits 0 when it ran, whatever it found; 2 on bad input.
  */
 import { STRATEGY_NAMES } from '../../strategies/registry.ts';
 import { writeFileAtomic } from '../common/atomic-write.ts';
@@ -15,12 +15,15 @@ import { startSink } from '../spans/sink.ts';
 import { RULES } from '../../results/schema.ts';
 import { type CellVerdict, verifyCell } from '../harness/verify-run.ts';
 import { renderTable } from '../common/table.ts';
+import { checkPackagesRunOn } from '../harness/environment.ts';
+import { DEFAULT_NODE, nodeVersion, parseNodeList } from '../common/node-runtime.ts';
 
 runCommand(async () => {
   const { values } = parseFlags(process.argv.slice(2), {
     strategies: { type: 'string', default: STRATEGY_NAMES.join(',') },
     tracers: { type: 'string', default: SDK_TRACERS.join(',') },
     scenarios: { type: 'string', default: SCENARIO_NAMES.join(',') },
+    node: { type: 'string', default: DEFAULT_NODE },
     requests: { type: 'string', default: '10' },
     json: { type: 'string' },
   });
@@ -28,14 +31,18 @@ runCommand(async () => {
     parseChoiceList('strategies', values.strategies, STRATEGY_NAMES),
     parseChoiceList('tracers', values.tracers, SDK_TRACERS),
     parseChoiceList('scenarios', values.scenarios, SCENARIO_NAMES),
+    parseNodeList(values.node),
   );
+  const nodes = [...new Set(cells.map((cell) => cell.node))];
+  checkPackagesRunOn(nodes);
   const requests = parseInteger('requests', values.requests, 1, 1_000);
   const jsonPath = values.json;
+  const nodeVersions = Object.fromEntries(nodes.map((node) => [node, nodeVersion(node)]));
 
   const sink = await startSink({ port: 0 });
   const verdicts: CellVerdict[] = [];
   const save = (complete: boolean): void => {
-    if (jsonPath) writeFileAtomic(jsonPath, `${JSON.stringify({ complete, requestsPerCell: requests, verdicts }, null, 2)}\n`);
+    if (jsonPath) writeFileAtomic(jsonPath, `${JSON.stringify({ complete, requestsPerCell: requests, nodeVersions, verdicts }, null, 2)}\n`);
   };
   process.once('SIGINT', () => {
     process.stderr.write('\ninterrupted: stopping servers, keeping the finished cells\n');
@@ -50,7 +57,7 @@ runCommand(async () => {
     const verdict = await verifyCell(cell, sink, requests);
     verdicts.push(verdict);
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    process.stderr.write(`[${index + 1}/${cells.length}] ${cell.label} ${cell.tracer} ${cell.scenario}: ${summarise(verdict)} (${seconds} s)\n`);
+    process.stderr.write(`[${index + 1}/${cells.length}] ${cell.label} ${cell.tracer} ${cell.scenario} node ${nodeVersions[cell.node]}: ${summarise(verdict)} (${seconds} s)\n`);
   }
   await sink.close();
   save(true);
@@ -71,9 +78,9 @@ function summarise(verdict: CellVerdict): string {
 
 /** One row per cell: how many requests broke each rule. */
 function renderVerdicts(verdicts: CellVerdict[]): string {
-  const header = ['strategy', 'tracer', 'scenario', 'requests', 'correct', ...RULES, 'leakedOpen', 'endErr p50 ms', 'endErr worst ms'];
+  const header = ['strategy', 'tracer', 'scenario', 'node', 'requests', 'correct', ...RULES, 'leakedOpen', 'endErr p50 ms', 'endErr worst ms'];
   const rows = verdicts.map(({ cell, report, requestsSent, error }) => {
-    const base = [cell.label, cell.tracer, cell.scenario];
+    const base = [cell.label, cell.tracer, cell.scenario, cell.node];
     if (error) return [...base, requestsSent, 'ERROR', ...RULES.map(() => '-'), '-', '-', '-'];
     if (!report) return [...base, requestsSent, 'n/a', ...RULES.map(() => '-'), '-', '-', '-'];
     const percent = report.correctRate === null ? '-' : `${Math.round(report.correctRate * 100)}%`;
@@ -88,6 +95,6 @@ function renderVerdicts(verdicts: CellVerdict[]): string {
       errors ? worst(errors.min, errors.max).toFixed(1) : '-',
     ];
   });
-  const failures = verdicts.filter((verdict) => verdict.error).map((verdict) => `error in ${verdict.cell.label} ${verdict.cell.tracer} ${verdict.cell.scenario}: ${verdict.error}`);
+  const failures = verdicts.filter((verdict) => verdict.error).map((verdict) => `error in ${verdict.cell.label} ${verdict.cell.tracer} ${verdict.cell.scenario} node ${verdict.cell.node}: ${verdict.error}`);
   return [renderTable(header, rows), ...failures].join('\n');
 }

@@ -11,6 +11,7 @@ import { pinProcesses } from './pinning.ts';
 import { Progress } from '../common/progress.ts';
 import { createRandom, deriveSeed, shuffle } from '../stats/random.ts';
 import type { ScenarioName } from './scenarios.ts';
+import { type NodeRuntime, nodeVersion } from '../common/node-runtime.ts';
 import { type ServerProcess, type ServerSpec, startServer } from './server-process.ts';
 import { startSink } from '../spans/sink.ts';
 import { summariseCells, type UnsummarisedCell } from './summarise-cell.ts';
@@ -21,6 +22,8 @@ export interface BenchOptions extends TrialSettings {
   strategies: AnyStrategyName[];
   tracers: TracerName[];
   scenarios: ScenarioName[];
+  /** The Node axis: every cell runs once per Node listed. */
+  nodes: NodeRuntime[];
   trials: number;
   seed: number;
   quick: boolean;
@@ -45,9 +48,9 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
   const createdAt = new Date().toISOString();
   const pinning = pinProcesses();
   const env = { ...collectEnvironment(pinning), noiseFloor: measureNoiseFloor(pinning.serverCpus) };
-  const matrix = buildMatrix(options.strategies, options.tracers, options.scenarios);
+  const matrix = buildMatrix(options.strategies, options.tracers, options.scenarios, options.nodes);
   const cells = new Map<Cell, UnsummarisedCell>(
-    matrix.map((cell) => [cell, { label: cell.label, strategy: cell.strategy, tracer: cell.tracer, scenario: cell.scenario, failed: null, trials: [] }]),
+    matrix.map((cell) => [cell, { label: cell.label, strategy: cell.strategy, tracer: cell.tracer, scenario: cell.scenario, node: cell.node, nodeVersion: nodeVersion(cell.node), failed: null, trials: [] }]),
   );
   const failures: Failure[] = [];
   const order: string[] = [];
@@ -61,7 +64,7 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
 
   const fail = (cell: Cell, error: unknown, trial?: number): void => {
     const message = error instanceof Error ? error.message : String(error);
-    failures.push({ label: cell.label, strategy: cell.strategy, tracer: cell.tracer as Failure['tracer'], scenario: cell.scenario, ...(trial === undefined ? {} : { trial }), error: message });
+    failures.push({ label: cell.label, strategy: cell.strategy, tracer: cell.tracer as Failure['tracer'], scenario: cell.scenario, node: cell.node, ...(trial === undefined ? {} : { trial }), error: message });
     if (trial === undefined) cells.get(cell)!.failed = message;
   };
 
@@ -71,7 +74,8 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
     for (const scenario of shuffle(options.scenarios.filter((name, index, all) => all.indexOf(name) === index), random)) {
       if (stop.stopped) break;
       const servers = new Map<Cell, ServerProcess>();
-      // The servers of a scenario start side by side, one per core; each is pinned once ready.
+      // The servers of a scenario (on every Node) start side by side, one per core; each is pinned
+      // once ready. Its rounds interleave every Node's cells, so drift hits each Node alike.
       const scenarioCells = matrix.filter((candidate) => candidate.scenario === scenario);
       const started = await settleAll(scenarioCells, cpus().length, (cell) => startServer(measuredServerSpec(cell, sink.dsn, pinning.serverCpus, options)));
       started.forEach((outcome, index) => {
@@ -122,6 +126,7 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
     strategies: options.strategies,
     tracers: options.tracers as Config['tracers'],
     scenarios: options.scenarios,
+    nodes: options.nodes,
     trials: options.trials,
     durationSec: options.durationSec,
     warmupSec: options.warmupSec,
@@ -155,6 +160,7 @@ export function measuredServerSpec(cell: Cell, dsn: string, cpus: string | null,
   return {
     strategy: cell.strategy,
     tracer: cell.tracer,
+    node: cell.node,
     dsn: cell.tracer === 'none' ? undefined : dsn,
     nodeArgs: ['--expose-gc'],
     cpus,

@@ -4,12 +4,19 @@ import { arch, cpus, platform, release, totalmem } from 'node:os';
 import { createRequire } from 'node:module';
 import type { Env } from '../../results/schema.ts';
 import type { Pinning } from './pinning.ts';
+import { satisfies } from 'semver';
+import { UsageError } from '../common/cli.ts';
+import { type NodeRuntime, nodeVersion } from '../common/node-runtime.ts';
 
-/** Packages whose versions shape the figures. */
+/**
+ * Packages whose versions shape the figures. One node_modules serves every Node of a run, so the
+ * versions recorded ran on each; checkPackagesRunOn makes sure each of them supports each Node.
+ */
 const MEASURED_PACKAGES = [
   'fastify',
   '@sentry/node',
   '@sentry/core',
+  '@opentelemetry/api',
   '@opentelemetry/sdk-trace-node',
   '@opentelemetry/exporter-trace-otlp-http',
   '@opentelemetry/instrumentation-http',
@@ -19,14 +26,50 @@ const MEASURED_PACKAGES = [
   'typescript',
 ];
 
-function packageVersion(name: string): string | null {
+interface PackageJson {
+  version: string;
+  engines?: { node?: string };
+}
+
+function packageJson(name: string): PackageJson | null {
   try {
     const require = createRequire(import.meta.url);
     const path = require.resolve(`${name}/package.json`);
-    return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
+    return JSON.parse(readFileSync(path, 'utf8')) as PackageJson;
   } catch {
     return null;
   }
+}
+
+function packageVersion(name: string): string | null {
+  return packageJson(name)?.version ?? null;
+}
+
+/**
+ * The same SDK versions must run on every Node of the run: a Node outside a measured package's
+ * `engines` would measure a setup the package does not support (or, were versions chosen per
+ * Node, another SDK). A UsageError naming the Node and the package otherwise.
+ */
+export function checkPackagesRunOn(nodes: readonly NodeRuntime[]): void {
+  for (const node of nodes) {
+    const version = nodeVersion(node);
+    const unsupported = packageNotSupporting(version);
+    if (unsupported) {
+      throw new UsageError(
+        `Node ${node} (${version}) is outside what ${unsupported.name} ${unsupported.version} supports (engines.node ${unsupported.range}): every Node of a run runs the same package versions (accepted: Nodes within that range)`,
+      );
+    }
+  }
+}
+
+/** The first measured package whose engines.node excludes this Node version, or null. */
+export function packageNotSupporting(version: string): { name: string; version: string; range: string } | null {
+  for (const name of MEASURED_PACKAGES) {
+    const manifest = packageJson(name);
+    const range = manifest?.engines?.node;
+    if (manifest && range && !satisfies(version, range)) return { name, version: manifest.version, range };
+  }
+  return null;
 }
 
 /** The checked-out commit, or null outside a git work tree. */

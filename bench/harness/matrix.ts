@@ -1,27 +1,32 @@
 import { type AnyStrategyName, loadsNoSdk } from '../../strategies/registry.ts';
 import type { TracerName } from '../../servers/tracer.ts';
 import type { ScenarioName } from './scenarios.ts';
+import { DEFAULT_NODE, type NodeRuntime } from '../common/node-runtime.ts';
 
 /** The SDK tracers a matrix may list; `none` is implied for untraced. */
 export const SDK_TRACERS = ['sentry-static', 'sentry-stream', 'otel'] as const satisfies readonly TracerName[];
 
-/** One cell of the matrix: a strategy with a tracer on a scenario. */
+/** One cell of the matrix: a strategy with a tracer on a scenario, its server on one Node. */
 export interface Cell {
   /** Unique within the matrix: `strategy#2` for a strategy listed twice (A/A runs). */
   label: string;
   strategy: AnyStrategyName;
   tracer: TracerName;
   scenario: ScenarioName;
+  /** The Node the cell's server runs on (--node). */
+  node: NodeRuntime;
 }
 
 /**
- * strategy x tracer x scenario. A strategy that loads no SDK (untraced) runs once per scenario
- * with tracer `none` whatever the tracers listed. A strategy listed twice gets its own label.
+ * strategy x tracer x scenario x Node. A strategy that loads no SDK (untraced) runs once per scenario
+ * (per Node) with tracer `none` whatever the tracers listed. A strategy listed twice gets its own
+ * label. Every Node gets its own untraced cell: a baseline on another Node would not be one.
  */
 export function buildMatrix(
   strategies: readonly AnyStrategyName[],
   tracers: readonly TracerName[],
   scenarios: readonly ScenarioName[],
+  nodes: readonly NodeRuntime[] = [DEFAULT_NODE],
 ): Cell[] {
   const seen = new Map<string, number>();
   const labels = strategies.map((strategy) => {
@@ -31,9 +36,11 @@ export function buildMatrix(
   });
   const cells: Cell[] = [];
   for (const scenario of scenarios) {
-    for (const { strategy, label } of labels) {
-      const cellTracers: readonly TracerName[] = loadsNoSdk(strategy) ? ['none'] : tracers;
-      for (const tracer of cellTracers) cells.push({ label, strategy, tracer, scenario });
+    for (const node of nodes) {
+      for (const { strategy, label } of labels) {
+        const cellTracers: readonly TracerName[] = loadsNoSdk(strategy) ? ['none'] : tracers;
+        for (const tracer of cellTracers) cells.push({ label, strategy, tracer, scenario, node });
+      }
     }
   }
   return cells;

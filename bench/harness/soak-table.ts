@@ -1,5 +1,5 @@
 import type { SoakFile } from '../../results/soak-schema.ts';
-import { formatSlope } from './soak.ts';
+import { formatSlope, soakCellName } from './soak.ts';
 import { renderTable } from '../common/table.ts';
 
 /** The soak's summary: per cell, streams finished, the heap's range, the slope with its interval, the verdict. */
@@ -10,7 +10,7 @@ export function renderSoakSummary(result: SoakFile): string {
     const last = fitted.at(-1)?.heapAfterGcMb;
     const slope = cell.slopeMbPer10k;
     return [
-      `${cell.label}/${cell.tracer}`,
+      soakCellName(cell),
       cell.streams,
       cell.errors,
       first === undefined || last === undefined ? '-' : `${first.toFixed(1)} -> ${last.toFixed(1)}`,

@@ -5,6 +5,8 @@ import type { TracerName } from '../../servers/tracer.ts';
 import { measuredServerSpec, type StopSignal } from './bench-run.ts';
 import { collectEnvironment } from './environment.ts';
 import { buildMatrix, type Cell } from './matrix.ts';
+import { type NodeRuntime, nodeVersion } from '../common/node-runtime.ts';
+import { nodeTag } from '../../results/cell-name.ts';
 import { pinProcesses } from './pinning.ts';
 import { Progress } from '../common/progress.ts';
 import { leastSquares } from '../stats/regression.ts';
@@ -26,6 +28,8 @@ import { settle } from './verify-run.ts';
 export interface SoakOptions {
   strategies: AnyStrategyName[];
   tracers: TracerName[];
+  /** The Node axis: every cell soaks once per Node listed. */
+  nodes: NodeRuntime[];
   /** Each cell's soak (min); the whole soak is this times the cells, plus a server start-up each. */
   minutesPerCell: number;
   /** Streams opened at once per wave. */
@@ -55,8 +59,8 @@ export const LEAK_THRESHOLD_MB_PER_10K = 1;
 export const MIN_MINUTES_PER_CELL = 0.25;
 const STREAMS_PER_UNIT = 10_000;
 
-export function soakCells(options: Pick<SoakOptions, 'strategies' | 'tracers'>): Cell[] {
-  return buildMatrix(options.strategies, options.tracers, ['long-idle']);
+export function soakCells(options: Pick<SoakOptions, 'strategies' | 'tracers' | 'nodes'>): Cell[] {
+  return buildMatrix(options.strategies, options.tracers, ['long-idle'], options.nodes);
 }
 
 export async function runSoak(options: SoakOptions, stop: StopSignal, out: NodeJS.WriteStream = process.stderr): Promise<SoakFile> {
@@ -77,7 +81,7 @@ export async function runSoak(options: SoakOptions, stop: StopSignal, out: NodeJ
   try {
     for (const [index, cell] of matrix.entries()) {
       if (stop.stopped) break;
-      const name = `${cell.label}/${cell.tracer}`;
+      const name = soakCellName(cell);
       order.push(name);
       const reporter = new WaveReporter(progress, out, index, name);
       const record = await soakCell(cell, options, sink, pinning.serverCpus, stop, reporter);
@@ -98,6 +102,7 @@ export async function runSoak(options: SoakOptions, stop: StopSignal, out: NodeJ
     config: {
       strategies: options.strategies,
       tracers: options.tracers as SoakFile['config']['tracers'],
+      nodes: options.nodes,
       scenario: 'long-idle',
       minutesPerCell: options.minutesPerCell,
       waveStreams: options.waveStreams,
@@ -199,6 +204,8 @@ function finishCell(cell: Cell, record: CellRecord): SoakCell {
     label: cell.label,
     strategy: cell.strategy,
     tracer: cell.tracer,
+    node: cell.node,
+    nodeVersion: nodeVersion(cell.node),
     failed: record.failed,
     waves: record.waves,
     streams: record.streams,
@@ -208,6 +215,11 @@ function finishCell(cell: Cell, record: CellRecord): SoakCell {
     verdict,
     leaking: verdict === 'leak',
   };
+}
+
+/** `label/tracer/node24`: a soak cell's name (the scenario is always long-idle). */
+export function soakCellName(cell: { label: string; tracer: string; node: string }): string {
+  return `${cell.label}/${cell.tracer}/${nodeTag(cell.node)}`;
 }
 
 /** `12000 streams, slope +0.12 [-0.30, +0.54] MiB/10k: inconclusive`. */

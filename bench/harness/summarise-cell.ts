@@ -11,6 +11,7 @@ import {
 import { createRandom, deriveSeed } from '../stats/random.ts';
 import { median, pairedOverhead, summarise } from '../stats/stats.ts';
 import { RULES } from '../../results/schema.ts';
+import { cellName } from '../../results/cell-name.ts';
 
 /** A cell before its summary is known. */
 export type UnsummarisedCell = Omit<ResultCell, 'summary'>;
@@ -29,15 +30,17 @@ export const MIN_BASELINE_CPU_UTILISATION = 0.9;
 
 /**
  * Each cell with its summary, from its successful trials (failed ones are counted, not used).
- * Overheads are paired by round against the first 'untraced' cell of the scenario and the first
- * 'sdk-default' cell of the same tracer and scenario; a baseline is never compared with itself.
+ * Overheads are paired by round against the first 'untraced' cell of the scenario and Node and the
+ * first 'sdk-default' cell of the same tracer, scenario and Node; a baseline is never compared with
+ * itself, nor with a cell on another Node.
  */
 export function summariseCells(cells: readonly UnsummarisedCell[], options: SummariseOptions): ResultCell[] {
   const untracedOf = (cell: UnsummarisedCell) =>
-    cells.find((other) => other.label === 'untraced' && other.scenario === cell.scenario);
+    cells.find((other) => other.label === 'untraced' && other.scenario === cell.scenario && other.node === cell.node);
   const sdkDefaultOf = (cell: UnsummarisedCell) =>
     cells.find(
-      (other) => other.label === 'sdk-default' && other.tracer === cell.tracer && other.scenario === cell.scenario,
+      (other) =>
+        other.label === 'sdk-default' && other.tracer === cell.tracer && other.scenario === cell.scenario && other.node === cell.node,
     );
   return cells.map((cell) => ({
     ...cell,
@@ -54,7 +57,7 @@ function summariseCell(
   const trials = successful(cell);
   // One random stream per cell and figure, so adding a cell or a metric leaves the others' intervals as they were.
   const randomFor = (figure: string) =>
-    createRandom(deriveSeed(seed, `${cell.label}/${cell.tracer}/${cell.scenario}/${figure}`));
+    createRandom(deriveSeed(seed, `${cellName(cell)}/${figure}`));
 
   const metrics = Object.fromEntries(
     SUMMARISED_METRICS.map((metric) => [metric, summarise(trials.map((trial) => trial[metric]), randomFor(metric))]),

@@ -41,7 +41,7 @@ export function requestMix(baseUrl: string, scenario: Scenario, count: number): 
  * side (start-up is not judged), and handed to verifyCell one at a time.
  */
 export function startCellServer(cell: Cell, sink: Sink): Promise<ServerProcess> {
-  return startServer({ strategy: cell.strategy, tracer: cell.tracer, dsn: sink.dsn });
+  return startServer({ strategy: cell.strategy, tracer: cell.tracer, node: cell.node, dsn: sink.dsn });
 }
 
 /** Waits until no response is in flight and no strategy-owned root is still open. */

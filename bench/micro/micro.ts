@@ -7,6 +7,7 @@ import { SDK_TRACERS } from '../harness/matrix.ts';
 import { MICRO_CLOCK, microSettings } from './measure.ts';
 import type { Pinning } from '../harness/pinning.ts';
 import { renderTable } from '../common/table.ts';
+import { type NodeRuntime, nodeBinary } from '../common/node-runtime.ts';
 
 /**
  * npm run bench:micro: the cost of keeping one root open through one stream's life, per strategy,
@@ -38,16 +39,18 @@ export function stopMicroChildren(): void {
 
 export interface MicroOptions {
   timeMs: number;
+  /** The Node the lifecycle children run on (default: the harness's own, as before the Node axis). */
+  node?: NodeRuntime;
   /** Progress lines, one per measured case. */
   log?: (line: string) => void;
 }
 
-export async function runMicro({ timeMs, log = () => {} }: MicroOptions): Promise<MicroResult> {
+export async function runMicro({ timeMs, node = 'system', log = () => {} }: MicroOptions): Promise<MicroResult> {
   const createdAt = new Date().toISOString();
   const settings = microSettings(timeMs);
   const lifecycles: MicroLifecycle[] = [];
   // One after the other: side by side they would share the cores and disturb each other.
-  for (const tracer of ['none', ...SDK_TRACERS]) lifecycles.push(await measureInChild(tracer, timeMs, log));
+  for (const tracer of ['none', ...SDK_TRACERS]) lifecycles.push(await measureInChild(nodeBinary(node), tracer, timeMs, log));
   return {
     schemaVersion: MICRO_SCHEMA_VERSION,
     kind: 'micro',
@@ -63,11 +66,11 @@ function isMessage(value: unknown): value is MicroMessage {
 }
 
 /** Runs one lifecycle's child to its end and returns the figures it sent, checked against the schema. */
-function measureInChild(tracer: string, timeMs: number, log: (line: string) => void): Promise<MicroLifecycle> {
+function measureInChild(binary: string, tracer: string, timeMs: number, log: (line: string) => void): Promise<MicroLifecycle> {
   // Six cases, two measurements each; a polling case's samples last a tick or more.
   const timeoutMs = 60_000 + 12 * (timeMs * 2 + 5_000);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', LIFECYCLE_MAIN, tracer, String(timeMs)], {
+    const child = spawn(binary, ['--expose-gc', '--import', 'tsx', LIFECYCLE_MAIN, tracer, String(timeMs)], {
       cwd: ROOT,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       env: { ...process.env, SENTRY_DSN: '' },

@@ -9,6 +9,7 @@ import type { AnyStrategyName } from '../../strategies/registry.ts';
 import { runLoad } from '../harness/load.ts';
 import { SCENARIOS, type ScenarioName, scenarioUrl } from '../harness/scenarios.ts';
 import { startSink } from '../spans/sink.ts';
+import { type NodeRuntime, nodeBinary } from '../common/node-runtime.ts';
 
 /**
  * npm run profile: one cell's server under clinic, with the same load as npm run bench, then
@@ -26,6 +27,8 @@ export interface ProfileOptions {
   tool: ProfileTool;
   durationSec: number;
   connections: number;
+  /** The Node the server runs on; clinic runs on the same binary (it instruments the Node it starts with). */
+  node: NodeRuntime;
   /** Where clinic writes (an absolute path): `<pid>.clinic-<tool>` and its `.html`. */
   dest: string;
   log?: (line: string) => void;
@@ -91,8 +94,8 @@ interface ClinicRun {
   output(): string;
 }
 
-function startClinic(args: string[], cwd: string): ClinicRun {
-  const child = spawn(process.execPath, [CLINIC, ...args], {
+function startClinic(node: string, args: string[], cwd: string): ClinicRun {
+  const child = spawn(node, [CLINIC, ...args], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, so every process under clinic can be signalled or killed at once.
@@ -126,10 +129,11 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileOutput
   const earlier = new Set(existsSync(dest) ? readdirSync(dest) : []);
   try {
     buildIfStale();
-    // Clinic 13 instruments the Node it is started with: the server stays on that one.
-    const server = [process.execPath, '--import', EXIT_AFTER_COLLECTORS, SERVER_MAIN];
-    const cell = ['--strategy', options.strategy, '--tracer', options.tracer, '--node', 'system', '--port', '0', ...(sink ? ['--dsn', sink.dsn] : [])];
-    const collecting = startClinic([tool, '--dest', dest, '--open=false', '--', ...server, ...cell], workDir);
+    // Clinic 13 instruments the Node it is started with: clinic and the server run on one binary.
+    const node = nodeBinary(options.node);
+    const server = [node, '--import', EXIT_AFTER_COLLECTORS, SERVER_MAIN];
+    const cell = ['--strategy', options.strategy, '--tracer', options.tracer, '--node', options.node, '--port', '0', ...(sink ? ['--dsn', sink.dsn] : [])];
+    const collecting = startClinic(node, [tool, '--dest', dest, '--open=false', '--', ...server, ...cell], workDir);
     running = collecting.child;
     runningTool = tool;
     serverStopped = false;
@@ -152,7 +156,7 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileOutput
       if (!dataDir) throw new Error(`clinic ${tool} collected nothing: ${tail(collecting.output())}`);
       const why = /Error: [^\n]*/.exec(collecting.output())?.[0] ?? tail(collecting.output(), 1);
       log(`clinic ${tool} could not analyse what it collected (${why}): rendering ${dataDir} again`);
-      const rendering = startClinic([tool, '--open=false', '--visualize-only', join(dest, dataDir)], workDir);
+      const rendering = startClinic(process.execPath, [tool, '--open=false', '--visualize-only', join(dest, dataDir)], workDir);
       running = rendering.child;
       report = await reportOf(rendering, tool);
       if (report === undefined) throw new Error(`clinic ${tool} could not render ${join(dest, dataDir)}: ${tail(rendering.output())}`);

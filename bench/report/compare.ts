@@ -2,7 +2,8 @@ import type { MetricSummary, ResultCell, ResultFile } from '../../results/schema
 import { cellName } from '../../results/cell-name.ts';
 import { formatFractionPercent, formatSignedPercent } from '../common/format.ts';
 import { COMPARED_METRICS, type MetricDefinition, type SummaryMetric } from './metrics.ts';
-import { configDifferences, machineDifferences, type RunDifference } from './run-differences.ts';
+import { configDifferences, type RunDifference } from './run-differences.ts';
+import { cellMachineDifferences, severalMachinesNotes } from './machines.ts';
 
 /**
  * Compares two result files cell by cell (DESIGN.md: "a comparison of two result files says
@@ -99,8 +100,10 @@ export interface Comparison {
   base: RunIdentity;
   head: RunIdentity;
   thresholdPercent: number;
-  /** Machine or software differences: the figures are not comparable. */
+  /** Machine or software differences between matched cells: the figures are not comparable. */
   environment: RunDifference[];
+  /** Which cells ran where, for a side merged from shards of several machines. */
+  machines: string[];
   /** Different load or verifier settings. */
   configuration: RunDifference[];
   onlyInBase: string[];
@@ -129,7 +132,8 @@ export function compareResults(base: ResultFile, head: ResultFile, options: Comp
     base: identity(base, options.baseFile),
     head: identity(head, options.headFile),
     thresholdPercent: options.thresholdPercent,
-    environment: machineDifferences(base.env, head.env),
+    environment: cellMachineDifferences(base, head),
+    machines: [...severalMachinesNotes('base', base), ...severalMachinesNotes('head', head)],
     configuration: configDifferences(base.config, head.config, { includeSeed: false }),
     onlyInBase: base.cells.map(cellName).filter((name) => !headCells.has(name)),
     onlyInHead: head.cells.map(cellName).filter((name) => !baseNames.has(name)),

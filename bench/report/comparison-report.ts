@@ -60,6 +60,7 @@ function warnings(comparison: Comparison): string[] {
     const list = comparison.environment.map((difference) => describeDifference(difference, ' → ')).join('; ');
     result.push(`the runs differ in machine or software, so their figures are not comparable: ${list}`);
   }
+  result.push(...comparison.machines);
   if (comparison.configuration.length > 0) {
     const list = comparison.configuration.map((difference) => describeDifference(difference, ' → ')).join('; ');
     result.push(`the runs used different configurations: ${list}`);

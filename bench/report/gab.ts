@@ -2,12 +2,14 @@ import type { ResultFile } from '../../results/schema.ts';
 import { cellName } from '../../results/cell-name.ts';
 import { formatFigure, shortCommit } from '../common/format.ts';
 import { COMPARED_METRICS } from './metrics.ts';
+import { describeMachine, machineOf } from './machines.ts';
 
 /**
  * The result as github-action-benchmark's custom tools read it: `customBiggerIsBetter` and
  * `customSmallerIsBetter`, each an array of {name, unit, value, range, extra}. Names are
- * `label/tracer/scenario figure`, e.g. `close-listener/sentry-static/sse-tokens req/s`, so a
- * series keeps its name from run to run.
+ * `label/tracer/scenario/node figure`, e.g. `close-listener/sentry-static/sse-tokens/node24 req/s`,
+ * so a series keeps its name from run to run. Each entry's extra names the machine and Node it was
+ * measured on: shards of one weekly run may land on different CPU models.
  */
 export interface GabEntry {
   name: string;
@@ -31,8 +33,8 @@ export const GAB_FILE_NAMES = {
 
 export function gabEntries(result: ResultFile): GabFiles {
   const files: GabFiles = { biggerIsBetter: [], smallerIsBetter: [] };
-  const origin = `commit ${shortCommit(result.env.gitCommit)}${result.config.quick ? ', quick run' : ''}`;
-  const entry = (name: string, unit: string, median: number, ci95: readonly [number, number], n: number, what: string): GabEntry => ({
+  const run = `commit ${shortCommit(result.env.gitCommit)}${result.config.quick ? ', quick run' : ''}`;
+  const entryFrom = (origin: string) => (name: string, unit: string, median: number, ci95: readonly [number, number], n: number, what: string): GabEntry => ({
     name,
     unit,
     value: median,
@@ -42,6 +44,8 @@ export function gabEntries(result: ResultFile): GabFiles {
 
   for (const cell of result.cells) {
     const name = cellName(cell);
+    const origin = `${run}; ${describeMachine(machineOf(result, cell))}, Node ${cell.nodeVersion}`;
+    const entry = entryFrom(origin);
     for (const definition of COMPARED_METRICS) {
       const summary = cell.summary[definition.metric];
       if (summary.median === null || summary.ci95 === null) continue;

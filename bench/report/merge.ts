@@ -1,8 +1,9 @@
-import type { Calibration, ResultFile } from '../../results/schema.ts';
+import type { Calibration, Machine, ResultFile } from '../../results/schema.ts';
 import { cellName } from '../../results/cell-name.ts';
 import { UsageError } from '../common/cli.ts';
 import { shortCommit } from '../common/format.ts';
-import { configDifferences, describeDifference, machineDifferences } from './run-differences.ts';
+import { machinesOf } from './machines.ts';
+import { configDifferences, describeDifference, hardwareDifferences, softwareDifferences } from './run-differences.ts';
 
 /** A result file and the path it was read from, to name it in a refusal. */
 export interface Shard {
@@ -14,17 +15,27 @@ export interface Shard {
  * Combines shards of one run (each over a subset of the scenarios or strategies, each with its own
  * untraced baseline) into one result file. Cells are concatenated with their summaries as they
  * are: those were computed within each shard against that shard's own baseline, and a baseline is
- * per scenario, so a shard by scenario loses nothing.
+ * per scenario and Node, so a shard by scenario loses nothing.
  *
- * Shards must be one run split up: the same commit, machine and configuration (a UsageError naming
- * the file otherwise), and no cell twice (two untraced baselines for one scenario would make every
- * overhead ambiguous).
+ * Shards must be one run split up: the same commit, software (harness Node, package versions,
+ * each Node's version), Node axis and configuration (a UsageError naming the file otherwise), and
+ * no cell twice (two untraced baselines for one scenario would make every overhead ambiguous).
+ *
+ * Shards may come from different machines (CI runners of one label differ in CPU model) when every
+ * shard holds the untraced cell of each scenario and Node it ran: its ratios are then its own.
+ * The merged file keeps each machine with its cells (`environments`); its absolute figures compare
+ * only within a machine.
  */
 export function mergeResults(shards: readonly Shard[]): ResultFile {
   const [first, ...rest] = shards;
   if (!first) throw new UsageError('nothing to merge: give one or more result files');
   for (const shard of rest) checkSameRun(first, shard);
   checkNoDuplicateCells(shards);
+  checkNodeVersions(shards);
+
+  const machines: (Machine & { file: string })[] = shards.flatMap((shard) => machinesOf(shard.result).map((machine) => ({ ...machine, file: shard.file })));
+  const severalMachines = machines.some((machine) => hardwareDifferences(first.result.env, machine.env).length > 0);
+  if (severalMachines) for (const shard of shards) checkOwnBaselines(shard, machines);
 
   const results = shards.map((shard) => shard.result);
   const calibration: Calibration[] = results.flatMap((result) => result.calibration ?? []);
@@ -35,6 +46,7 @@ export function mergeResults(shards: readonly Shard[]): ResultFile {
     complete: results.every((result) => result.complete),
     failures: results.flatMap((result) => result.failures),
     env: { ...first.result.env, gitDirty: results.some((result) => result.env.gitDirty) },
+    ...(severalMachines ? { environments: machines.map(({ env, cells }) => ({ env, cells })) } : {}),
     config: {
       ...first.result.config,
       strategies: unionKeepingCopies(results.map((result) => result.config.strategies)),
@@ -54,10 +66,16 @@ function checkSameRun(first: Shard, other: Shard): void {
       `${other.file}: from commit ${shortCommit(b.env.gitCommit)}, but ${first.file} from ${shortCommit(a.env.gitCommit)}: shards must come from one commit`,
     );
   }
-  const machine = machineDifferences(a.env, b.env)[0];
-  if (machine) {
+  const software = softwareDifferences(a.env, b.env)[0];
+  if (software) {
     throw new UsageError(
-      `${other.file}: measured on another machine or software than ${first.file} (${describeDifference(machine)}): shards must come from one machine`,
+      `${other.file}: measured with other software than ${first.file} (${describeDifference(software)}): shards must run the same versions`,
+    );
+  }
+  const [aNodes, bNodes] = [[...a.config.nodes].sort(), [...b.config.nodes].sort()];
+  if (aNodes.join(',') !== bNodes.join(',')) {
+    throw new UsageError(
+      `${other.file}: ran on Node ${bNodes.join(', ')}, but ${first.file} on Node ${aNodes.join(', ')}: shards must run the same Nodes`,
     );
   }
   const config = configDifferences(a.config, b.config, { includeSeed: true })[0];
@@ -65,6 +83,40 @@ function checkSameRun(first: Shard, other: Shard): void {
     throw new UsageError(
       `${other.file}: configured differently from ${first.file} (${describeDifference(config)}): shards must share one configuration`,
     );
+  }
+}
+
+/** One --node value, one binary: a Node 24 cell of one shard ran the same Node as another's. */
+function checkNodeVersions(shards: readonly Shard[]): void {
+  const seen = new Map<string, { version: string; file: string }>();
+  for (const shard of shards) {
+    for (const cell of shard.result.cells) {
+      const earlier = seen.get(cell.node);
+      if (earlier && earlier.version !== cell.nodeVersion) {
+        throw new UsageError(
+          `${shard.file}: ran Node ${cell.node} as ${cell.nodeVersion}, but ${earlier.file} as ${earlier.version}: shards must run the same versions`,
+        );
+      }
+      seen.set(cell.node, { version: cell.nodeVersion, file: shard.file });
+    }
+  }
+}
+
+/**
+ * Shards from different machines: every scenario and Node a machine ran needs its own untraced
+ * cell there, or its ratios would be against another machine's baseline (or none).
+ */
+function checkOwnBaselines(shard: Shard, machines: readonly (Machine & { file: string })[]): void {
+  for (const machine of machines.filter((candidate) => candidate.file === shard.file)) {
+    const cells = shard.result.cells.filter((cell) => machine.cells.includes(cellName(cell)));
+    for (const cell of cells) {
+      const baseline = cells.find((other) => other.label === 'untraced' && other.scenario === cell.scenario && other.node === cell.node);
+      if (!baseline) {
+        throw new UsageError(
+          `${shard.file}: no untraced cell for ${cell.scenario} on Node ${cell.node} (${cellName(cell)}): shards from different machines must each carry their own baselines`,
+        );
+      }
+    }
   }
 }
 

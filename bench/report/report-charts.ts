@@ -23,16 +23,29 @@ const WHISKERS = 'whiskers: bootstrap 95 % interval of the median';
 /**
  * The report's charts, each readable alone (title, axis names with units, the environment in a
  * caption). Absolute figures get one chart per scenario, since scenarios differ by orders of
- * magnitude; ratios against untraced share one chart across scenarios.
+ * magnitude; ratios against untraced share one chart across scenarios. A run on several Nodes
+ * colours its bars by Node (rows name it); otherwise by tracer. A scenario's chart is captioned
+ * with the machine (or machines) its own cells ran on.
  */
 export function buildCharts(result: ResultFile): Chart[] {
   const scenarios = [...new Set(result.cells.map((cell) => cell.scenario))];
   const caption = environmentCaption(result);
+  const byNode = new Set(result.cells.map((cell) => cell.node)).size > 1;
+  const rowName = (cell: ResultCell) => cellRowName(cell, byNode);
+  const rowAxisName = byNode ? 'strategy / tracer · Node' : 'strategy / tracer';
+  const metricRow = (name: string, cell: ResultCell, summary: MetricSummary): IntervalRow => ({
+    name,
+    group: byNode ? `Node ${cell.nodeVersion}` : cell.tracer,
+    median: summary.median,
+    ci95: summary.ci95,
+    note: cell.failed ? 'cell failed' : 'no data',
+  });
   const trials = `median of up to ${result.config.trials} trial${result.config.trials === 1 ? '' : 's'} per cell`;
   const charts: Chart[] = [];
 
   for (const scenario of scenarios) {
     const cells = result.cells.filter((cell) => cell.scenario === scenario);
+    const scenarioCaption = environmentCaption(result, cells);
     const metricChart = (file: string, title: string, description: string, panels: { metric: SummaryMetric; axisName: string }[]) =>
       charts.push({
         file: `${file}-${fileSafe(scenario)}.svg`,
@@ -42,12 +55,12 @@ export function buildCharts(result: ResultFile): Chart[] {
         svg: renderIntervalChart({
           title: `${title}: ${scenario}`,
           subtitle: `${description} ${capitalised(trials)}; ${WHISKERS}.`,
-          rowAxisName: 'strategy / tracer',
-          caption,
+          rowAxisName,
+          caption: scenarioCaption,
           panels: panels.map(({ metric, axisName }) => ({
             axisName,
             format: formatFigure,
-            rows: cells.map((cell) => metricRow(cellRowName(cell), cell, cell.summary[metric])),
+            rows: cells.map((cell) => metricRow(rowName(cell), cell, cell.summary[metric])),
           })),
         }),
       });
@@ -72,7 +85,7 @@ export function buildCharts(result: ResultFile): Chart[] {
   }
 
   charts.push(
-    ratioChart(result, caption, {
+    ratioChart(result, caption, byNode, {
       file: 'overhead-vs-untraced.svg',
       title: 'Throughput lost against untraced',
       description:
@@ -80,7 +93,7 @@ export function buildCharts(result: ResultFile): Chart[] {
       axisName: 'requests/s lost vs untraced (%)',
       figure: (cell) => cell.summary.overheadVsUntraced,
     }),
-    ratioChart(result, caption, {
+    ratioChart(result, caption, byNode, {
       file: 'cpu-cost-vs-untraced.svg',
       title: 'Server CPU per request against untraced',
       description: 'Per round, cell / untraced server CPU per request - 1; 0 % costs what no tracing costs, shorter is better.',
@@ -100,30 +113,26 @@ export function buildCharts(result: ResultFile): Chart[] {
       svg: renderIntervalChart({
         title: `Memory per open stream: ${LONG_IDLE}`,
         subtitle: `${description} ${capitalised(trials)}; ${WHISKERS}.`,
-        rowAxisName: 'strategy / tracer',
-        caption,
+        rowAxisName,
+        caption: environmentCaption(result, longIdle),
         panels: [
           {
             axisName: 'V8 heap per open stream (KiB)',
             format: formatFigure,
-            rows: longIdle.map((cell) => metricRow(cellRowName(cell), cell, cell.summary.memoryPerStreamKb)),
+            rows: longIdle.map((cell) => metricRow(rowName(cell), cell, cell.summary.memoryPerStreamKb)),
           },
         ],
       }),
     });
   }
 
-  charts.push(correctnessChart(result, caption));
+  charts.push(correctnessChart(result, caption, byNode));
   return charts;
 }
 
-/** The axis name of a cell within one scenario. */
-export function cellRowName(cell: ResultCell): string {
-  return `${cell.label} / ${cell.tracer}`;
-}
-
-function metricRow(name: string, cell: ResultCell, summary: MetricSummary): IntervalRow {
-  return { name, group: cell.tracer, median: summary.median, ci95: summary.ci95, note: cell.failed ? 'cell failed' : 'no data' };
+/** The axis name of a cell within one scenario; with the Node when the run has several. */
+export function cellRowName(cell: ResultCell, withNode = false): string {
+  return `${cell.label} / ${cell.tracer}${withNode ? ` · Node ${cell.node}` : ''}`;
 }
 
 interface RatioChartSpec {
@@ -135,13 +144,13 @@ interface RatioChartSpec {
 }
 
 /** A ratio against untraced for every cell of every scenario, in percent. */
-function ratioChart(result: ResultFile, caption: readonly string[], spec: RatioChartSpec): Chart {
+function ratioChart(result: ResultFile, caption: readonly string[], byNode: boolean, spec: RatioChartSpec): Chart {
   const percent = (value: number) => value * 100;
   const rows = result.cells.map((cell): IntervalRow => {
     const figure = spec.figure(cell);
     return {
-      name: `${cell.scenario}: ${cellRowName(cell)}`,
-      group: cell.tracer,
+      name: `${cell.scenario}: ${cellRowName(cell, byNode)}`,
+      group: byNode ? `Node ${cell.nodeVersion}` : cell.tracer,
       median: figure ? percent(figure.mean) : null,
       ci95: figure?.ci95 ? [percent(figure.ci95[0]), percent(figure.ci95[1])] : null,
       note: cell.strategy === 'untraced' ? 'the baseline' : cell.failed ? 'cell failed' : 'no paired rounds',
@@ -155,7 +164,7 @@ function ratioChart(result: ResultFile, caption: readonly string[], spec: RatioC
     svg: renderIntervalChart({
       title: spec.title,
       subtitle: `${spec.description} Mean over rounds; whiskers: Student-t 95 % interval of the mean.`,
-      rowAxisName: 'scenario: strategy / tracer',
+      rowAxisName: byNode ? 'scenario: strategy / tracer · Node' : 'scenario: strategy / tracer',
       caption,
       panels: [{ axisName: spec.axisName, format: (value) => `${formatFigure(value)} %`, tickSuffix: ' %', rows }],
     }),
@@ -163,11 +172,12 @@ function ratioChart(result: ResultFile, caption: readonly string[], spec: RatioC
 }
 
 /** Correct requests in % per strategy / tracer and scenario, with the verifier rules that failed. */
-function correctnessChart(result: ResultFile, caption: readonly string[]): Chart {
-  const rows = [...new Set(result.cells.map(cellRowName))];
+function correctnessChart(result: ResultFile, caption: readonly string[], byNode: boolean): Chart {
+  const rowName = (cell: ResultCell) => cellRowName(cell, byNode);
+  const rows = [...new Set(result.cells.map(rowName))];
   const columns = [...new Set(result.cells.map((cell) => cell.scenario))];
   const entries = result.cells.map((cell): MatrixEntry => {
-    const base = { row: cellRowName(cell), column: cell.scenario };
+    const base = { row: rowName(cell), column: cell.scenario };
     if (cell.tracer === 'none') return { ...base, percent: null, missingReason: 'not traced', text: 'not traced' };
     const rate = cell.summary.correctRate;
     if (rate === null) return { ...base, percent: null, missingReason: 'no figure', text: cell.failed ? 'cell failed' : 'no figure' };
@@ -187,7 +197,7 @@ function correctnessChart(result: ResultFile, caption: readonly string[]): Chart
     svg: renderMatrixChart({
       title: 'Span correctness under load',
       subtitle: description,
-      rowAxisName: 'strategy / tracer',
+      rowAxisName: byNode ? 'strategy / tracer · Node' : 'strategy / tracer',
       columnAxisName: 'scenario',
       caption,
       rows,

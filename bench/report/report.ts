@@ -2,6 +2,9 @@ import { join } from 'node:path';
 import type { ResultFile } from '../../results/schema.ts';
 import { writeFileAtomic } from '../common/atomic-write.ts';
 import { environmentCaption } from './environment-caption.ts';
+import { ACROSS_MACHINES, describeMachine } from './machines.ts';
+import { cellName } from '../../results/cell-name.ts';
+import { shortCommit } from '../common/format.ts';
 import { GAB_FILE_NAMES, gabEntries } from './gab.ts';
 import { renderMarkdownTable } from '../common/markdown-table.ts';
 import { buildCharts, type Chart } from './report-charts.ts';
@@ -36,7 +39,7 @@ export function writeReport(directory: string, files: readonly ReportFile[]): vo
 }
 
 const MARKDOWN_COLUMNS: SummaryColumnName[] = [
-  'cell', 'tracer', 'scenario', 'requestsPerSec', 'overheadVsUntraced', 'cpuCostVsUntraced', 'latencyP99Ms', 'ttfbMs', 'cpuMsPerRequest', 'correct', 'rulesBroken',
+  'cell', 'tracer', 'scenario', 'node', 'requestsPerSec', 'overheadVsUntraced', 'cpuCostVsUntraced', 'latencyP99Ms', 'ttfbMs', 'cpuMsPerRequest', 'correct', 'rulesBroken',
 ];
 
 /** report.md: the environment, a summary table, then every chart by a relative link. */
@@ -46,6 +49,7 @@ export function renderReportMarkdown(result: ResultFile, charts: readonly Chart[
     '# streamtrace-bench report',
     environmentCaption(result).join('  \n'),
     ...(result.config.quick ? ['> **Note:** a `--quick` run: a smoke test of the suite, its figures are not a measurement.'] : []),
+    ...machinesSection(result),
     '## Summary',
     renderMarkdownTable(summary.header, summary.rows),
     ...notes(result),
@@ -59,12 +63,21 @@ export function renderReportMarkdown(result: ResultFile, charts: readonly Chart[
   return `${sections.join('\n\n')}\n`;
 }
 
+/** Which cells ran where, when the merged shards came from several machines. */
+function machinesSection(result: ResultFile): string[] {
+  if (!result.environments) return [];
+  const lines = result.environments.map(
+    ({ env, cells }) => `- **${describeMachine(env)}** (Node ${env.node} harness, commit ${shortCommit(env.gitCommit)}): ${cells.map((name) => `\`${name}\``).join(', ')}`,
+  );
+  return ['## Machines', `The shards of this run ran on ${result.environments.length} machines: ${ACROSS_MACHINES}.`, lines.join('\n')];
+}
+
 function notes(result: ResultFile): string[] {
   const lines = [
-    ...result.cells.flatMap((cell) => cell.summary.warnings.map((warning) => `- warning: ${cell.label}/${cell.tracer}/${cell.scenario}: ${warning}`)),
+    ...result.cells.flatMap((cell) => cell.summary.warnings.map((warning) => `- warning: ${cellName(cell)}: ${warning}`)),
     ...result.failures.map(
       (failure) =>
-        `- failed: ${failure.label}/${failure.tracer}/${failure.scenario}${failure.trial === undefined ? '' : ` trial ${failure.trial}`}: ${failure.error}`,
+        `- failed: ${cellName(failure)}${failure.trial === undefined ? '' : ` trial ${failure.trial}`}: ${failure.error}`,
     ),
   ];
   return lines.length > 0 ? [lines.join('\n')] : [];

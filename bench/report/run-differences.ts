@@ -11,21 +11,36 @@ export interface RunDifference {
 /**
  * What makes two runs' figures comparable at all: the same CPU, core count, Node, measured package
  * versions and pinning. Figures from different machines or software are not evidence of a change
- * in the code (compare warns, merge refuses).
+ * in the code (compare warns; merge refuses other software, and other hardware without baselines).
  */
 export function machineDifferences(first: Env, second: Env): RunDifference[] {
+  return [...hardwareDifferences(first, second), ...softwareDifferences(first, second)];
+}
+
+/**
+ * The machine itself: CPU model, core count and pinning. Within one machine, a ratio against its
+ * own untraced cell holds whichever machine it was: shards may differ here, with baselines.
+ */
+export function hardwareDifferences(first: Env, second: Env): RunDifference[] {
   const differences: RunDifference[] = [];
-  const check = (field: string, a: unknown, b: unknown) => {
-    if (!isDeepStrictEqual(a, b)) differences.push({ field, first: describe(a), second: describe(b) });
-  };
-  check('cpuModel', first.cpuModel, second.cpuModel);
-  check('cpus', first.cpus, second.cpus);
-  check('node', first.node, second.node);
-  const packages = [...new Set([...Object.keys(first.packages), ...Object.keys(second.packages)])].sort();
-  for (const name of packages) check(`packages.${name}`, first.packages[name], second.packages[name]);
+  check(differences, 'cpuModel', first.cpuModel, second.cpuModel);
+  check(differences, 'cpus', first.cpus, second.cpus);
   // The note is prose (it names pids and commands); what was pinned where is what shapes the figures.
-  check('pinning', describePinning(first), describePinning(second));
+  check(differences, 'pinning', describePinning(first), describePinning(second));
   return differences;
+}
+
+/** The software measured: the harness's Node and the measured packages' versions. */
+export function softwareDifferences(first: Env, second: Env): RunDifference[] {
+  const differences: RunDifference[] = [];
+  check(differences, 'node', first.node, second.node);
+  const packages = [...new Set([...Object.keys(first.packages), ...Object.keys(second.packages)])].sort();
+  for (const name of packages) check(differences, `packages.${name}`, first.packages[name], second.packages[name]);
+  return differences;
+}
+
+function check(differences: RunDifference[], field: string, a: unknown, b: unknown): void {
+  if (!isDeepStrictEqual(a, b)) differences.push({ field, first: describe(a), second: describe(b) });
 }
 
 /**

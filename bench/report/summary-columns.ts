@@ -16,6 +16,7 @@ export const SUMMARY_COLUMNS = {
   cell: { header: 'cell', value: (cell) => cell.label },
   tracer: { header: 'tracer', value: (cell) => cell.tracer },
   scenario: { header: 'scenario', value: (cell) => cell.scenario },
+  node: { header: 'node', value: (cell) => cell.nodeVersion },
   requestsPerSec: {
     header: 'req/s [95 % CI]',
     value: ({ failed, summary }) => (failed ? 'FAILED' : formatWithInterval(summary.requestsPerSec.median, summary.requestsPerSec.ci95)),

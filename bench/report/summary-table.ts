@@ -4,7 +4,7 @@ import { type SummaryColumnName, summaryRows } from './summary-columns.ts';
 import { renderTable } from '../common/table.ts';
 
 const TERMINAL_COLUMNS: SummaryColumnName[] = [
-  'cell', 'tracer', 'scenario', 'requestsPerSec', 'overheadVsUntraced', 'cpuCostVsUntraced', 'latencyP99Ms', 'cpuMsPerRequest', 'rssPeakMb', 'correct',
+  'cell', 'tracer', 'scenario', 'node', 'requestsPerSec', 'overheadVsUntraced', 'cpuCostVsUntraced', 'latencyP99Ms', 'cpuMsPerRequest', 'rssPeakMb', 'correct',
 ];
 
 /** The end-of-run table: one row per cell, then every warning and failure. */

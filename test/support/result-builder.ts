@@ -8,6 +8,8 @@ import { RULES } from '../../results/schema.ts';
 import { SCHEMA_VERSION, type Config, type Env, type ResultCell, type ResultFile, type Trial, type Violations } from '../../results/schema.ts';
 import type { AnyStrategyName } from '../../strategies/registry.ts';
 import type { TracerName } from '../../servers/tracer.ts';
+import type { NodeRuntime } from '../../bench/common/node-runtime.ts';
+import { cellName } from '../../results/cell-name.ts';
 
 /**
  * Synthetic but schema-valid result files for the compare, report and merge tests: a real matrix
@@ -24,15 +26,20 @@ export interface RunSpec {
   strategies?: AnyStrategyName[];
   tracers?: TracerName[];
   scenarios?: ScenarioName[];
+  nodes?: NodeRuntime[];
   trials?: number;
   seed?: number;
   quick?: boolean;
 }
 
+/** What each runtime's binary says it is, as the pinned packages do. */
+export const EXAMPLE_NODE_VERSIONS: Record<NodeRuntime, string> = { system: 'v20.19.0', '20': 'v20.20.2', '22': 'v22.23.3', '24': 'v24.21.0' };
+
 export const DEFAULT_RUN: Required<RunSpec> = {
   strategies: ['untraced', 'sdk-default', 'handler-return', 'close-listener'],
   tracers: ['sentry-static', 'sentry-stream'],
   scenarios: ['sse-tokens', 'long-idle'],
+  nodes: ['24'],
   trials: 5,
   seed: 7,
   quick: false,
@@ -54,9 +61,10 @@ export const EXAMPLE_ENV: Env = {
 /** A whole run: every cell of the matrix with `trials` successful trials. */
 export function buildResult(spec: RunSpec = {}): ResultFile {
   const run = { ...DEFAULT_RUN, ...spec };
-  const matrix = buildMatrix(run.strategies, run.tracers, run.scenarios);
+  const matrix = buildMatrix(run.strategies, run.tracers, run.scenarios, run.nodes);
   const unsummarised: UnsummarisedCell[] = matrix.map((cell, cellIndex) => ({
     ...cell,
+    nodeVersion: EXAMPLE_NODE_VERSIONS[cell.node],
     failed: null,
     trials: Array.from({ length: run.trials }, (_, index) => makeTrial(cell, cellIndex, index)),
   }));
@@ -65,6 +73,7 @@ export function buildResult(spec: RunSpec = {}): ResultFile {
     strategies: run.strategies,
     tracers: run.tracers,
     scenarios: run.scenarios,
+    nodes: run.nodes,
     trials: run.trials,
     seed: run.seed,
     quick: run.quick,
@@ -87,6 +96,7 @@ export function resultFileOf(cells: ResultCell[], config: Partial<Config> = {}):
       strategies: [...new Set(cells.map((cell) => cell.strategy))],
       tracers: [...new Set(cells.flatMap((cell) => (cell.tracer === 'none' ? [] : [cell.tracer])))],
       scenarios: [...new Set(cells.map((cell) => cell.scenario))],
+      nodes: [...new Set(cells.map((cell) => cell.node))],
       trials: rounds,
       durationSec: 10,
       warmupSec: 2,
@@ -98,7 +108,7 @@ export function resultFileOf(cells: ResultCell[], config: Partial<Config> = {}):
       longIdleStreams: 200,
       longIdleSec: 3,
       verifier: { endToleranceMs: 90, rangeToleranceMs: 1 },
-      order: Array.from({ length: rounds }, (_, round) => cells.map((cell) => `${cell.label}/${cell.tracer}/${cell.scenario}#${round}`)).flat(),
+      order: Array.from({ length: rounds }, (_, round) => cells.map((cell) => `${cellName(cell)}#${round}`)).flat(),
       ...config,
     },
     cells,
@@ -111,9 +121,11 @@ export function copyResult(result: ResultFile): ResultFile {
 }
 
 /** The cell of a result by its name parts; throws when absent so a test cannot pass vacuously. */
-export function findCell(result: ResultFile, label: string, tracer: string, scenario: string): ResultCell {
-  const cell = result.cells.find((candidate) => candidate.label === label && candidate.tracer === tracer && candidate.scenario === scenario);
-  if (!cell) throw new Error(`no cell ${label}/${tracer}/${scenario}`);
+export function findCell(result: ResultFile, label: string, tracer: string, scenario: string, node = '24'): ResultCell {
+  const cell = result.cells.find(
+    (candidate) => candidate.label === label && candidate.tracer === tracer && candidate.scenario === scenario && candidate.node === node,
+  );
+  if (!cell) throw new Error(`no cell ${label}/${tracer}/${scenario} on Node ${node}`);
   return cell;
 }
 
