@@ -113,6 +113,14 @@ export const ConfigSchema = strictObject(
     durationSec: Type.Number({ exclusiveMinimum: 0, description: 'Measured load per trial (s)' }),
     warmupSec: nonNegative("The same load on each server before its first trial, not measured (s)"),
     connections: Type.Integer({ minimum: 1, description: 'Concurrent connections of the load generator' }),
+    connectionsByScenario: Type.Optional(
+      Type.Record(Type.String(), Type.Integer({ minimum: 1 }), { description: 'The connections each scenario ran with (overrides connections)' }),
+    ),
+    idleServers: Type.Optional(
+      Type.Union([Type.Literal('frozen'), Type.Literal('running')], {
+        description: "frozen: the scenario's other servers were SIGSTOPped while one was measured; running: all stayed alive",
+      }),
+    ),
     seed: Type.Integer({ minimum: 0, maximum: 4294967295, description: 'Seeds the trial order and the bootstrap' }),
     quick: Type.Boolean({ description: 'A short smoke run: its figures are not for comparison' }),
     calibrate: Type.Boolean(),

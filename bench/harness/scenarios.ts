@@ -12,7 +12,14 @@ export interface Scenario {
    * core, not the clock, sets the pace.
    */
   readonly loadQuery?: Readonly<Record<string, string>>;
+  /**
+   * Load connections under npm run bench: enough to saturate untraced's core where throughput
+   * lost is a figure (default DEFAULT_CONNECTIONS).
+   */
+  readonly connections?: number;
 }
+
+export const DEFAULT_CONNECTIONS = 50;
 
 export const SCENARIOS = {
   'sse-tokens': {
