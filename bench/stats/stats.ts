@@ -133,11 +133,17 @@ const T975 = [
   2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
 ];
 
-/** The 97.5 % quantile of Student's t: the table, then the Cornish-Fisher expansion (error < 0.001). */
+/** The 97.5 % quantile of Student's t: the table (interpolated), then the Cornish-Fisher expansion (error < 0.001). */
 export function studentT975(degreesOfFreedom: number): number {
   if (!(degreesOfFreedom >= 1)) throw new RangeError(`degrees of freedom ${degreesOfFreedom} < 1`);
-  const tabled = T975[Math.floor(degreesOfFreedom) - 1];
-  if (tabled !== undefined) return tabled;
+  const whole = Math.floor(degreesOfFreedom);
+  const tabled = T975[whole - 1];
+  if (tabled !== undefined) {
+    // Welch's degrees of freedom are fractional: between two rows, linearly (t is convex in df,
+    // so this errs a little wide, never narrow).
+    const next = T975[whole] ?? studentT975(whole + 1);
+    return whole === degreesOfFreedom ? tabled : tabled + (degreesOfFreedom - whole) * (next - tabled);
+  }
   const z = 1.959964;
   const df = degreesOfFreedom;
   return z + (z ** 3 + z) / (4 * df) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * df ** 2);
