@@ -100,10 +100,10 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
         try {
           return await work();
         } finally {
-          server.freeze();
+          await server.freeze();
         }
       };
-      if (idleServers === 'frozen') for (const server of servers.values()) server.freeze();
+      if (idleServers === 'frozen') await Promise.all([...servers.values()].map((server) => server.freeze()));
       try {
         if (scenario !== 'long-idle') report.message(`${scenario}: warming up ${servers.size} servers, ${options.warmupSec} s each, not measured`);
         for (const [cell, server] of shuffle([...servers], random)) {

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { buildIfStale, builtPath } from '../common/build.ts';
 import { DEFAULT_NODE, type NodeRuntime, nodeBinary } from '../common/node-runtime.ts';
@@ -44,9 +44,9 @@ export interface ServerProcess {
   /**
    * SIGSTOP: the server takes no CPU while another is measured (its timers, SDK flushes, worker
    * threads and GC would share the measured core). Its sockets stay open; the kernel queues what
-   * arrives. Idempotent.
+   * arrives. Resolves once the kernel shows the process stopped. Idempotent.
    */
-  freeze(): void;
+  freeze(): Promise<void>;
   /** SIGCONT: the frozen server runs again; its timers catch up at once. Idempotent. */
   thaw(): void;
   readonly frozen: boolean;
@@ -151,10 +151,11 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
     get frozen() {
       return frozen;
     },
-    freeze: () => {
+    freeze: async () => {
       if (frozen) return;
       signal('SIGSTOP');
       frozen = true;
+      if (child.pid) await untilStopped(child.pid);
     },
     thaw: () => {
       if (!frozen) return;
@@ -172,6 +173,21 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
     probeStop: async () => (await control('probe/stop', 'POST')) as ProcessSample,
     stop: () => stopChild(child),
   };
+}
+
+/** SIGSTOP is delivered asynchronously: wait (up to 1 s) until /proc shows the process stopped. */
+async function untilStopped(pid: number): Promise<void> {
+  for (const deadline = performance.now() + 1_000; performance.now() < deadline; ) {
+    let state: string | undefined;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    } catch {
+      return; // gone, or no /proc to read
+    }
+    if (state === 'T' || state === 't' || state === 'Z') return;
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
 }
 
 function lastLines(text: string): string {
