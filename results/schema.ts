@@ -180,7 +180,7 @@ export const MetricSummarySchema = strictObject(
   {
     median: nullable(Type.Number()),
     ci95: nullable(
-      Type.Tuple([Type.Number(), Type.Number()], { description: 'Percentile bootstrap 95 % interval of the median' }),
+      Type.Tuple([Type.Number(), Type.Number()], { description: '95 % interval of the median: order statistics for n < 20 (the range, below 95 %, for n < 6), percentile bootstrap from 20' }),
     ),
     cv: nullable(
       Type.Number({ minimum: 0, description: 'Sample standard deviation / |mean|; null for n < 2 or mean 0' }),

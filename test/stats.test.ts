@@ -6,6 +6,7 @@ import {
   coefficientOfVariation,
   holmSignificant,
   median,
+  orderStatisticMedianCi,
   pairedOverhead,
   studentT975,
   studentTwoSidedP,
@@ -233,5 +234,24 @@ describe('welchTest, studentTwoSidedP, holmSignificant', () => {
     // scipy: t.ppf(0.975, 5.5) = 2.5083
     const value = studentT975(5.5);
     assert.ok(value < 2.571 && value > 2.447 && value >= 2.5083, `${value}`);
+  });
+});
+
+describe('orderStatisticMedianCi', () => {
+  test('the widest order statistics that still hold 95 %: the range up to n = 8, then inward', () => {
+    const ranks = (n: number) => orderStatisticMedianCi(Array.from({ length: n }, (_, index) => index + 1));
+    assert.deepEqual(ranks(1), [1, 1]);
+    assert.deepEqual(ranks(3), [1, 3]);
+    assert.deepEqual(ranks(8), [1, 8], 'P(B <= 1) = 9/256 > 2.5 %');
+    assert.deepEqual(ranks(9), [2, 8], 'P(B <= 1) = 10/512 < 2.5 %');
+    // n = 20: P(B <= 5) = 0.0207, P(B <= 6) = 0.0577: [x(6), x(15)].
+    assert.deepEqual(ranks(20), [6, 15]);
+  });
+
+  test('summarise uses it below 20 values, the bootstrap from 20', () => {
+    assert.deepEqual(summarise([5, 1, 3, 2, 4, 6], createRandom(1)).ci95, [1, 6]);
+    const many = Array.from({ length: 40 }, (_, index) => index);
+    const ci = summarise(many, createRandom(1)).ci95;
+    assert.ok(ci && ci[0] > 10 && ci[1] < 30);
   });
 });

@@ -19,11 +19,16 @@ import { gitCommit } from '../harness/environment.ts';
 import { SDK_TRACERS } from '../harness/matrix.ts';
 import { BENCH_SCENARIOS, SCENARIO_NAMES } from '../harness/scenarios.ts';
 
-/** The defaults, and what --quick changes (explicit flags win over both). */
-const DEFAULTS = { trials: 3, duration: 3, warmup: 2, seed: 1, longIdleStreams: 200, longIdleSec: 2 };
+/**
+ * The defaults, and what --quick changes (explicit flags win over both). Many short rounds, not a
+ * few long trials: rounds pair the cells against drift and give the t intervals their degrees of
+ * freedom. A 1 s trial costs about 2.5 s of wall time (ramp-up, tail, settle, flush, verifying),
+ * so 6 rounds of 16-17 cells on 4 scenarios take about 18 minutes on 2 cores.
+ */
+const DEFAULTS = { trials: 6, duration: 1, warmup: 1, seed: 1, longIdleStreams: 200, longIdleSec: 2 };
 const QUICK = { scenarios: ['sse-tokens'], trials: 2, duration: 1, warmup: 0, longIdleStreams: 50, longIdleSec: 2 };
-/** --calibrate trades trial length for rounds: its intervals narrow with the number of rounds. */
-const CALIBRATE = { trials: 10, duration: 2 };
+/** --calibrate: 16 rounds of 6 cells on 2 scenarios, about 9 minutes; its intervals narrow with the rounds. */
+const CALIBRATE = { trials: 16, duration: 1 };
 
 const IDLE_SERVERS: readonly IdleServers[] = ['frozen', 'running'];
 
