@@ -37,6 +37,8 @@ const MEASUREMENT_FIELDS = [
   'durationSec',
   'warmupSec',
   'connections',
+  'connectionsByScenario',
+  'idleServers',
   'quick',
   'calibrate',
   'tickMs',
