@@ -72,7 +72,7 @@ describe('npm run compare', () => {
     for (const cell of base.cells) assert.ok(stdout.includes(`${cell.label}/${cell.tracer}/${cell.scenario}`), cell.label);
     assert.match(stdout, /No regression \(threshold 0 %\)/);
     assert.match(stdout, /accuracy: ± half that interval/);
-    assert.match(stdout, /Holm over 28 of them/);
+    assert.match(stdout, /Holm over 40 of them/);
   });
 
   test('a strategy 20 % slower with its interval shifted: slower, exit 1', async () => {
@@ -118,6 +118,7 @@ describe('npm run compare', () => {
   test('a strategy that became incorrect fails whatever the threshold, listed first', async () => {
     const head = slowerHead();
     const cell = findCell(head, 'close-listener', 'sentry-stream', 'long-idle');
+    for (const trial of cell.trials) trial.correctRate = 0.9;
     cell.summary.correctRate = 0.9;
     const headPath = writeInput(directory, 'incorrect.json', head);
     const { code, comparison } = await compareJson([basePath, headPath, '--threshold', '50']);
@@ -129,7 +130,9 @@ describe('npm run compare', () => {
 
   test('a negative control that became correct is an improvement, not a failure', async () => {
     const head = copyResult(base);
-    findCell(head, 'handler-return', 'sentry-static', 'sse-tokens').summary.correctRate = 1;
+    const control = findCell(head, 'handler-return', 'sentry-static', 'sse-tokens');
+    for (const trial of control.trials) trial.correctRate = 1;
+    control.summary.correctRate = 1;
     const headPath = writeInput(directory, 'fixed.json', head);
     const { code, comparison } = await compareJson([basePath, headPath]);
     assert.equal(code, 0);
@@ -271,6 +274,19 @@ describe('the new protocol (6 rounds per cell)', () => {
     assert.equal(throughput?.holmSignificant, true);
     assert.ok(throughput?.accuracyPercent !== null && (throughput?.accuracyPercent ?? Infinity) < 10);
     assert.deepEqual(comparison.regressions.map((entry) => entry.cell), ['close-listener/sentry-static/sse-tokens']);
+  });
+
+  test('correctness that wobbles from trial to trial is judged by its interval, not by its median', async () => {
+    const wobbling = copyResult(rounds);
+    const head = copyResult(rounds);
+    const rates = [0.92, 0.8, 0.95, 0.7, 0.9, 0.85];
+    findCell(wobbling, 'close-listener', 'sentry-static', 'sse-tokens').trials.forEach((trial, index) => (trial.correctRate = rates[index] as number));
+    findCell(head, 'close-listener', 'sentry-static', 'sse-tokens').trials.forEach((trial, index) => (trial.correctRate = (rates[(index + 3) % 6] as number) - 0.02));
+    const { code, comparison } = await compareJson([writeInput(directory, 'wobble-base.json', wobbling), writeInput(directory, 'wobble-head.json', head)]);
+    assert.equal(code, 0);
+    const correctness = comparison.cells.find((cell) => cell.cell === 'close-listener/sentry-static/sse-tokens')?.correctness;
+    assert.equal(correctness?.verdict, 'same');
+    assert.ok(correctness?.accuracyPoints !== null && (correctness?.accuracyPoints ?? 0) > 2);
   });
 
   test('an informational figure that got worse is shown, never fails', async () => {

@@ -1,5 +1,5 @@
 import type { ResultCell, ResultFile } from '../../results/schema.ts';
-import { coefficientOfVariation, holmSignificant, mean, welchTest } from '../stats/stats.ts';
+import { coefficientOfVariation, holmSignificant, mean, median, welchTest } from '../stats/stats.ts';
 import { cellName } from '../../results/cell-name.ts';
 import { formatFractionPercent, formatSignedPercent } from '../common/format.ts';
 import { COMPARED_METRICS, type MetricDefinition, type SummaryMetric } from './metrics.ts';
@@ -29,10 +29,13 @@ import { configDifferences, machineDifferences, type RunDifference } from './run
  * figures. Every other figure is information: its verdict shows, it never fails the comparison.
  * A regression smaller than --threshold does not fail either.
  *
- * Correctness (the median correct rate) has no interval and is compared as it is: a cell that was
- * entirely correct and is not any more is the worst regression and fails whatever the threshold;
- * a lower rate otherwise fails when its relative drop reaches the threshold. A cell that ran in the
- * base and failed (server crash) in the head is a regression too.
+ * Correctness is a gated figure too: each file's per-trial correct rates, Welch t, and the same
+ * Holm family, so a strategy whose correctness wobbles under load (a duration error past the
+ * tolerance on a stalled core) does not fail an A/A comparison. A cell that was entirely correct
+ * in the base and significantly less correct in the head "became incorrect", the worst regression,
+ * failing whatever the threshold; a significantly lower rate otherwise fails when its relative
+ * drop reaches the threshold. With one trial on a side the rates are compared as they are. A cell
+ * that ran in the base and failed (server crash) in the head is a regression too.
  *
  * Cells in only one file, and runs from different machines, software or configurations, are
  * reported as warnings, never as regressions: they are not evidence about the code.
@@ -93,6 +96,11 @@ export interface CorrectnessComparison {
   head: number | null;
   /** head - base, in percentage points. */
   changePoints: number | null;
+  /** ± points: half the 95 % interval of the change of the mean rate; null with n < 2 on a side. */
+  accuracyPoints: number | null;
+  /** Two-sided p of "no change" (Welch's t on the trials' rates); null with n < 2 on a side. */
+  p: number | null;
+  holmSignificant: boolean;
   verdict: CorrectnessVerdict;
   regression: boolean;
 }
@@ -158,7 +166,10 @@ export function compareResults(base: ResultFile, head: ResultFile, options: Comp
     const headCell = headCells.get(cellName(baseCell));
     return headCell ? [compareCell(baseCell, headCell, options.thresholdPercent)] : [];
   });
-  const tested = cells.flatMap((cell) => cell.metrics).filter((metric) => metric.gated && metric.p !== null);
+  const tested = [
+    ...cells.map((cell) => cell.correctness),
+    ...cells.flatMap((cell) => cell.metrics).filter((metric) => metric.gated),
+  ].filter((figure) => figure.p !== null);
   applyHolm(tested);
   return {
     base: identity(base, options.baseFile),
@@ -228,13 +239,13 @@ export function judgeMetric(
 }
 
 /** Holm over the gated figures: a provisional regression stays one only where Holm keeps it. */
-function applyHolm(gated: MetricComparison[]): void {
-  const significant = holmSignificant(gated.map((metric) => metric.p as number), FAMILY_ALPHA);
-  gated.forEach((metric, index) => {
-    metric.holmSignificant = significant[index] as boolean;
-    if (!metric.holmSignificant && metric.regression) {
-      metric.regression = false;
-      metric.basis += `; not significant over the ${gated.length} gated figures (Holm, p = ${formatP(metric.p as number)})`;
+function applyHolm(gated: (MetricComparison | CorrectnessComparison)[]): void {
+  const significant = holmSignificant(gated.map((figure) => figure.p as number), FAMILY_ALPHA);
+  gated.forEach((figure, index) => {
+    figure.holmSignificant = significant[index] as boolean;
+    if (!figure.holmSignificant && figure.regression) {
+      figure.regression = false;
+      if ('basis' in figure) figure.basis += `; not significant over the ${gated.length} gated figures (Holm, p = ${formatP(figure.p as number)})`;
     }
   });
 }
@@ -247,6 +258,11 @@ function sampleOf(values: readonly number[]): FigureSample {
   return values.length === 0 ? { mean: null, cv: null, n: 0 } : { mean: mean(values), cv: coefficientOfVariation(values), n: values.length };
 }
 
+/** The correct rates of a cell's successful, verified trials. */
+function correctRates(cell: ResultCell): number[] {
+  return cell.trials.flatMap((trial) => (trial.error === null && trial.correctRate !== null ? [trial.correctRate] : []));
+}
+
 /** A figure's values over a cell's successful trials. */
 function trialValues(cell: ResultCell, metric: SummaryMetric): number[] {
   return cell.trials.flatMap((trial) => {
@@ -255,17 +271,26 @@ function trialValues(cell: ResultCell, metric: SummaryMetric): number[] {
   });
 }
 
-/** The correct rate's verdict, by the rule above. */
-export function judgeCorrectness(base: number | null, head: number | null, thresholdPercent: number): CorrectnessComparison {
-  if (base === null || head === null) {
-    return { base, head, changePoints: null, verdict: 'not judged', regression: false };
-  }
-  const changePoints = (head - base) * 100;
-  if (head === base) return { base, head, changePoints, verdict: 'same', regression: false };
-  if (head > base) return { base, head, changePoints, verdict: head === 1 ? 'became correct' : 'more correct', regression: false };
-  if (base === 1) return { base, head, changePoints, verdict: 'became incorrect', regression: true };
-  const dropPercent = ((base - head) / base) * 100;
-  return { base, head, changePoints, verdict: 'less correct', regression: dropPercent >= thresholdPercent };
+/**
+ * The correct rate's verdict, by the rule above, from each file's per-trial rates. base and head
+ * are the median rates. A lower rate's `regression` is provisional where there is a p-value:
+ * compareResults keeps it only where Holm does.
+ */
+export function judgeCorrectness(baseRates: readonly number[], headRates: readonly number[], thresholdPercent: number): CorrectnessComparison {
+  const base = baseRates.length === 0 ? null : median(baseRates);
+  const head = headRates.length === 0 ? null : median(headRates);
+  const test = welchTest(baseRates, headRates);
+  const common = { base, head, p: test?.p ?? null, accuracyPoints: test ? test.halfWidth95 * 100 : null, holmSignificant: false };
+  if (base === null || head === null) return { ...common, changePoints: null, verdict: 'not judged', regression: false };
+  // With trials on both sides the means are compared (their interval is the evidence); else the one rate.
+  const [before, after] = test ? [mean(baseRates), mean(headRates)] : [base, head];
+  const changePoints = (after - before) * 100;
+  const differs = test ? Math.abs(test.difference) > test.halfWidth95 : after !== before;
+  if (!differs) return { ...common, changePoints, verdict: 'same', regression: false };
+  if (after > before) return { ...common, changePoints, verdict: head === 1 ? 'became correct' : 'more correct', regression: false };
+  if (baseRates.every((rate) => rate === 1)) return { ...common, changePoints, verdict: 'became incorrect', regression: true };
+  const dropPercent = ((before - after) / before) * 100;
+  return { ...common, changePoints, verdict: 'less correct', regression: dropPercent >= thresholdPercent };
 }
 
 function compareCell(base: ResultCell, head: ResultCell, thresholdPercent: number): CellComparison {
@@ -278,7 +303,7 @@ function compareCell(base: ResultCell, head: ResultCell, thresholdPercent: numbe
     baseFailed: base.failed,
     headFailed: head.failed,
     failedNow: base.failed === null && head.failed !== null,
-    correctness: judgeCorrectness(base.summary.correctRate, head.summary.correctRate, thresholdPercent),
+    correctness: judgeCorrectness(correctRates(base), correctRates(head), thresholdPercent),
     metrics: COMPARED_METRICS.map((definition) =>
       judgeMetric(definition, trialValues(base, definition.metric), trialValues(head, definition.metric), thresholdPercent),
     ),

@@ -94,7 +94,12 @@ function comparisonRows(cells: readonly CellComparison[]): string[][] {
     const { correctness } = cell;
     if (correctness.verdict !== 'not judged') {
       const change = correctness.changePoints === null ? 'n/a' : formatSignedPercent(correctness.changePoints, ' points');
-      rows.push([cell.cell, 'correct *', formatFractionPercent(correctness.base), formatFractionPercent(correctness.head), change, 'exact', correctness.verdict]);
+      const accuracy = correctness.accuracyPoints === null ? 'n/a' : `±${correctness.accuracyPoints.toFixed(1)} points`;
+      const worse = correctness.verdict === 'less correct' || correctness.verdict === 'became incorrect';
+      const verdict = worse && !correctness.regression
+        ? `${correctness.verdict} (${correctness.holmSignificant ? 'within threshold' : 'not significant over the gated figures'})`
+        : correctness.verdict;
+      rows.push([cell.cell, 'correct *', formatFractionPercent(correctness.base), formatFractionPercent(correctness.head), change, accuracy, verdict]);
     }
     for (const metric of cell.metrics) {
       if (metric.base.mean === null && metric.head.mean === null) continue;
