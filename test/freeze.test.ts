@@ -61,7 +61,10 @@ for (const [strategy, tracer] of [['timer-keepalive', 'sentry-stream'], ['worker
       await sink.waitForQuiet(300);
       const truths = await server.state(true);
       assert.equal(truths.requests.length, 17);
-      const report = verify(sink.spans(), truths.requests, { openRoots: state.openRoots });
+      // Every structural rule at its default; the root's end precision gets 500 ms, not 90: on a
+      // loaded 2-core machine the watcher's thread alone can be scheduled that late (the verify
+      // suite judges end precision; this test judges what a freeze could lose or misparent).
+      const report = verify(sink.spans(), truths.requests, { openRoots: state.openRoots, endToleranceMs: 500 });
       assert.equal(report.correctRate, 1, JSON.stringify(report.violations));
       assert.equal(report.leakedOpen, 0);
     } finally {
