@@ -126,6 +126,14 @@ export const ConfigSchema = strictObject(
     durationSec: Type.Number({ exclusiveMinimum: 0, description: 'Measured load per trial (s)' }),
     warmupSec: nonNegative("The same load on each server before its first trial, not measured (s)"),
     connections: Type.Integer({ minimum: 1, description: 'Concurrent connections of the load generator' }),
+    connectionsByScenario: Type.Optional(
+      Type.Record(Type.String(), Type.Integer({ minimum: 1 }), { description: 'The connections each scenario ran with (overrides connections)' }),
+    ),
+    idleServers: Type.Optional(
+      Type.Union([Type.Literal('frozen'), Type.Literal('running')], {
+        description: "frozen: the scenario's other servers were SIGSTOPped while one was measured; running: all stayed alive",
+      }),
+    ),
     seed: Type.Integer({ minimum: 0, maximum: 4294967295, description: 'Seeds the trial order and the bootstrap' }),
     quick: Type.Boolean({ description: 'A short smoke run: its figures are not for comparison' }),
     calibrate: Type.Boolean(),
@@ -185,7 +193,7 @@ export const MetricSummarySchema = strictObject(
   {
     median: nullable(Type.Number()),
     ci95: nullable(
-      Type.Tuple([Type.Number(), Type.Number()], { description: 'Percentile bootstrap 95 % interval of the median' }),
+      Type.Tuple([Type.Number(), Type.Number()], { description: '95 % interval of the median: order statistics for n < 20 (the range, below 95 %, for n < 6), percentile bootstrap from 20' }),
     ),
     cv: nullable(
       Type.Number({ minimum: 0, description: 'Sample standard deviation / |mean|; null for n < 2 or mean 0' }),

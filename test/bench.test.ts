@@ -80,7 +80,7 @@ test('Ctrl-C stops every server and saves the finished trials, marked incomplete
 
 test('bad flags: one line, exit 2, nothing written', async () => {
   const out = join(mkdtempSync(join(tmpdir(), 'bench-bad-')), 'result.json');
-  for (const args of [['--trials', '0'], ['--strategies', 'fastest'], ['--scenarios', 'sse'], ['--duration', 'long'], ['--frobnicate']]) {
+  for (const args of [['--trials', '0'], ['--strategies', 'fastest'], ['--scenarios', 'sse'], ['--duration', 'long'], ['--frobnicate'], ['--idle-servers', 'paused'], ['--connections', '0']]) {
     const { code, stderr } = await runEntry('bench/commands/bench.ts', [...args, '--out', out]);
     assert.equal(code, 2, `${args.join(' ')}: ${stderr}`);
     assert.equal(stderr.trimEnd().split('\n').length, 1, stderr);

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
-import { judgeMetric, type Comparison } from '../bench/report/compare.ts';
+import { compareResults, comparisonExitCode, judgeMetric, type Comparison } from '../bench/report/compare.ts';
+import { createRandom } from '../bench/stats/random.ts';
 import { COMPARED_METRICS } from '../bench/report/metrics.ts';
-import type { ResultFile } from '../results/schema.ts';
+import type { ResultCell, ResultFile } from '../results/schema.ts';
 import { buildResult, copyResult, findCell, temporaryDirectory, writeInput } from './support/result-builder.ts';
 import { ROOT, runEntry } from './support/run.ts';
 import { mergeResults } from '../bench/report/merge.ts';
@@ -14,13 +15,19 @@ after(() => rmSync(directory, { recursive: true, force: true }));
 const base = buildResult();
 const basePath = writeInput(directory, 'base.json', base);
 
-/** The base with close-listener / sentry-static / sse-tokens 20 % slower, its interval moved along. */
+/** A copy of a cell's figure scaled by `factor`: every trial, the median and its interval. */
+function scaleFigure(cell: ResultCell, metric: 'requestsPerSec', factor: number): void {
+  for (const trial of cell.trials) trial[metric] *= factor;
+  const summary = cell.summary[metric];
+  assert.ok(summary.median !== null && summary.ci95 !== null);
+  summary.median *= factor;
+  summary.ci95 = [summary.ci95[0] * factor, summary.ci95[1] * factor];
+}
+
+/** The base with close-listener / sentry-static / sse-tokens 20 % slower. */
 function slowerHead(): ResultFile {
   const head = copyResult(base);
-  const throughput = findCell(head, 'close-listener', 'sentry-static', 'sse-tokens').summary.requestsPerSec;
-  assert.ok(throughput.median !== null && throughput.ci95 !== null);
-  throughput.median *= 0.8;
-  throughput.ci95 = [throughput.ci95[0] * 0.8, throughput.ci95[1] * 0.8];
+  scaleFigure(findCell(head, 'close-listener', 'sentry-static', 'sse-tokens'), 'requestsPerSec', 0.8);
   return head;
 }
 
@@ -52,9 +59,10 @@ describe('npm run compare', () => {
       assert.ok(['same', 'not judged'].includes(cell.correctness.verdict), `${cell.cell} correctness ${cell.correctness.verdict}`);
       assert.equal(cell.metrics.length, COMPARED_METRICS.length);
       for (const metric of cell.metrics) {
-        const measured = metric.base.median !== null;
+        const measured = metric.base.mean !== null;
         assert.equal(metric.verdict, measured ? 'no difference' : 'not measured', `${cell.cell} ${metric.metric}`);
         if (measured) assert.equal(metric.changePercent, 0);
+        if (measured) assert.ok(metric.accuracyPercent !== null && metric.accuracyPercent > 0, 'an accuracy beside the verdict');
       }
     }
   });
@@ -64,7 +72,8 @@ describe('npm run compare', () => {
     assert.equal(code, 0);
     for (const cell of base.cells) assert.ok(stdout.includes(`${cell.label}/${cell.tracer}/${cell.scenario}`), cell.label);
     assert.match(stdout, /No regression \(threshold 0 %\)/);
-    assert.match(stdout, /do not overlap/);
+    assert.match(stdout, /accuracy: ± half that interval/);
+    assert.match(stdout, /Holm over 40 of them/);
   });
 
   test('a strategy 20 % slower with its interval shifted: slower, exit 1', async () => {
@@ -102,13 +111,15 @@ describe('npm run compare', () => {
     assert.equal(code, 1);
     assert.match(stdout, /^### streamtrace-bench/);
     assert.match(stdout, /\*\*1 regression \(threshold 0 %\)\*\*/);
-    assert.match(stdout, /\| close-listener\/sentry-static\/sse-tokens\/node24 \| requests\/s slower \| -20\.0 %/);
+    assert.match(stdout, /\| close-listener\/sentry-static\/sse-tokens\/node24 \| requests\/s slower \| -20\.0 %, accuracy ±\d+\.\d %/);
+    assert.match(stdout, /\| change \[95 % CI\] \| accuracy \|/);
     assert.match(stdout, /<details>/);
   });
 
   test('a strategy that became incorrect fails whatever the threshold, listed first', async () => {
     const head = slowerHead();
     const cell = findCell(head, 'close-listener', 'sentry-stream', 'long-idle');
+    for (const trial of cell.trials) trial.correctRate = 0.9;
     cell.summary.correctRate = 0.9;
     const headPath = writeInput(directory, 'incorrect.json', head);
     const { code, comparison } = await compareJson([basePath, headPath, '--threshold', '50']);
@@ -120,7 +131,9 @@ describe('npm run compare', () => {
 
   test('a negative control that became correct is an improvement, not a failure', async () => {
     const head = copyResult(base);
-    findCell(head, 'handler-return', 'sentry-static', 'sse-tokens').summary.correctRate = 1;
+    const control = findCell(head, 'handler-return', 'sentry-static', 'sse-tokens');
+    for (const trial of control.trials) trial.correctRate = 1;
+    control.summary.correctRate = 1;
     const headPath = writeInput(directory, 'fixed.json', head);
     const { code, comparison } = await compareJson([basePath, headPath]);
     assert.equal(code, 0);
@@ -169,10 +182,7 @@ describe('npm run compare', () => {
   test('cells are matched by label: untraced#2 with untraced#2', async () => {
     const withCopies = buildResult({ strategies: ['untraced', 'close-listener', 'untraced'], scenarios: ['sse-tokens'] });
     const head = copyResult(withCopies);
-    const copy = findCell(head, 'untraced#2', 'none', 'sse-tokens').summary.requestsPerSec;
-    assert.ok(copy.median !== null && copy.ci95 !== null);
-    copy.median *= 2;
-    copy.ci95 = [copy.ci95[0] * 2, copy.ci95[1] * 2];
+    scaleFigure(findCell(head, 'untraced#2', 'none', 'sse-tokens'), 'requestsPerSec', 2);
     const basePathWithCopies = writeInput(directory, 'aa-base.json', withCopies);
     const headPath = writeInput(directory, 'aa-head.json', head);
     const { comparison } = await compareJson([basePathWithCopies, headPath]);
@@ -265,44 +275,156 @@ describe('npm run compare', () => {
   });
 });
 
+describe('the committed run (3 trials per cell)', () => {
+  const committed = `${ROOT}results/2026-11-25-cbf42b4.json`;
+  const cellName = 'close-listener/sentry-static/sse-tokens';
+
+  test('against itself: every figure no difference, exit 0', async () => {
+    const { code, comparison } = await compareJson([committed, committed]);
+    assert.equal(code, 0);
+    assert.deepEqual(comparison.regressions, []);
+    for (const cell of comparison.cells) {
+      for (const metric of cell.metrics) assert.ok(['no difference', 'not measured'].includes(metric.verdict), `${cell.cell} ${metric.metric}`);
+    }
+  });
+
+  test('one cell 10 % slower: its accuracy says 3 trials could not show 10 %', async () => {
+    const head = JSON.parse(readFileSync(committed, 'utf8')) as ResultFile;
+    const [label, tracer, scenario] = cellName.split('/') as [string, string, string];
+    scaleFigure(findCell(head, label, tracer, scenario), 'requestsPerSec', 0.9);
+    const { code, comparison } = await compareJson([committed, writeInput(directory, 'committed-slower.json', head)]);
+    const throughput = comparison.cells.find((cell) => cell.cell === cellName)?.metrics.find((metric) => metric.metric === 'requestsPerSec');
+    assert.ok(throughput && throughput.accuracyPercent !== null);
+    assert.ok(Math.abs((throughput.changePercent ?? 0) + 10) < 1e-9);
+    // The honest answer at n = 3: the interval is wider than the change, and it says so.
+    assert.ok(throughput.accuracyPercent > 10, `accuracy ±${throughput.accuracyPercent} %`);
+    assert.equal(throughput.verdict, 'no difference');
+    assert.equal(code, 0);
+  });
+});
+
+describe('the new protocol (6 rounds per cell)', () => {
+  const rounds = buildResult({ trials: 6 });
+  const roundsPath = writeInput(directory, 'rounds.json', rounds);
+
+  test('one cell 10 % slower: slower, a regression past Holm, exit 1', async () => {
+    const head = copyResult(rounds);
+    scaleFigure(findCell(head, 'close-listener', 'sentry-static', 'sse-tokens'), 'requestsPerSec', 0.9);
+    const { code, comparison } = await compareJson([roundsPath, writeInput(directory, 'rounds-slower.json', head)]);
+    assert.equal(code, 1);
+    const throughput = comparison.cells
+      .find((cell) => cell.cell === 'close-listener/sentry-static/sse-tokens')
+      ?.metrics.find((metric) => metric.metric === 'requestsPerSec');
+    assert.equal(throughput?.verdict, 'slower');
+    assert.equal(throughput?.holmSignificant, true);
+    assert.ok(throughput?.accuracyPercent !== null && (throughput?.accuracyPercent ?? Infinity) < 10);
+    assert.deepEqual(comparison.regressions.map((entry) => entry.cell), ['close-listener/sentry-static/sse-tokens']);
+  });
+
+  test('correctness that wobbles from trial to trial is judged by its interval, not by its median', async () => {
+    const wobbling = copyResult(rounds);
+    const head = copyResult(rounds);
+    const rates = [0.92, 0.8, 0.95, 0.7, 0.9, 0.85];
+    findCell(wobbling, 'close-listener', 'sentry-static', 'sse-tokens').trials.forEach((trial, index) => (trial.correctRate = rates[index] as number));
+    findCell(head, 'close-listener', 'sentry-static', 'sse-tokens').trials.forEach((trial, index) => (trial.correctRate = (rates[(index + 3) % 6] as number) - 0.02));
+    const { code, comparison } = await compareJson([writeInput(directory, 'wobble-base.json', wobbling), writeInput(directory, 'wobble-head.json', head)]);
+    assert.equal(code, 0);
+    const correctness = comparison.cells.find((cell) => cell.cell === 'close-listener/sentry-static/sse-tokens')?.correctness;
+    assert.equal(correctness?.verdict, 'same');
+    assert.ok(correctness?.accuracyPoints !== null && (correctness?.accuracyPoints ?? 0) > 2);
+  });
+
+  test('an informational figure that got worse is shown, never fails', async () => {
+    const head = copyResult(rounds);
+    for (const trial of findCell(head, 'close-listener', 'sentry-static', 'sse-tokens').trials) trial.latencyP99Ms *= 2;
+    const { code, comparison } = await compareJson([roundsPath, writeInput(directory, 'rounds-latency.json', head)]);
+    assert.equal(code, 0);
+    const latency = comparison.cells
+      .find((cell) => cell.cell === 'close-listener/sentry-static/sse-tokens')
+      ?.metrics.find((metric) => metric.metric === 'latencyP99Ms');
+    assert.equal(latency?.verdict, 'slower');
+    assert.equal(latency?.gated, false);
+    assert.equal(latency?.regression, false);
+  });
+});
+
+describe('the gate over many figures (simulated A/A comparisons, seeded)', () => {
+  test('identical-by-design runs: the family-wise false-alarm rate stays near 5 %, per-figure alarms are about 5 %', () => {
+    const random = createRandom(11);
+    const normal = (): number => {
+      // Box-Muller from the seeded stream.
+      const u = Math.max(random(), 1e-12);
+      return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+    };
+    const noisy = (result: ResultFile): ResultFile => {
+      const copy = copyResult(result);
+      for (const cell of copy.cells) for (const trial of cell.trials) {
+        trial.requestsPerSec = 1000 * (1 + 0.05 * normal());
+        if (trial.cpuMsPerRequest !== null) trial.cpuMsPerRequest = 0.5 * (1 + 0.05 * normal());
+      }
+      return copy;
+    };
+    const template = buildResult({ trials: 6 });
+    const comparisons = 300;
+    let familyAlarms = 0;
+    let figureAlarms = 0;
+    let figures = 0;
+    for (let run = 0; run < comparisons; run += 1) {
+      const comparison = compareResults(noisy(template), noisy(template), { thresholdPercent: 0, baseFile: 'a', headFile: 'b' });
+      if (comparisonExitCode(comparison) !== 0) familyAlarms += 1;
+      for (const metric of comparison.cells.flatMap((cell) => cell.metrics).filter((metric) => metric.gated)) {
+        figures += 1;
+        if (metric.verdict !== 'no difference') figureAlarms += 1;
+      }
+    }
+    // Without the gate 28 figures at 5 % each would fail about 76 % of identical runs.
+    assert.ok(familyAlarms / comparisons <= 0.08, `family-wise rate ${familyAlarms}/${comparisons}`);
+    assert.ok(Math.abs(figureAlarms / figures - 0.05) < 0.015, `per-figure 95 % intervals missed ${figureAlarms}/${figures}`);
+  });
+});
+
 describe('judgeMetric', () => {
   const throughput = COMPARED_METRICS.find((definition) => definition.metric === 'requestsPerSec');
   const memory = COMPARED_METRICS.find((definition) => definition.metric === 'memoryPerStreamKb');
   assert.ok(throughput && memory);
-  const single = (value: number) => ({ median: value, ci95: [value, value] as [number, number], cv: null, n: 1 });
-  const spread = (value: number, halfWidth: number) => ({
-    median: value,
-    ci95: [value - halfWidth, value + halfWidth] as [number, number],
-    cv: 0.01,
-    n: 5,
-  });
+  /** Five trials around `value`, spread symmetrically by `step`. */
+  const spread = (value: number, step: number) => [value - 2 * step, value - step, value, value + step, value + 2 * step];
 
   test('one trial on a side has no interval: no difference unless past the threshold', () => {
-    assert.equal(judgeMetric(throughput, single(100), single(80), 0).verdict, 'no difference');
-    assert.equal(judgeMetric(throughput, single(100), spread(80, 1), 0).verdict, 'no difference');
-    assert.equal(judgeMetric(throughput, single(100), single(95), 10).verdict, 'no difference');
-    const past = judgeMetric(throughput, single(100), single(80), 10);
+    assert.equal(judgeMetric(throughput, [100], [80], 0).verdict, 'no difference');
+    assert.equal(judgeMetric(throughput, [100], spread(80, 1), 0).verdict, 'no difference');
+    assert.equal(judgeMetric(throughput, [100], [95], 10).verdict, 'no difference');
+    const past = judgeMetric(throughput, [100], [80], 10);
     assert.equal(past.verdict, 'slower');
     assert.equal(past.regression, true);
+    assert.equal(past.accuracyPercent, null, 'no accuracy without an interval');
   });
 
-  test('overlapping intervals, touching included, are no difference', () => {
-    assert.equal(judgeMetric(throughput, spread(100, 5), spread(95, 2), 0).verdict, 'no difference');
-    assert.equal(judgeMetric(throughput, spread(100, 5), spread(92, 3), 0).verdict, 'no difference');
-    assert.equal(judgeMetric(throughput, spread(100, 5), spread(91, 3), 0).verdict, 'slower');
+  test("Welch t: the interval of the change and the accuracy, checked against scipy's ttest_ind", () => {
+    // scipy.stats.ttest_ind([96,98,100,102,104], [91,92,93,94,95], equal_var=False): t = 4.4272,
+    // p = 0.0046527, df = 5.8824; t.ppf(0.975, 5.8824) = 2.45883, x standard error 1.58114 = 3.8877.
+    const judged = judgeMetric(throughput, spread(100, 2), spread(93, 1), 0);
+    assert.equal(judged.verdict, 'slower');
+    assert.ok(Math.abs((judged.changePercent ?? 0) + 7) < 1e-9);
+    assert.ok(judged.p !== null && Math.abs(judged.p - 0.0046527) < 1e-6, `p ${judged.p}`);
+    // The t quantile is interpolated in the table at df 5.88: a hair wider than exact, never narrower.
+    assert.ok(judged.accuracyPercent !== null && judged.accuracyPercent >= 3.8877 && judged.accuracyPercent < 3.9, `±${judged.accuracyPercent}`);
+    assert.equal(judgeMetric(throughput, spread(100, 2), spread(97, 1), 0).verdict, 'no difference');
   });
 
-  test('resources read better / worse, and smaller is better', () => {
-    assert.equal(judgeMetric(memory, spread(10, 1), spread(20, 1), 0).verdict, 'worse');
+  test('resources read better / worse, smaller is better; only gated figures can regress', () => {
+    const worse = judgeMetric(memory, spread(10, 1), spread(20, 1), 0);
+    assert.equal(worse.verdict, 'worse');
+    assert.equal(worse.gated, false);
+    assert.equal(worse.regression, false);
     assert.equal(judgeMetric(memory, spread(10, 1), spread(5, 1), 0).verdict, 'better');
   });
 
   test('a figure on one side only is not measured; a change from 0 has no percentage', () => {
-    const none = { median: null, ci95: null, cv: null, n: 0 };
-    assert.equal(judgeMetric(memory, none, spread(5, 1), 0).verdict, 'not measured');
-    const fromZero = judgeMetric(memory, spread(0, 0.5), spread(5, 1), 50);
+    assert.equal(judgeMetric(memory, [], spread(5, 1), 0).verdict, 'not measured');
+    const fromZero = judgeMetric(throughput, spread(0, 0.5), spread(5, 1), 50);
     assert.equal(fromZero.changePercent, null);
-    assert.equal(fromZero.verdict, 'worse');
-    assert.equal(fromZero.regression, true, 'an unbounded change passes any threshold');
+    assert.equal(fromZero.accuracyPercent, null);
+    assert.equal(fromZero.verdict, 'faster');
   });
 });

@@ -4,11 +4,15 @@ import { createRandom, deriveSeed, shuffle } from '../bench/stats/random.ts';
 import {
   bootstrapMedianCi,
   coefficientOfVariation,
+  holmSignificant,
   median,
+  orderStatisticMedianCi,
   pairedOverhead,
   studentT975,
+  studentTwoSidedP,
   summarise,
   verdictOfInterval,
+  welchTest,
 } from '../bench/stats/stats.ts';
 
 /** n values around 1000 with a seeded spread of about ±5 %. */
@@ -194,5 +198,60 @@ describe('verdictOfInterval', () => {
     assert.equal(verdictOfInterval([-0.03, -0.01]), 'below zero');
     assert.equal(verdictOfInterval([-0.01, 0.02]), 'includes zero');
     assert.equal(verdictOfInterval([0, 0.02]), 'includes zero');
+  });
+});
+
+describe('welchTest, studentTwoSidedP, holmSignificant', () => {
+  test('Welch t matches scipy.stats.ttest_ind(equal_var=False)', () => {
+    // ttest_ind([1,2,3], [4,5,6], equal_var=False): t = -3.6742, p = 0.021312, df = 4.
+    const result = welchTest([1, 2, 3], [4, 5, 6]);
+    assert.ok(result);
+    assert.equal(result.difference, 3);
+    assert.ok(Math.abs(result.p - 0.021312) < 1e-5, `p ${result.p}`);
+    assert.ok(Math.abs(result.degreesOfFreedom - 4) < 1e-12);
+    assert.ok(Math.abs(result.halfWidth95 - 2.776 * Math.sqrt(2 / 3)) < 1e-9);
+    assert.equal(welchTest([1], [2, 3]), null, 'one value has no spread');
+    assert.deepEqual(welchTest([2, 2], [2, 2]), { difference: 0, halfWidth95: 0, degreesOfFreedom: Infinity, p: 1 });
+    assert.equal(welchTest([2, 2], [3, 3])?.p, 0, 'two constant, different samples');
+  });
+
+  test('two-sided p of Student t at the 97.5 % quantiles is 5 %', () => {
+    for (const [t, df] of [[12.706, 1], [2.228, 10], [2.042, 30], [1.96, 1e7]] as const) {
+      assert.ok(Math.abs(studentTwoSidedP(t, df) - 0.05) < 2e-4, `t ${t}, df ${df}: ${studentTwoSidedP(t, df)}`);
+    }
+    assert.equal(studentTwoSidedP(0, 3), 1);
+  });
+
+  test("Holm: step down from the smallest p at alpha / (m - rank), stopping at the first that fails", () => {
+    assert.deepEqual(holmSignificant([0.01, 0.04, 0.03, 0.005]), [true, false, false, true]);
+    assert.deepEqual(holmSignificant([0.0125, 0.5, 0.5, 0.5]), [true, false, false, false]);
+    assert.deepEqual(holmSignificant([0.03, 0.03]), [false, false], 'each above 0.05 / 2');
+    assert.deepEqual(holmSignificant([0.02, 0.02]), [true, true], 'the second is tested at 0.05 / 1');
+    assert.deepEqual(holmSignificant([]), []);
+  });
+
+  test('studentT975 between table rows lies between them, never below the exact quantile', () => {
+    // scipy: t.ppf(0.975, 5.5) = 2.5083
+    const value = studentT975(5.5);
+    assert.ok(value < 2.571 && value > 2.447 && value >= 2.5083, `${value}`);
+  });
+});
+
+describe('orderStatisticMedianCi', () => {
+  test('the widest order statistics that still hold 95 %: the range up to n = 8, then inward', () => {
+    const ranks = (n: number) => orderStatisticMedianCi(Array.from({ length: n }, (_, index) => index + 1));
+    assert.deepEqual(ranks(1), [1, 1]);
+    assert.deepEqual(ranks(3), [1, 3]);
+    assert.deepEqual(ranks(8), [1, 8], 'P(B <= 1) = 9/256 > 2.5 %');
+    assert.deepEqual(ranks(9), [2, 8], 'P(B <= 1) = 10/512 < 2.5 %');
+    // n = 20: P(B <= 5) = 0.0207, P(B <= 6) = 0.0577: [x(6), x(15)].
+    assert.deepEqual(ranks(20), [6, 15]);
+  });
+
+  test('summarise uses it below 20 values, the bootstrap from 20', () => {
+    assert.deepEqual(summarise([5, 1, 3, 2, 4, 6], createRandom(1)).ci95, [1, 6]);
+    const many = Array.from({ length: 40 }, (_, index) => index);
+    const ci = summarise(many, createRandom(1)).ci95;
+    assert.ok(ci && ci[0] > 10 && ci[1] < 30);
   });
 });

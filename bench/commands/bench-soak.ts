@@ -27,7 +27,7 @@ export interface SoakFlags {
 }
 
 /** Bench flags that mean nothing to a soak: given with --soak they are bad input. */
-const NOT_FOR_SOAK = ['trials', 'duration', 'warmup', 'connections', 'seed', 'quick', 'calibrate'];
+const NOT_FOR_SOAK = ['trials', 'duration', 'warmup', 'connections', 'seed', 'quick', 'calibrate', 'idle-servers'];
 
 /** Waves of 1000 streams of 1 s each: a stream opens, sends one heartbeat and ends. */
 const SOAK_DEFAULTS = { waveStreams: 1_000, streamSec: 1 };

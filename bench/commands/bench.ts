@@ -1,6 +1,7 @@
 /**
  * npm run bench -- [--strategies a,b] [--tracers a,b] [--scenarios a,b] [--node 20,22,24] [--trials K] [--duration SEC]
  *   [--warmup SEC] [--connections C] [--seed N] [--out FILE] [--quick] [--json] [--calibrate]
+ *   [--idle-servers frozen|running]
  * npm run bench -- --scenarios long-idle --soak MIN [--strategies a,b] [--tracers a,b] [--node 20,22,24] [--out FILE] [--json]
  *
  * Runs the matrix under load and writes one result file (validated against results/schema.json,
@@ -14,18 +15,25 @@ import { validateResult, type ResultFile } from '../../results/schema.ts';
 import { ENABLED_TEST_STRATEGY_NAMES, STRATEGY_NAMES } from '../../strategies/registry.ts';
 import { defaultStrategyOptions } from '../../strategies/strategy.ts';
 import { writeFileAtomic } from '../common/atomic-write.ts';
-import type { BenchOptions, StopSignal } from '../harness/bench-run.ts';
-import { parseChoiceList, parseFlags, parseInteger, runCommand, UsageError } from '../common/cli.ts';
+import type { BenchOptions, IdleServers, StopSignal } from '../harness/bench-run.ts';
+import { parseChoice, parseChoiceList, parseFlags, parseInteger, runCommand, UsageError } from '../common/cli.ts';
 import { checkPackagesRunOn, gitCommit } from '../harness/environment.ts';
 import { SDK_TRACERS } from '../harness/matrix.ts';
 import { DEFAULT_NODE, parseNodeList } from '../common/node-runtime.ts';
 import { BENCH_SCENARIOS, SCENARIO_NAMES } from '../harness/scenarios.ts';
 
-/** The defaults, and what --quick changes (explicit flags win over both). */
-const DEFAULTS = { trials: 3, duration: 3, warmup: 2, connections: 50, seed: 1, longIdleStreams: 200, longIdleSec: 2 };
+/**
+ * The defaults, and what --quick changes (explicit flags win over both). Many short rounds, not a
+ * few long trials: rounds pair the cells against drift and give the t intervals their degrees of
+ * freedom. A 1 s trial costs about 2.5 s of wall time (ramp-up, tail, settle, flush, verifying),
+ * so 6 rounds of 16-17 cells on 4 scenarios take about 18 minutes on 2 cores.
+ */
+const DEFAULTS = { trials: 6, duration: 1, warmup: 1, seed: 1, longIdleStreams: 200, longIdleSec: 2 };
 const QUICK = { scenarios: ['sse-tokens'], trials: 2, duration: 1, warmup: 0, longIdleStreams: 50, longIdleSec: 2 };
-/** --calibrate trades trial length for rounds: its intervals narrow with the number of rounds. */
-const CALIBRATE = { trials: 10, duration: 2 };
+/** --calibrate: 16 rounds of 6 cells on 2 scenarios, about 9 minutes; its intervals narrow with the rounds. */
+const CALIBRATE = { trials: 16, duration: 1 };
+
+const IDLE_SERVERS: readonly IdleServers[] = ['frozen', 'running'];
 
 runCommand(async () => {
   const { values } = parseFlags(process.argv.slice(2), {
@@ -46,6 +54,7 @@ runCommand(async () => {
     'long-idle-streams': { type: 'string' },
     'long-idle-sec': { type: 'string' },
     soak: { type: 'string' },
+    'idle-servers': { type: 'string' },
   });
   // The harness (servers, load, sink) loads only once the flags are good: bad input fails fast.
   if (values.soak !== undefined) return (await import('./bench-soak.ts')).runSoakCommand({ ...values, soak: values.soak });
@@ -67,7 +76,7 @@ runCommand(async () => {
     trials: pick(values.trials, 'trials', 1, 1_000),
     durationSec: pick(values.duration, 'duration', 1, 3_600),
     warmupSec: pick(values.warmup, 'warmup', 0, 3_600),
-    connections: pick(values.connections, 'connections', 1, 10_000),
+    connections: values.connections === undefined ? null : parseInteger('connections', values.connections, 1, 10_000),
     seed: pick(values.seed, 'seed', 0, 4_294_967_295),
     longIdleStreams: pick(values['long-idle-streams'], 'longIdleStreams', 1, 20_000),
     longIdleSec: pick(values['long-idle-sec'], 'longIdleSec', 1, 3_600),
@@ -75,6 +84,7 @@ runCommand(async () => {
     quick,
     calibrate: values.calibrate,
     burnUs: 0,
+    idleServers: parseChoice('idle-servers', values['idle-servers'] ?? 'frozen', IDLE_SERVERS),
   };
   const out = values.out ?? defaultOutPath();
 

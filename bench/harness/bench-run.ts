@@ -10,7 +10,7 @@ import { measureNoiseFloor } from './noise-floor.ts';
 import { pinProcesses } from './pinning.ts';
 import { Progress } from '../common/progress.ts';
 import { createRandom, deriveSeed, shuffle } from '../stats/random.ts';
-import type { ScenarioName } from './scenarios.ts';
+import { DEFAULT_CONNECTIONS, type Scenario, SCENARIOS, type ScenarioName } from './scenarios.ts';
 import { type NodeRuntime, nodeVersion } from '../common/node-runtime.ts';
 import { type ServerProcess, type ServerSpec, startServer } from './server-process.ts';
 import { startSink } from '../spans/sink.ts';
@@ -18,7 +18,9 @@ import { summariseCells, type UnsummarisedCell } from './summarise-cell.ts';
 import { runTrial, type TrialSettings, warmUp } from './trial.ts';
 import { DEFAULT_END_TOLERANCE_MS, DEFAULT_RANGE_TOLERANCE_MS } from '../spans/verifier.ts';
 
-export interface BenchOptions extends TrialSettings {
+export interface BenchOptions extends Omit<TrialSettings, 'connections'> {
+  /** Every scenario's load connections; null: each scenario's own (SCENARIOS[name].connections). */
+  connections: number | null;
   strategies: AnyStrategyName[];
   tracers: TracerName[];
   scenarios: ScenarioName[];
@@ -31,7 +33,14 @@ export interface BenchOptions extends TrialSettings {
   tickMs: number;
   /** Calibration only: the CPU cost calibration-burn adds per request. */
   burnUs: number;
+  /**
+   * 'frozen' (the protocol): the scenario's other servers are SIGSTOPped while one is warmed up or
+   * measured. 'running' keeps them all alive, as runs before it did; kept to measure the difference.
+   */
+  idleServers?: IdleServers;
 }
+
+export type IdleServers = 'frozen' | 'running';
 
 /** Set by Ctrl-C: the run stops after the trial in progress and keeps what finished. */
 export interface StopSignal {
@@ -46,6 +55,7 @@ export interface StopSignal {
  */
 export async function runBench(options: BenchOptions, stop: StopSignal, progress?: Progress): Promise<ResultFile> {
   const createdAt = new Date().toISOString();
+  const idleServers = options.idleServers ?? 'frozen';
   const pinning = pinProcesses();
   const env = { ...collectEnvironment(pinning), noiseFloor: measureNoiseFloor(pinning.serverCpus) };
   const matrix = buildMatrix(options.strategies, options.tracers, options.scenarios, options.nodes);
@@ -74,6 +84,7 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
     for (const scenario of shuffle(options.scenarios.filter((name, index, all) => all.indexOf(name) === index), random)) {
       if (stop.stopped) break;
       const servers = new Map<Cell, ServerProcess>();
+      const trialSettings = { ...options, connections: connectionsFor(scenario, options) };
       // The servers of a scenario (on every Node) start side by side, one per core; each is pinned
       // once ready. Its rounds interleave every Node's cells, so drift hits each Node alike.
       const scenarioCells = matrix.filter((candidate) => candidate.scenario === scenario);
@@ -86,11 +97,22 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
           done += options.trials;
         }
       });
+      // Only the measured server runs: the others sit frozen until their own turn.
+      const exclusively = async <T>(server: ServerProcess, work: () => Promise<T>): Promise<T> => {
+        if (idleServers === 'running') return work();
+        server.thaw();
+        try {
+          return await work();
+        } finally {
+          await server.freeze();
+        }
+      };
+      if (idleServers === 'frozen') await Promise.all([...servers.values()].map((server) => server.freeze()));
       try {
         if (scenario !== 'long-idle') report.message(`${scenario}: warming up ${servers.size} servers, ${options.warmupSec} s each, not measured`);
         for (const [cell, server] of shuffle([...servers], random)) {
           if (stop.stopped) break;
-          await warmUp(server, cell, options).catch((error: unknown) => fail(cell, error));
+          await exclusively(server, () => warmUp(server, cell, trialSettings)).catch((error: unknown) => fail(cell, error));
         }
         for (let round = 0; round < options.trials && !stop.stopped; round += 1) {
           for (const [cell, server] of shuffle([...servers], random)) {
@@ -100,14 +122,14 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
             report.trialStarts(done, what);
             order.push(`${cellName(cell)}#${round}`);
             try {
-              const trial = await runTrial(server, sink, cell, options, { index: round, round });
+              const trial = await exclusively(server, () => runTrial(server, sink, cell, trialSettings, { index: round, round }));
               cells.get(cell)!.trials.push(trial);
               done += 1;
               report.trialEnds(done, what, describeTrial(trial.requestsPerSec, trial.correctRate, trial.cpuUtilisation));
             } catch (error) {
               if (stop.stopped) break;
               done += 1;
-              const crashed = !(await isServing(server));
+              const crashed = !(await exclusively(server, () => isServing(server)));
               fail(cell, crashed ? `server crashed: ${error instanceof Error ? error.message : String(error)}` : error, crashed ? undefined : round);
               report.trialEnds(done, what, `FAILED: ${failures.at(-1)?.error}`);
               if (crashed) done += options.trials - round - 1;
@@ -130,7 +152,9 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
     trials: options.trials,
     durationSec: options.durationSec,
     warmupSec: options.warmupSec,
-    connections: options.connections,
+    connections: options.connections ?? DEFAULT_CONNECTIONS,
+    connectionsByScenario: Object.fromEntries(options.scenarios.map((scenario) => [scenario, connectionsFor(scenario, options)])),
+    idleServers,
     seed: options.seed,
     quick: options.quick,
     calibrate: options.calibrate,
@@ -166,6 +190,11 @@ export function measuredServerSpec(cell: Cell, dsn: string, cpus: string | null,
     cpus,
     args: ['--tick-ms', String(tickMs), '--burn-us', String(burnUs)],
   };
+}
+
+/** The load's connections on a scenario: the flag's, else the scenario's own. */
+export function connectionsFor(scenario: ScenarioName, options: Pick<BenchOptions, 'connections'>): number {
+  return options.connections ?? (SCENARIOS[scenario] as Scenario).connections ?? DEFAULT_CONNECTIONS;
 }
 
 /** Like Promise.allSettled over items, with at most `limit` running at once. */

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { buildIfStale, builtPath } from '../common/build.ts';
 import { DEFAULT_NODE, type NodeRuntime, nodeBinary } from '../common/node-runtime.ts';
@@ -41,17 +42,38 @@ export interface ServerProcess {
   probeHeap(): Promise<{ heapAfterGcMb: number | null; rssMb: number }>;
   /** Ends the window: what the server measured of itself. */
   probeStop(): Promise<ProcessSample>;
+  /**
+   * SIGSTOP: the server takes no CPU while another is measured (its timers, SDK flushes, worker
+   * threads and GC would share the measured core). Its sockets stay open; the kernel queues what
+   * arrives. Resolves once the kernel shows the process stopped. Idempotent.
+   */
+  freeze(): Promise<void>;
+  /** SIGCONT: the frozen server runs again; its timers catch up at once. Idempotent. */
+  thaw(): void;
+  readonly frozen: boolean;
   stop(): Promise<void>;
 }
 
 /** Raised when a server crashes or never gets ready; carries what the server itself said. */
 export class ServerFailed extends Error {}
 
-/** Every child still alive, so no exit path of the harness can leave one behind. */
+/**
+ * Every child still alive, so no exit path of the harness can leave one behind. SIGKILL ends a
+ * frozen (SIGSTOPped) process too; a harness killed outright is covered by the parent-death
+ * signal each server is spawned with (see PARENT_DEATH).
+ */
 const live = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
+
+/**
+ * Servers start through `setpriv --pdeathsig KILL` (util-linux) where it exists: the kernel sends
+ * SIGKILL to the server when the harness dies, even by SIGKILL, even while the server is frozen
+ * (a stopped process cannot see its IPC channel close, but SIGKILL reaches it). setpriv and
+ * taskset exec the next program, so the server keeps the pid the harness spawned.
+ */
+const PARENT_DEATH: readonly string[] = existsSync('/usr/bin/setpriv') ? ['/usr/bin/setpriv', '--pdeathsig', 'KILL'] : [];
 
 /** Stops every server still running (Ctrl-C, fatal errors). */
 export async function stopAllServers(): Promise<void> {
@@ -70,7 +92,8 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
   if (spec.dsn) flags.push('--dsn', spec.dsn);
   const node = [nodeBinary(runtime), ...(spec.nodeArgs ?? []), SERVER_MAIN, ...flags];
   // A pinned harness would pass its own core on to the child: start on every core instead.
-  const [file, ...args] = (spec.cpus ? ['taskset', '-c', `0-${cpus().length - 1}`, ...node] : node) as [string, ...string[]];
+  const unpinned = spec.cpus ? ['taskset', '-c', `0-${cpus().length - 1}`, ...node] : node;
+  const [file, ...args] = [...PARENT_DEATH, ...unpinned] as [string, ...string[]];
   // The IPC channel lets the server notice when the harness dies and exit by itself.
   const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, SENTRY_DSN: '' } });
   live.add(child);
@@ -119,9 +142,27 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
     return response.json();
   };
 
+  let frozen = false;
+  const signal = (name: 'SIGSTOP' | 'SIGCONT'): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(name);
+  };
   return {
     url,
     pid: child.pid ?? -1,
+    get frozen() {
+      return frozen;
+    },
+    freeze: async () => {
+      if (frozen) return;
+      signal('SIGSTOP');
+      frozen = true;
+      if (child.pid) await untilStopped(child.pid);
+    },
+    thaw: () => {
+      if (!frozen) return;
+      signal('SIGCONT');
+      frozen = false;
+    },
     state: async (drain = false) => (await control(`state${drain ? '?drain=1' : ''}`)) as ServerState,
     flush: async () => ((await control('flush', 'POST')) as { dropped?: Record<string, number> }).dropped ?? {},
     probeStart: async () => {
@@ -133,11 +174,29 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
   };
 }
 
+/** SIGSTOP is delivered asynchronously: wait (up to 1 s) until /proc shows the process stopped. */
+async function untilStopped(pid: number): Promise<void> {
+  for (const deadline = performance.now() + 1_000; performance.now() < deadline; ) {
+    let state: string | undefined;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    } catch {
+      return; // gone, or no /proc to read
+    }
+    if (state === 'T' || state === 't' || state === 'Z') return;
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
 function lastLines(text: string): string {
   return text.trim().split('\n').slice(-3).join(' | ');
 }
 
-/** SIGTERM, then SIGKILL if the process has not gone within the grace period. */
+/**
+ * SIGCONT (a frozen process would hold SIGTERM pending forever), SIGTERM, then SIGKILL if the
+ * process has not gone within the grace period.
+ */
 function stopChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
@@ -146,6 +205,7 @@ function stopChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
       clearTimeout(timer);
       resolve();
     });
+    child.kill('SIGCONT');
     child.kill('SIGTERM');
   });
 }

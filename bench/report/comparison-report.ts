@@ -1,8 +1,8 @@
-import type { CellComparison, Comparison, Regression, RunIdentity } from './compare.ts';
+import type { CellComparison, Comparison, FigureSample, MetricComparison, Regression, RunIdentity } from './compare.ts';
 import {
+  formatFigure,
   formatFractionPercent,
   formatSignedPercent,
-  formatWithInterval,
   shortCommit,
 } from '../common/format.ts';
 import { renderMarkdownTable } from '../common/markdown-table.ts';
@@ -11,11 +11,17 @@ import { renderTable } from '../common/table.ts';
 
 /** Renders a Comparison for a terminal (text) or a pull-request comment (Markdown). */
 
-const RULE =
-  'A difference is claimed only where the two bootstrap 95 % intervals of the median do not overlap; ' +
-  'with one trial on either side, only past --threshold. The change is (head - base) / base of the medians.';
+function rule(comparison: Comparison): string {
+  const { gate } = comparison;
+  return (
+    'change: (head - base) / base of the trial means, with its Student-t (Welch) 95 % interval; a difference is claimed only where it excludes 0 ' +
+    '(with one trial on either side, only past --threshold). accuracy: ± half that interval, the smallest change these two files could show; ' +
+    `"no difference" says nothing about a change smaller than it. Gated figures (*: correctness, ${gate.metrics.join(', ')}) decide the exit code, ` +
+    `Holm over ${gate.figures} of them at ${gate.familyAlpha * 100} % in all; the other figures are information.`
+  );
+}
 
-const COLUMNS = ['cell', 'figure', 'base [95 % CI]', 'head [95 % CI]', 'change', 'verdict'];
+const COLUMNS = ['cell', 'figure', 'base mean (n)', 'head mean (n)', 'change [95 % CI]', 'accuracy', 'verdict'];
 
 export function renderComparisonText(comparison: Comparison): string {
   const lines = [
@@ -25,7 +31,7 @@ export function renderComparisonText(comparison: Comparison): string {
     '',
     renderTable(COLUMNS, comparisonRows(comparison.cells)),
     '',
-    RULE,
+    rule(comparison),
     verdictLine(comparison),
     ...comparison.regressions.map((regression) => `  ${describeRegression(regression)}`),
   ];
@@ -49,7 +55,7 @@ export function renderComparisonMarkdown(comparison: Comparison): string {
   sections.push(
     `<details><summary>All ${rows.length} figures of ${comparison.cells.length} cells</summary>\n\n${renderMarkdownTable(COLUMNS, rows)}\n\n</details>`,
   );
-  sections.push(`<sub>${RULE}</sub>`);
+  sections.push(`<sub>${rule(comparison)}</sub>`);
   return `${sections.join('\n\n')}\n`;
 }
 
@@ -84,27 +90,49 @@ function comparisonRows(cells: readonly CellComparison[]): string[][] {
   return cells.flatMap((cell) => {
     const rows: string[][] = [];
     if (cell.baseFailed !== null || cell.headFailed !== null) {
-      rows.push([cell.cell, 'cell', cell.baseFailed ? 'failed' : 'ran', cell.headFailed ? 'failed' : 'ran', '', cell.failedNow ? 'failed now' : '']);
+      rows.push([cell.cell, 'cell *', cell.baseFailed ? 'failed' : 'ran', cell.headFailed ? 'failed' : 'ran', '', '', cell.failedNow ? 'failed now' : '']);
     }
     const { correctness } = cell;
     if (correctness.verdict !== 'not judged') {
       const change = correctness.changePoints === null ? 'n/a' : formatSignedPercent(correctness.changePoints, ' points');
-      rows.push([cell.cell, 'correct', formatFractionPercent(correctness.base), formatFractionPercent(correctness.head), change, correctness.verdict]);
+      const accuracy = correctness.accuracyPoints === null ? 'n/a' : `±${correctness.accuracyPoints.toFixed(1)} points`;
+      const worse = correctness.verdict === 'less correct' || correctness.verdict === 'became incorrect';
+      const verdict = worse && !correctness.regression
+        ? `${correctness.verdict} (${correctness.holmSignificant ? 'within threshold' : 'not significant over the gated figures'})`
+        : correctness.verdict;
+      rows.push([cell.cell, 'correct *', formatFractionPercent(correctness.base), formatFractionPercent(correctness.head), change, accuracy, verdict]);
     }
     for (const metric of cell.metrics) {
-      if (metric.base.median === null && metric.head.median === null) continue;
-      const verdict = metric.worse && !metric.regression ? `${metric.verdict} (within threshold)` : metric.verdict;
+      if (metric.base.mean === null && metric.head.mean === null) continue;
       rows.push([
         cell.cell,
-        `${metric.title} (${metric.unit})`,
-        formatWithInterval(metric.base.median, metric.base.ci95),
-        formatWithInterval(metric.head.median, metric.head.ci95),
-        formatSignedPercent(metric.changePercent),
-        verdict,
+        `${metric.title} (${metric.unit})${metric.gated ? ' *' : ''}`,
+        describeSample(metric.base),
+        describeSample(metric.head),
+        describeChange(metric),
+        metric.accuracyPercent === null ? 'n/a' : `±${metric.accuracyPercent.toFixed(1)} %`,
+        describeVerdict(metric),
       ]);
     }
     return rows;
   });
+}
+
+function describeSample(sample: FigureSample): string {
+  return sample.mean === null ? 'n/a' : `${formatFigure(sample.mean)} (${sample.n})`;
+}
+
+function describeChange(metric: MetricComparison): string {
+  const change = formatSignedPercent(metric.changePercent);
+  const interval = metric.changeInterval95;
+  return interval ? `${change} [${interval[0].toFixed(1)}, ${interval[1].toFixed(1)}]` : change;
+}
+
+function describeVerdict(metric: MetricComparison): string {
+  if (!metric.worse || metric.regression) return metric.verdict;
+  if (!metric.gated) return `${metric.verdict} (information)`;
+  if (metric.p !== null && !metric.holmSignificant) return `${metric.verdict} (not significant over the gated figures)`;
+  return `${metric.verdict} (within threshold)`;
 }
 
 function regressionRows(entries: readonly Regression[]): string[][] {

@@ -13,7 +13,8 @@ export function environmentCaption(result: ResultFile, cells: readonly ResultCel
   const run = [
     `commit ${shortCommit(env.gitCommit)}${env.gitDirty ? ' with uncommitted changes' : ''}`,
     `run of ${result.createdAt.slice(0, 16).replace('T', ' ')} UTC`,
-    `${config.trials} trial${config.trials === 1 ? '' : 's'} x ${config.durationSec} s per cell, ${config.connections} connections`,
+    `${config.trials} trial${config.trials === 1 ? '' : 's'} x ${config.durationSec} s per cell, ${describeConnections(config)}`,
+    ...(config.idleServers === 'frozen' ? ['other servers frozen while one is measured'] : []),
     ...(config.quick ? ['quick run: a smoke test, not a measurement'] : []),
     ...(result.complete ? [] : ['incomplete run']),
   ];
@@ -48,4 +49,11 @@ function software(env: Env): string {
 function nodesOf(cells: readonly ResultCell[]): string {
   const versions = [...new Set(cells.map((cell) => cell.nodeVersion))];
   return versions.length === 0 ? 'no cells' : `Node ${versions.join(', ')}`;
+}
+
+/** One count, or each scenario's where they differ. */
+function describeConnections(config: ResultFile['config']): string {
+  const counts = Object.entries(config.connectionsByScenario ?? {});
+  if (counts.length === 0 || counts.every(([, count]) => count === counts[0]?.[1])) return `${counts[0]?.[1] ?? config.connections} connections`;
+  return `connections ${counts.map(([scenario, count]) => `${scenario} ${count}`).join(', ')}`;
 }

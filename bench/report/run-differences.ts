@@ -52,6 +52,8 @@ const MEASUREMENT_FIELDS = [
   'durationSec',
   'warmupSec',
   'connections',
+  'connectionsByScenario',
+  'idleServers',
   'quick',
   'calibrate',
   'tickMs',

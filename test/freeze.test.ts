@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { after, test } from 'node:test';
+import { SCENARIOS, scenarioUrl } from '../bench/harness/scenarios.ts';
+import { startServer, stopAllServers } from '../bench/harness/server-process.ts';
+import { fetchStream } from '../bench/harness/stream-client.ts';
+import { requestMix, settle } from '../bench/harness/verify-run.ts';
+import { startSink } from '../bench/spans/sink.ts';
+import { verify } from '../bench/spans/verifier.ts';
+import { isAlive, ROOT, serverPids } from './support/run.ts';
+
+after(() => stopAllServers());
+
+/** The process state letter from /proc (R, S, T = stopped, ...), or null once it is gone. */
+function processState(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// timer-keepalive polls with a timer and sentry-stream flushes its span buffer on one; the watcher
+// runs a worker thread: each is frozen mid-stream, longer than its timers' periods, then thawed.
+for (const [strategy, tracer] of [['timer-keepalive', 'sentry-stream'], ['worker-thread-watcher', 'sentry-static']] as const) {
+  test(`${strategy}/${tracer} frozen mid-stream and thawed: sockets, SDK transport and timers recover, every span verifies`, async () => {
+    const sink = await startSink({ port: 0 });
+    const server = await startServer({ strategy, tracer, dsn: sink.dsn });
+    try {
+      const scenario = SCENARIOS['sse-tokens'];
+      // Before: the SDK's connection to the sink and the client's keep-alive socket are open.
+      const before = requestMix(server.url, scenario, 5);
+      await Promise.all(before.map((request) => fetchStream(request)));
+
+      // A stream in flight when the server freezes, and one sent while it is frozen.
+      const inFlight = fetchStream({ url: scenarioUrl(server.url, scenario), requestId: 'frozen-mid-stream', timeoutMs: 30_000 });
+      await sleep(50);
+      await server.freeze();
+      assert.equal(processState(server.pid), 'T', 'the server is stopped');
+      let sentWhileFrozenDone = false;
+      const sentWhileFrozen = fetchStream({ url: scenarioUrl(server.url, scenario), requestId: 'sent-while-frozen', timeoutMs: 30_000 }).finally(() => {
+        sentWhileFrozenDone = true;
+      });
+      await sleep(1_500);
+      assert.equal(sentWhileFrozenDone, false, 'a frozen server answers nothing');
+      server.thaw();
+      // SIGCONT, like SIGSTOP, is delivered asynchronously: the state changes shortly after.
+      for (const deadline = Date.now() + 2_000; processState(server.pid) === 'T' && Date.now() < deadline; ) await sleep(5);
+      assert.notEqual(processState(server.pid), 'T', 'the server runs again');
+      const [mid, late] = await Promise.all([inFlight, sentWhileFrozen]);
+      assert.equal(mid.ending, 'complete', 'the in-flight stream finished');
+      assert.equal(late.ending, 'complete', 'the queued request was served');
+
+      // After: more of the usual mix, then every request of the whole test is judged.
+      const afterThaw = requestMix(server.url, scenario, 10);
+      await Promise.all(afterThaw.map((request) => fetchStream(request)));
+      const state = await settle(server);
+      await server.flush();
+      await sink.waitForQuiet(300);
+      const truths = await server.state(true);
+      assert.equal(truths.requests.length, 17);
+      // Every structural rule at its default; the root's end precision gets 500 ms, not 90: on a
+      // loaded 2-core machine the watcher's thread alone can be scheduled that late (the verify
+      // suite judges end precision; this test judges what a freeze could lose or misparent).
+      const report = verify(sink.spans(), truths.requests, { openRoots: state.openRoots, endToleranceMs: 500 });
+      assert.equal(report.correctRate, 1, JSON.stringify(report.violations));
+      assert.equal(report.leakedOpen, 0);
+    } finally {
+      await server.stop();
+      await sink.close();
+    }
+    assert.equal(isAlive(server.pid), false);
+  });
+}
+
+test('stop() ends a frozen server', async () => {
+  const server = await startServer({ strategy: 'untraced', tracer: 'none' });
+  await server.freeze();
+  assert.equal(processState(server.pid), 'T');
+  await server.stop();
+  assert.equal(isAlive(server.pid), false);
+});
+
+test('the harness killed with SIGKILL while servers are frozen: no server survives', async () => {
+  const bench = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'bench/commands/bench.ts', '--strategies', 'untraced,close-listener,timer-keepalive', '--tracers', 'sentry-static',
+      '--scenarios', 'sse-tokens', '--trials', '5', '--duration', '2', '--warmup', '0', '--out', '/dev/null'],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  bench.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  const exited = new Promise((resolve) => bench.once('exit', resolve));
+  try {
+    // Wait until a trial runs: then every server but the measured one is frozen.
+    let frozen: number[] = [];
+    for (const deadline = Date.now() + 120_000; frozen.length < 2; ) {
+      if (Date.now() > deadline) throw new Error(`no frozen servers: ${stderr}`);
+      if (bench.exitCode !== null) throw new Error(`the bench ended early: ${stderr}`);
+      frozen = serverPids(bench.pid!).filter((pid) => processState(pid) === 'T');
+      await sleep(100);
+    }
+    const servers = serverPids(bench.pid!);
+    assert.equal(servers.length, 3);
+    bench.kill('SIGKILL');
+    await exited;
+    for (const deadline = Date.now() + 5_000; servers.some(isAlive) && Date.now() < deadline; ) await sleep(50);
+    for (const pid of servers) assert.equal(isAlive(pid), false, `server ${pid} (${processState(pid)}) outlived the harness`);
+  } finally {
+    bench.kill('SIGKILL');
+  }
+});
