@@ -310,12 +310,12 @@ describe('the new protocol (6 rounds per cell)', () => {
     const { code, comparison } = await compareJson([roundsPath, writeInput(directory, 'rounds-slower.json', head)]);
     assert.equal(code, 1);
     const throughput = comparison.cells
-      .find((cell) => cell.cell === 'close-listener/sentry-static/sse-tokens')
+      .find((cell) => cell.cell === 'close-listener/sentry-static/sse-tokens/node24')
       ?.metrics.find((metric) => metric.metric === 'requestsPerSec');
     assert.equal(throughput?.verdict, 'slower');
     assert.equal(throughput?.holmSignificant, true);
     assert.ok(throughput?.accuracyPercent !== null && (throughput?.accuracyPercent ?? Infinity) < 10);
-    assert.deepEqual(comparison.regressions.map((entry) => entry.cell), ['close-listener/sentry-static/sse-tokens']);
+    assert.deepEqual(comparison.regressions.map((entry) => entry.cell), ['close-listener/sentry-static/sse-tokens/node24']);
   });
 
   test('correctness that wobbles from trial to trial is judged by its interval, not by its median', async () => {
@@ -326,7 +326,7 @@ describe('the new protocol (6 rounds per cell)', () => {
     findCell(head, 'close-listener', 'sentry-static', 'sse-tokens').trials.forEach((trial, index) => (trial.correctRate = (rates[(index + 3) % 6] as number) - 0.02));
     const { code, comparison } = await compareJson([writeInput(directory, 'wobble-base.json', wobbling), writeInput(directory, 'wobble-head.json', head)]);
     assert.equal(code, 0);
-    const correctness = comparison.cells.find((cell) => cell.cell === 'close-listener/sentry-static/sse-tokens')?.correctness;
+    const correctness = comparison.cells.find((cell) => cell.cell === 'close-listener/sentry-static/sse-tokens/node24')?.correctness;
     assert.equal(correctness?.verdict, 'same');
     assert.ok(correctness?.accuracyPoints !== null && (correctness?.accuracyPoints ?? 0) > 2);
   });
@@ -337,7 +337,7 @@ describe('the new protocol (6 rounds per cell)', () => {
     const { code, comparison } = await compareJson([roundsPath, writeInput(directory, 'rounds-latency.json', head)]);
     assert.equal(code, 0);
     const latency = comparison.cells
-      .find((cell) => cell.cell === 'close-listener/sentry-static/sse-tokens')
+      .find((cell) => cell.cell === 'close-listener/sentry-static/sse-tokens/node24')
       ?.metrics.find((metric) => metric.metric === 'latencyP99Ms');
     assert.equal(latency?.verdict, 'slower');
     assert.equal(latency?.gated, false);
