@@ -17,7 +17,7 @@ import { type OpenSpan, setupTracer, type Tracer } from '../../servers/tracer.ts
 import { createStrategy } from '../../strategies/registry.ts';
 import { defaultStrategyOptions, type RootSpan, type Strategy } from '../../strategies/strategy.ts';
 import { parseInteger, runCommand, UsageError } from '../common/cli.ts';
-import { discardSdkSends, type SentCounts } from './discarding-transport.ts';
+import type { SentCounts } from './discarding-transport.ts';
 import { INERT_ROOTS, type RootMaker } from './cases.ts';
 import {
   CHUNKS_PER_STREAM,
@@ -163,6 +163,8 @@ function prepare(entry: InstructionCase, tracer: Tracer | null, tracker: Request
 async function setUp(entry: InstructionCase): Promise<{ tracer: Tracer | null; sent: SentCounts | null }> {
   if (entry.tracer === 'none') return { tracer: null, sent: null };
   const tracer = await setupTracer(entry.tracer, { dsn: UNUSED_DSN, sdkServerSpans: false, ignorePathPrefix: CONTROL_PREFIX });
+  // Imported here: it loads @sentry/node, which tracer none must not.
+  const { discardSdkSends } = await import('./discarding-transport.ts');
   return { tracer, sent: discardSdkSends() };
 }
 

@@ -155,14 +155,14 @@ function perUnitByRepeat(entry: InstructionCase, runs: readonly InstructionRun[]
 }
 
 export async function runInstructions({ repeats, node, jobs, only, log = () => {} }: InstructionOptions): Promise<InstructionResult> {
-  const valgrind = valgrindVersion();
-  if (!valgrind) throw new UsageError(VALGRIND_MISSING);
   const selected = only ? INSTRUCTION_CASES.filter((entry) => only.includes(caseKey(entry))) : INSTRUCTION_CASES;
   if (only) {
     const unknown = only.filter((key) => !INSTRUCTION_CASES.some((entry) => caseKey(entry) === key));
     if (unknown.length > 0) throw new UsageError(`unknown instruction case ${unknown.join(', ')} (accepted: ${INSTRUCTION_CASES.map(caseKey).join(', ')})`);
   }
   const binary = nodeBinary(node);
+  const valgrind = valgrindVersion();
+  if (!valgrind) throw new UsageError(VALGRIND_MISSING);
   const stale = buildIfStale();
   if (stale) log(`rebuilt build/ (${stale})`);
   const createdAt = new Date().toISOString();

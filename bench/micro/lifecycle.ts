@@ -12,7 +12,7 @@ import { setupTracer, TRACER_NAMES, type TracerName } from '../../servers/tracer
 import { createStrategy, STRATEGY_NAMES } from '../../strategies/registry.ts';
 import { defaultStrategyOptions } from '../../strategies/strategy.ts';
 import { parseChoice, parseInteger, runCommand, UsageError } from '../common/cli.ts';
-import { discardSdkSends, type SentCounts } from './discarding-transport.ts';
+import type { SentCounts } from './discarding-transport.ts';
 import { INERT_ROOTS, type MicroCase, noStrategyCase, type RootMaker, sdkAloneCase, strategyCase } from './cases.ts';
 import { measureCase, microSettings } from './measure.ts';
 import type { MicroMessage } from './micro.ts';
@@ -33,6 +33,8 @@ async function setUp(tracerName: TracerName): Promise<Setup> {
   if (tracerName === 'none') return { roots: INERT_ROOTS, settle: () => nextLoopTurn(), sdkCase: null, sent: null };
   // The servers' own tracer, as a strategy-owned root gets it; only its network is cut.
   const tracer = await setupTracer(tracerName, { dsn: UNUSED_DSN, sdkServerSpans: false, ignorePathPrefix: CONTROL_PREFIX });
+  // Imported here: it loads @sentry/node, which tracer none must not.
+  const { discardSdkSends } = await import('./discarding-transport.ts');
   const sent = discardSdkSends();
   return { roots: tracer, settle: () => tracer.flush(10_000), sdkCase: sdkAloneCase(tracer), sent };
 }
