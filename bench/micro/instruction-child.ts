@@ -41,6 +41,8 @@ export interface ChildReport {
 }
 
 const UNUSED_DSN = 'http://public@127.0.0.1:9/1';
+/** Longer than any run (a week), and small enough for the watcher's 32-bit slot times. */
+const NEVER_MS = 7 * 24 * 3_600_000;
 const ROOT_NAME = 'GET /micro';
 const ROOT_ATTRIBUTES = { [REQUEST_ID_ATTRIBUTE]: 'micro', [SPAN_KIND_ATTRIBUTE]: 'root' };
 const CHILD_ATTRIBUTES = { [REQUEST_ID_ATTRIBUTE]: 'micro', [SPAN_KIND_ATTRIBUTE]: 'child' };
@@ -146,7 +148,10 @@ interface Prepared {
 function prepare(entry: InstructionCase, tracer: Tracer | null, tracker: RequestTracker): Prepared {
   const roots: RootMaker = tracer ?? INERT_ROOTS;
   const fixture: Fixture = { tracker, roots };
-  const strategy = entry.strategy ? createStrategy(entry.strategy, defaultStrategyOptions) : null;
+  // No stream may expire while counted: under valgrind a run lasts minutes of wall time, and an
+  // expiry (after the default lifetime or idle limit) would make the count depend on it.
+  const options = { ...defaultStrategyOptions, maxLifetimeMs: NEVER_MS, idleLimitMs: NEVER_MS };
+  const strategy = entry.strategy ? createStrategy(entry.strategy, options) : null;
   const none = (): void => {};
   if (entry.group === 'tick' && strategy) return { iteration: tickOver(fixture, strategy), after: none, strategy };
   if (entry.unit === 'loop iteration') return { iteration: () => extraLoop(EXTRA_LOOP_ITERATIONS), after: none, strategy };
