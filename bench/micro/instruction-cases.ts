@@ -29,17 +29,21 @@ export const CHUNKS_PER_STREAM = 20;
 export const OPEN_STREAMS_PER_TICK = 100;
 /** Iterations of the known extra loop added to each stream in the calibration case. */
 export const EXTRA_LOOP_ITERATIONS = 200;
-/** Iterations before the counted part, the same at both counts: compiles the hot code first. */
+/** Iterations before the counted part, the same at both counts (fewer with the SDK, whose roots cost far more). */
 export const WARMUP_ITERATIONS = 300;
+export const SDK_WARMUP_ITERATIONS = 50;
 
 const STREAM_COUNTS = [1_000, 3_000] as const;
+/** A root with the SDK costs tens of times a stream without one: fewer of them count as well. */
+const SDK_COUNTS = [100, 300] as const;
 const STRATEGIES = ['handler-return', 'close-listener', 'timer-keepalive', 'worker-thread-watcher'] as const;
 const POLLING = ['timer-keepalive', 'worker-thread-watcher'] as const;
 
 function lifecycleCases(tracer: TracerName): InstructionCase[] {
+  const counts = tracer === 'none' ? STREAM_COUNTS : SDK_COUNTS;
   return [
-    { name: 'no strategy', tracer, group: 'baseline', unit: 'stream', strategy: null, unitsPerIteration: 1, counts: STREAM_COUNTS },
-    ...STRATEGIES.map((strategy): InstructionCase => ({ name: strategy, tracer, group: 'strategy', unit: 'stream', strategy, unitsPerIteration: 1, counts: STREAM_COUNTS })),
+    { name: 'no strategy', tracer, group: 'baseline', unit: 'stream', strategy: null, unitsPerIteration: 1, counts },
+    ...STRATEGIES.map((strategy): InstructionCase => ({ name: strategy, tracer, group: 'strategy', unit: 'stream', strategy, unitsPerIteration: 1, counts })),
   ];
 }
 
@@ -47,7 +51,7 @@ function sdkCases(tracer: TracerName): InstructionCase[] {
   return [
     // One root holds them all; fewer than the SDK's 1 000 spans per transaction.
     { name: 'child span', tracer, group: 'sdk', unit: 'child span', strategy: null, unitsPerIteration: 1, counts: [200, 600] },
-    { name: 'root start and end', tracer, group: 'sdk', unit: 'root', strategy: null, unitsPerIteration: 1, counts: STREAM_COUNTS },
+    { name: 'root start and end', tracer, group: 'sdk', unit: 'root', strategy: null, unitsPerIteration: 1, counts: SDK_COUNTS },
   ];
 }
 

@@ -27,6 +27,7 @@ import {
   INSTRUCTION_CASES,
   type InstructionCase,
   OPEN_STREAMS_PER_TICK,
+  SDK_WARMUP_ITERATIONS,
   WARMUP_ITERATIONS,
 } from './instruction-cases.ts';
 
@@ -182,12 +183,14 @@ runCommand(async () => {
   const tracker = new RequestTracker(true);
   const { iteration, after } = prepare(entry, tracer, tracker);
   // The child span case keeps one root: its warm-up would count against the SDK's span limit.
-  const warmup = entry.name === 'child span' ? 0 : WARMUP_ITERATIONS;
+  const warmup = entry.name === 'child span' ? 0 : entry.tracer === 'none' ? WARMUP_ITERATIONS : SDK_WARMUP_ITERATIONS;
   for (let index = 0; index < warmup + count; index += 1) iteration();
   after();
   // What the loop set off (the SDK's event processing, its sends) runs now, and is counted.
+  // Until the SDK says it is done: a flush that gives up (its budget is in 1 ms polls, and under
+  // valgrind processing takes far longer) would leave uncounted work that depends on wall time.
   await nextLoopTurn();
-  if (tracer) await tracer.flush(10_000);
+  if (tracer) while (!(await tracer.flush(600_000)));
   await nextLoopTurn();
   const state = tracker.state(false);
   const report: ChildReport = { iterations: warmup + count, rootsOpen: state.openRoots ?? -1, extraRootEnds: state.extraRootEnds, sent: sent && { ...sent } };

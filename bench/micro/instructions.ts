@@ -34,11 +34,13 @@ import {
 export const VALGRIND_OPTIONS = ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null'];
 
 /**
- * Node flags that make the counts repeat (measured: bench/micro/README text in the notes):
- * no V8 helper threads (concurrent GC and compilation land at wall-time-dependent moments),
- * fixed hash and random seeds (hash-table layout), a fixed young generation (when scavenges run).
+ * Node flags that make the counts repeat and add up (measured; see the README section): fixed hash
+ * and random seeds (V8's random hash seed alone moved a run by 3.5 %); no V8 helper threads; and no
+ * JIT: with it, where in the loop code tiers up decides what the difference of two counts holds,
+ * and the calibration failed (doubled work read 6.7x, a known loop 0.94x). The counts are of V8's
+ * interpreter: larger than an optimised server's, the same for every strategy.
  */
-export const NODE_FLAGS = ['--single-threaded', '--hash-seed=1', '--random-seed=1'];
+export const NODE_FLAGS = ['--single-threaded', '--hash-seed=1', '--random-seed=1', '--jitless'];
 
 /** Repeats of a case may disagree by this much; more, and the figure is not trusted. */
 export const REPEAT_TOLERANCE_PERCENT = 2;
