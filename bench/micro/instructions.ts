@@ -259,10 +259,16 @@ function calibrationChecks(perUnitOf: (tracer: string, name: string) => number[]
 const whole = (value: number): string => Math.round(value).toLocaleString('en-US');
 const oneDecimal = (value: number): string => value.toFixed(1);
 
-/** A figure as a finding: an own cost within its repeats' spread of zero is not one. */
-function ownCostText(own: Spread | null): string {
+/**
+ * An own cost as a finding: only where the strategy's and the baseline's repeats both agreed, and
+ * above zero in every repeat; else what it is ('unsteady', or zero within the repeats). Never a
+ * negative cost.
+ */
+function ownCostText(entry: InstructionCaseResult, baseline: InstructionCaseResult | undefined, tolerance: number): string {
+  const own = entry.ownCost;
   if (!own) return '-';
-  if (own.min <= 0 && own.max >= 0) return `~0 (${whole(own.min)} to ${whole(own.max)})`;
+  if (entry.perUnit.spreadPercent > tolerance || (baseline && baseline.perUnit.spreadPercent > tolerance)) return 'unsteady';
+  if (own.min <= 0) return `~0 (${whole(own.min)} to ${whole(own.max)})`;
   return whole(own.mean);
 }
 
@@ -275,7 +281,11 @@ export function renderInstructionTable(result: InstructionResult): string {
     entry.unit,
     whole(entry.perUnit.mean),
     oneDecimal(entry.perUnit.spreadPercent),
-    ownCostText(entry.ownCost),
+    ownCostText(
+      entry,
+      result.cases.find((other) => other.tracer === entry.tracer && other.name === 'no strategy'),
+      result.config.repeatTolerancePercent,
+    ),
   ]);
   const unsteady = result.cases.filter((entry) => entry.perUnit.spreadPercent > result.config.repeatTolerancePercent);
   const lines = [
