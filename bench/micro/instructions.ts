@@ -38,19 +38,9 @@ export const VALGRIND_OPTIONS = ['--tool=cachegrind', '--cache-sim=no', '--cache
  * and random seeds (V8's random hash seed alone moved a run by 3.5 %); no V8 helper threads; and no
  * JIT: with it, where in the loop code tiers up decides what the difference of two counts holds,
  * and the calibration failed (doubled work read 6.7x, a known loop 0.94x). The counts are of V8's
- * interpreter: larger than an optimised server's, the same for every strategy. And a GC schedule
- * that does not follow wall time (no incremental marking, no memory reducer, fixed heap growing):
- * with the SDK, full GCs otherwise landed differently run to run (80 M instructions apart).
+ * interpreter: larger than an optimised server's, the same for every strategy.
  */
-export const NODE_FLAGS = [
-  '--single-threaded',
-  '--hash-seed=1',
-  '--random-seed=1',
-  '--jitless',
-  '--predictable-gc-schedule',
-  '--no-incremental-marking',
-  '--no-memory-reducer',
-];
+export const NODE_FLAGS = ['--single-threaded', '--hash-seed=1', '--random-seed=1', '--jitless'];
 
 /** Repeats of a case may disagree by this much; more, and the figure is not trusted. */
 export const REPEAT_TOLERANCE_PERCENT = 2;
