@@ -38,7 +38,10 @@ export const VALGRIND_OPTIONS = ['--tool=cachegrind', '--cache-sim=no', '--cache
  * and random seeds (V8's random hash seed alone moved a run by 3.5 %); no V8 helper threads; and no
  * JIT: with it, where in the loop code tiers up decides what the difference of two counts holds,
  * and the calibration failed (doubled work read 6.7x, a known loop 0.94x). The counts are of V8's
- * interpreter: larger than an optimised server's, the same for every strategy.
+ * interpreter: larger than an optimised server's, the same for every strategy. Not used: a GC
+ * schedule off wall time (--predictable-gc-schedule --no-incremental-marking --no-memory-reducer)
+ * made the SDK runs repeat, but whole full GCs then fall in or out of the counted difference, and
+ * doubled work read 1.66x. So the SDK cases, whose GCs follow wall time, do not repeat yet.
  */
 export const NODE_FLAGS = ['--single-threaded', '--hash-seed=1', '--random-seed=1', '--jitless'];
 
