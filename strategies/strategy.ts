@@ -53,6 +53,11 @@ export interface Strategy {
    * not own the root (rootOwner none or sdk) the root given is inert.
    */
   track?(root: RootSpan, res: ServerResponse, body: Readable | undefined): void;
+  /**
+   * Polling strategies only: one pass of what their timer (or watcher thread) does each tick, run
+   * now on the calling thread, so that a tick's work can be measured without waiting for it.
+   */
+  pollNow?(): void;
 }
 
 export type StrategyFactory = (options: StrategyOptions) => Strategy;

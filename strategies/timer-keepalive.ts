@@ -45,5 +45,6 @@ export const timerKeepalive: StrategyFactory = ({ tickMs, maxLifetimeMs }) => {
     track(root, res, body) {
       open.add({ root, res, body, startedAt: performance.now() });
     },
+    pollNow: tick,
   };
 };

@@ -4,12 +4,10 @@ import { Worker } from 'node:worker_threads';
 import { statusOf } from './outcome.ts';
 import type { RootSpan, StrategyFactory } from './strategy.ts';
 
-/** Slot states in shared memory. The worker moves DONE→REPORTED and OPEN→EXPIRED. */
+/** Slot states in shared memory. The worker moves DONE→REPORTED and OPEN→EXPIRED (scanSlots spells them as literals). */
 const FREE = 0;
 const OPEN = 1;
 const DONE = 2;
-const REPORTED = 3;
-const EXPIRED = 4;
 
 /** More open streams than one server holds here; past it, roots end on close on the main thread. */
 const CAPACITY = 1 << 16;
@@ -26,33 +24,59 @@ interface WatcherReport {
   expired: number[];
 }
 
+/** The shared memory's views, as both threads make them. */
+interface SlotViews {
+  state: Int32Array;
+  openedAt: Int32Array;
+  activeAt: Int32Array;
+  highWater: Int32Array;
+}
+
+function slotViews(buffer: SharedArrayBuffer, capacity: number): SlotViews {
+  return {
+    state: new Int32Array(buffer, 0, capacity),
+    openedAt: new Int32Array(buffer, 4 * capacity, capacity),
+    activeAt: new Int32Array(buffer, 8 * capacity, capacity),
+    highWater: new Int32Array(buffer, 12 * capacity, 1),
+  };
+}
+
 /**
- * Runs in the worker: wakes every tick, scans the slots, and reports the streams that are done
- * and those open past the lifetime or idle limit. Plain JS so the worker needs no TypeScript loader.
+ * One tick of the watcher: scans the slots and claims the streams that are done and those open
+ * past the lifetime or idle limit. Self-contained (its source runs in the worker as it is), so
+ * the slot states are literals: 1 OPEN, 2 DONE, 3 REPORTED, 4 EXPIRED.
+ */
+function scanSlots(views: SlotViews, now: number, maxLifetimeMs: number, idleLimitMs: number): WatcherReport {
+  const { state, openedAt, activeAt, highWater } = views;
+  const done: number[] = [];
+  const expired: number[] = [];
+  const end = Atomics.load(highWater, 0);
+  for (let slot = 0; slot < end; slot++) {
+    const current = Atomics.load(state, slot);
+    if (current === 2) {
+      if (Atomics.compareExchange(state, slot, 2, 3) === 2) done.push(slot);
+    } else if (current === 1) {
+      const tooOld = now - Atomics.load(openedAt, slot) > maxLifetimeMs;
+      const idle = now - Atomics.load(activeAt, slot) > idleLimitMs;
+      if ((tooOld || idle) && Atomics.compareExchange(state, slot, 1, 4) === 1) expired.push(slot);
+    }
+  }
+  return { done, expired };
+}
+
+/**
+ * Runs in the worker: wakes every tick, scans the slots, and reports what it claimed. Plain JS
+ * (the scan's own compiled source) so the worker needs no TypeScript loader.
  */
 const watcherSource = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { buffer, capacity, tickMs, maxLifetimeMs, idleLimitMs, epoch } = workerData;
-const state = new Int32Array(buffer, 0, capacity);
-const openedAt = new Int32Array(buffer, 4 * capacity, capacity);
-const activeAt = new Int32Array(buffer, 8 * capacity, capacity);
-const highWater = new Int32Array(buffer, 12 * capacity, 1);
+${slotViews.toString()}
+${scanSlots.toString()}
+const views = slotViews(buffer, capacity);
 setInterval(() => {
-  const now = Date.now() - epoch;
-  const done = [];
-  const expired = [];
-  const end = Atomics.load(highWater, 0);
-  for (let slot = 0; slot < end; slot++) {
-    const s = Atomics.load(state, slot);
-    if (s === ${DONE}) {
-      if (Atomics.compareExchange(state, slot, ${DONE}, ${REPORTED}) === ${DONE}) done.push(slot);
-    } else if (s === ${OPEN}) {
-      const tooOld = now - Atomics.load(openedAt, slot) > maxLifetimeMs;
-      const idle = now - Atomics.load(activeAt, slot) > idleLimitMs;
-      if ((tooOld || idle) && Atomics.compareExchange(state, slot, ${OPEN}, ${EXPIRED}) === ${OPEN}) expired.push(slot);
-    }
-  }
-  if (done.length > 0 || expired.length > 0) parentPort.postMessage({ done, expired });
+  const report = scanSlots(views, Date.now() - epoch, maxLifetimeMs, idleLimitMs);
+  if (report.done.length > 0 || report.expired.length > 0) parentPort.postMessage(report);
 }, tickMs);
 `;
 
@@ -63,10 +87,8 @@ setInterval(() => {
  */
 export const workerThreadWatcher: StrategyFactory = ({ tickMs, maxLifetimeMs, idleLimitMs }) => {
   const buffer = new SharedArrayBuffer(12 * CAPACITY + 4);
-  const state = new Int32Array(buffer, 0, CAPACITY);
-  const openedAt = new Int32Array(buffer, 4 * CAPACITY, CAPACITY);
-  const activeAt = new Int32Array(buffer, 8 * CAPACITY, CAPACITY);
-  const highWater = new Int32Array(buffer, 12 * CAPACITY, 1);
+  const views = slotViews(buffer, CAPACITY);
+  const { state, openedAt, activeAt, highWater } = views;
   const epoch = Date.now();
   const streams: (WatchedStream | undefined)[] = [];
   const freeSlots: number[] = [];
@@ -143,5 +165,7 @@ export const workerThreadWatcher: StrategyFactory = ({ tickMs, maxLifetimeMs, id
       if (res.closed) markDone();
       else res.once('close', markDone);
     },
+    // The worker's tick run here: its scan, then the main thread's handling of the report.
+    pollNow: () => onReport(scanSlots(views, now(), maxLifetimeMs, idleLimitMs)),
   };
 };

@@ -116,6 +116,11 @@ describe('bench/commands/micro.ts', { concurrency: 2 }, () => {
   test('an unknown flag', () => rejected(['--strategies', 'close-listener'], ['--strategies', '--json', '--time']));
   test('an empty --json', () => assertRejected(micro, ['--json', ''], ['--json']));
   test('--json naming a directory', () => assertRejected(micro, ['--json', scratch], ['--json', 'directory']));
+  test('--repeats without --instructions', () => rejected(['--repeats', '3'], ['--repeats', '--instructions']));
+  test('--time with --instructions', () => rejected(['--instructions', '--time', '100'], ['--time', '--instructions']));
+  test('zero repeats', () => rejected(['--instructions', '--repeats', '0'], ['--repeats', '1 to']));
+  test('an unknown instruction case', () => rejected(['--instructions', '--cases', 'none/fastest'], ['none/fastest', 'none/close-listener']));
+  test('an unknown Node', () => rejected(['--instructions', '--node', '19'], ["'19'", '24']));
 });
 
 describe('bench/commands/profile.ts', { concurrency: 2 }, () => {

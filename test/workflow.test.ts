@@ -58,6 +58,10 @@ describe('.github/workflows/bench.yml', () => {
       '--format gab',
       'benchmark-action/github-action-benchmark@',
       'tool: customBiggerIsBetter',
+      'apt-get install -y valgrind',
+      'npm run bench:micro -- --instructions',
+      'npm run report -- results/instructions.json --out results/instructions-gab --format gab',
+      'output-file-path: results/instructions-gab/customSmallerIsBetter.json',
     ]) {
       assert.ok(workflow.includes(step), step);
     }

@@ -4,9 +4,11 @@
  * md (default): one SVG chart per figure (rendered in Node by ECharts' server-side SVG renderer)
  * and report.md embedding them with relative links and a summary table.
  * gab: customBiggerIsBetter.json and customSmallerIsBetter.json for github-action-benchmark.
+ * RESULT.json may also be instruction counts (npm run bench:micro -- --instructions --json): md
+ * charts them; gab writes customSmallerIsBetter.json (instructions per unit).
  * Every file is written atomically; bad input is one line, exit 2, nothing written.
  */
-import { readResultFile } from '../report/read-result.ts';
+import { readReportInput } from '../report/read-result.ts';
 import { parseChoice, parseFlags, runCommand, UsageError } from '../common/cli.ts';
 import { REPORT_FORMATS } from '../report/report-format.ts';
 
@@ -20,12 +22,13 @@ runCommand(async () => {
   );
   if (positionals.length !== 1) throw new UsageError(`expected one result file, RESULT.json, got ${positionals.length}`);
   const format = parseChoice('format', values.format ?? 'md', REPORT_FORMATS);
-  const result = readResultFile(positionals[0] as string);
+  const input = readReportInput(positionals[0] as string);
   const out = values.out ?? DEFAULT_OUT;
 
   // The charting code loads only once the input is known good: bad input fails fast.
   const { buildReport, writeReport } = await import('../report/report.ts');
-  const files = buildReport(result, format);
+  const { buildInstructionReport } = await import('../report/instruction-report.ts');
+  const files = input.kind === 'instructions' ? buildInstructionReport(input.result, format) : buildReport(input.result, format);
   writeReport(out, files);
   process.stdout.write(`wrote ${files.length} files to ${out}: ${files.map((file) => file.name).join(', ')}\n`);
 });

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { MICRO_SCHEMA_VERSION, type MicroLifecycle, type MicroResult, validateMicroLifecycle } from '../../results/micro-schema.ts';
+import { type Difference, MICRO_SCHEMA_VERSION, type MicroLifecycle, type MicroResult, validateMicroLifecycle } from '../../results/micro-schema.ts';
 import { defaultStrategyOptions } from '../../strategies/strategy.ts';
 import { collectEnvironment } from '../harness/environment.ts';
 import { SDK_TRACERS } from '../harness/matrix.ts';
@@ -110,6 +110,14 @@ function measureInChild(binary: string, tracer: string, timeMs: number, log: (li
 
 const round = (value: number): number => Math.round(value);
 
+/**
+ * A subtracted cost is a finding only where its interval lies above zero; a wider interval (or a
+ * negative difference) says only that this clock cannot resolve it, and is printed as such.
+ */
+export function resolvedCostText(own: Difference): string {
+  return own.ns - own.marginNs > 0 ? String(round(own.ns)) : 'unresolved';
+}
+
 /** One row per case and lifecycle; the margins are 95 %. */
 export function renderMicroTable(result: MicroResult): string {
   const { units, requestsPerSample } = result.config;
@@ -122,9 +130,9 @@ export function renderMicroTable(result: MicroResult): string {
       round(entry.withoutUnits.ns),
       round(entry.withUnits.ns),
       Number(entry.withUnits.rmePercent.toFixed(1)),
-      round(entry.perUnit.ns),
+      resolvedCostText(entry.perUnit),
       round(entry.perUnit.marginNs),
-      entry.ownCost ? String(round(entry.ownCost.ns)) : '-',
+      entry.ownCost ? resolvedCostText(entry.ownCost) : '-',
       entry.ownCost ? String(round(entry.ownCost.marginNs)) : '-',
     ]),
   );
@@ -132,7 +140,8 @@ export function renderMicroTable(result: MicroResult): string {
     `ns: ${result.config.clock}; each sample runs ${requestsPerSample} requests at once.`,
     "tracer none: inert roots and no SDK loaded, so a strategy's own mechanism alone; the others: the real SDK, sending nowhere.",
     "ns/unit: (ns/req with N units - with 0) / N; a unit is a stream chunk, or a child span in 'SDK span work alone'.",
-    "own ns/req: the strategy's ns/req minus 'no strategy' (the harness ends the root on 'close' itself), both with N chunks.",
+    "own ns/req: the strategy's ns/req minus 'no strategy' (the harness ends the root on 'close' itself), both with N chunks;",
+    "  both read 'unresolved' where their 95 % interval reaches zero: the clock cannot tell it from nothing (npm run bench:micro -- --instructions can).",
   ];
   return [renderTable(header, rows), '', ...notes].join('\n');
 }

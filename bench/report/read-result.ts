@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../common/cli.ts';
 import { validateResult, type ResultFile } from '../../results/schema.ts';
+import { type InstructionResult, validateInstructionResult } from '../../results/instruction-schema.ts';
 
 /**
  * Reads a result file and checks it against the schema. Every way it can be unusable (missing,
@@ -8,21 +9,36 @@ import { validateResult, type ResultFile } from '../../results/schema.ts';
  * names the file as the user typed it, then the first problem: `base.json: /cells/0/trials: Expected array`.
  */
 export function readResultFile(path: string): ResultFile {
+  const validation = validateResult(readJson(path));
+  if (!validation.ok) throw new UsageError(`${path}: ${validation.error}`);
+  return validation.result;
+}
+
+/** What `npm run report` reads: a load result, or instruction counts (kind 'instructions'). */
+export type ReportInput = { kind: 'load'; result: ResultFile } | { kind: 'instructions'; result: InstructionResult };
+
+export function readReportInput(path: string): ReportInput {
+  const parsed = readJson(path);
+  if (typeof parsed === 'object' && parsed !== null && 'kind' in parsed && parsed.kind === 'instructions') {
+    const validation = validateInstructionResult(parsed);
+    if (!validation.ok) throw new UsageError(`${path}: ${validation.error}`);
+    return { kind: 'instructions', result: validation.value };
+  }
+  return { kind: 'load', result: readResultFile(path) };
+}
+
+function readJson(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new UsageError(`${path}: cannot read: ${firstLine(error)}`);
   }
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    return JSON.parse(text) as unknown;
   } catch (error) {
     throw new UsageError(`${path}: not valid JSON: ${firstLine(error)}`);
   }
-  const validation = validateResult(parsed);
-  if (!validation.ok) throw new UsageError(`${path}: ${validation.error}`);
-  return validation.result;
 }
 
 function firstLine(error: unknown): string {
