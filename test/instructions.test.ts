@@ -33,7 +33,9 @@ describe('bench:micro --instructions', () => {
   test('counts one case under cachegrind, twice, and writes figures the schema accepts', { skip: noValgrind }, async () => {
     const json = join(scratch, 'one.json');
     const run = await runMicro(['--instructions', '--cases', 'none/close-listener', '--repeats', '2', '--jobs', '4', '--json', json]);
-    assert.equal(run.code, 0, run.stderr);
+    // How well the repeats agree is a measurement (the result file and its exit code say it), not
+    // behaviour: a run whose repeats disagree exits 1 and names the case, and the file is written.
+    assert.ok(run.code === 0 || (run.code === 1 && /not steady.*none\/close-listener/.test(run.stdout)), `exit ${run.code}: ${run.stderr}`);
     for (const pid of run.children) assert.equal(isAlive(pid), false, `child ${pid} survived`);
     const validation = validateInstructionResult(JSON.parse(readFileSync(json, 'utf8')));
     assert.ok(validation.ok, validation.ok ? '' : validation.error);
@@ -47,7 +49,7 @@ describe('bench:micro --instructions', () => {
       assert.ok(high! > low!, `repeat ${repeat}: ${high} <= ${low}`);
     }
     assert.ok(entry.perUnit.mean > 0);
-    assert.ok(entry.perUnit.spreadPercent <= validation.value.config.repeatTolerancePercent, `repeats disagree by ${entry.perUnit.spreadPercent} %`);
+    assert.equal(run.code === 0, entry.perUnit.spreadPercent <= validation.value.config.repeatTolerancePercent, 'the exit code says whether the repeats agreed');
     assert.match(run.stdout, /none\s+close-listener\s+stream/);
   });
 
