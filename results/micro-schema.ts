@@ -69,6 +69,7 @@ export const MicroConfigSchema = strictObject(
     units: Type.Integer({ minimum: 1, description: 'N: chunks per stream (child spans per root for the SDK case)' }),
     requestsPerSample: Type.Integer({ minimum: 1, description: 'Requests run concurrently in one sample; the sample is their CPU time / this' }),
     tickMs: Type.Number({ exclusiveMinimum: 0, description: "The polling strategies' tick (ms)" }),
+    node: Type.String({ description: "The Node the measured children ran on (--node) and its version, e.g. 'node24 v24.21.0'" }),
     clock: Type.String({ description: 'What a sample measures' }),
     transport: Type.String({ description: 'Where the SDK output went' }),
   },

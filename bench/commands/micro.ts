@@ -1,11 +1,11 @@
 /**
- * npm run bench:micro -- [--json FILE] [--time MS]
+ * npm run bench:micro -- [--json FILE] [--time MS] [--node 24|22|20|system]
  * npm run bench:micro -- --instructions [--json FILE] [--repeats R] [--node 24|22|20|system] [--jobs J] [--cases TRACER/NAME,...]
  *
  * Wall clock (the default): the CPU cost of keeping one root open through one stream's life, per
  * strategy that owns the root, beside a no-strategy baseline and the SDK's span work alone, under
- * both tracer lifecycles, without the network (bench/micro/micro.ts). --time is tinybench's budget
- * per measurement (default 1000 ms).
+ * every tracer, without the network (bench/micro/micro.ts), in children on the chosen Node
+ * (default 24). --time is tinybench's budget per measurement (default 1000 ms).
  *
  * --instructions: the same questions as instruction counts under valgrind (cachegrind), which the
  * host's load cannot move (bench/micro/instructions.ts): each case a synchronous loop in a child
@@ -65,11 +65,11 @@ runCommand(async () => {
     return instructionsHold(result) ? 0 : 1;
   }
 
-  for (const flag of ['repeats', 'node', 'jobs', 'cases'] as const) {
-    if (values[flag] !== undefined) throw new UsageError(`--${flag} needs --instructions (accepted without it: --json, --time)`);
+  for (const flag of ['repeats', 'jobs', 'cases'] as const) {
+    if (values[flag] !== undefined) throw new UsageError(`--${flag} needs --instructions (accepted without it: --json, --time, --node)`);
   }
   const timeMs = parseInteger('time', values.time ?? '1000', 10, 600_000);
-  const result = await runMicro({ timeMs, log });
+  const result = await runMicro({ timeMs, node: parseChoice('node', values.node ?? DEFAULT_NODE, NODE_RUNTIMES), log });
   const validation = validateMicroResult(result);
   if (!validation.ok) throw new Error(`the figures do not match results/micro-schema.ts: ${validation.error}`);
   if (jsonPath !== undefined) writeFileAtomic(jsonPath, `${JSON.stringify(result, null, 2)}\n`);

@@ -7,7 +7,7 @@ import { SDK_TRACERS } from '../harness/matrix.ts';
 import { MICRO_CLOCK, microSettings } from './measure.ts';
 import type { Pinning } from '../harness/pinning.ts';
 import { renderTable } from '../common/table.ts';
-import { type NodeRuntime, nodeBinary } from '../common/node-runtime.ts';
+import { DEFAULT_NODE, type NodeRuntime, nodeBinary, nodeVersion } from '../common/node-runtime.ts';
 
 /**
  * npm run bench:micro: the cost of keeping one root open through one stream's life, per strategy,
@@ -39,13 +39,13 @@ export function stopMicroChildren(): void {
 
 export interface MicroOptions {
   timeMs: number;
-  /** The Node the lifecycle children run on (default: the harness's own, as before the Node axis). */
+  /** The Node the lifecycle children run on (default: the servers' default, the current LTS). */
   node?: NodeRuntime;
   /** Progress lines, one per measured case. */
   log?: (line: string) => void;
 }
 
-export async function runMicro({ timeMs, node = 'system', log = () => {} }: MicroOptions): Promise<MicroResult> {
+export async function runMicro({ timeMs, node = DEFAULT_NODE, log = () => {} }: MicroOptions): Promise<MicroResult> {
   const createdAt = new Date().toISOString();
   const settings = microSettings(timeMs);
   const lifecycles: MicroLifecycle[] = [];
@@ -56,7 +56,7 @@ export async function runMicro({ timeMs, node = 'system', log = () => {} }: Micr
     kind: 'micro',
     createdAt,
     env: collectEnvironment(NO_PINNING),
-    config: { ...settings, tickMs: defaultStrategyOptions.tickMs, clock: MICRO_CLOCK, transport: MICRO_TRANSPORT },
+    config: { ...settings, tickMs: defaultStrategyOptions.tickMs, node: `${node === 'system' ? 'system' : `node${node}`} ${nodeVersion(node)}`, clock: MICRO_CLOCK, transport: MICRO_TRANSPORT },
     lifecycles,
   };
 }
