@@ -128,6 +128,9 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
     options.onEnvelope?.(report);
   }
 
+  // keepAliveTimeout 0: an idle SDK connection is never closed by the sink. A server frozen
+  // between its trials would otherwise find its connection closed when thawed, and its first
+  // sends would fail (recorded as network_error / export_failed drops).
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     const otlp = path === OTLP_TRACES_PATH;
@@ -144,6 +147,7 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
       reply(response, 500, { error: String(error) });
     });
   });
+  server.keepAliveTimeout = 0;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
