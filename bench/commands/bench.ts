@@ -29,7 +29,7 @@ import { BENCH_SCENARIOS, SCENARIO_NAMES } from '../harness/scenarios.ts';
  * so 6 rounds of 16-17 cells on 4 scenarios take about 18 minutes on 2 cores.
  */
 const DEFAULTS = { trials: 6, duration: 1, warmup: 1, seed: 1, longIdleStreams: 200, longIdleSec: 2 };
-/** --quick: every strategy and tracer once, in under a minute; a smoke run, not a measurement. */
+/** --quick: every strategy and tracer once; a smoke run, not a measurement. */
 const QUICK = { scenarios: ['sse-tokens'], trials: 1, duration: 1, warmup: 0, longIdleStreams: 50, longIdleSec: 2 };
 /** --calibrate: 16 rounds of 6 cells on 2 scenarios, about 9 minutes; its intervals narrow with the rounds. */
 const CALIBRATE = { trials: 16, duration: 1 };
