@@ -12,6 +12,7 @@ import { setupTracer, TRACER_NAMES, type TracerName } from '../../servers/tracer
 import { createStrategy, STRATEGY_NAMES } from '../../strategies/registry.ts';
 import { defaultStrategyOptions } from '../../strategies/strategy.ts';
 import { parseChoice, parseInteger, runCommand, UsageError } from '../common/cli.ts';
+import { discardSends } from './discarding.ts';
 import type { SentCounts } from './discarding-transport.ts';
 import { INERT_ROOTS, type MicroCase, noStrategyCase, type RootMaker, sdkAloneCase, strategyCase } from './cases.ts';
 import { measureCase, microSettings } from './measure.ts';
@@ -33,8 +34,7 @@ async function setUp(tracerName: TracerName): Promise<Setup> {
   if (tracerName === 'none') return { roots: INERT_ROOTS, settle: () => nextLoopTurn(), sdkCase: null, sent: null };
   // The servers' own tracer, as a strategy-owned root gets it; only its network is cut.
   const tracer = await setupTracer(tracerName, { dsn: UNUSED_DSN, sdkServerSpans: false, ignorePathPrefix: CONTROL_PREFIX });
-  // Imported here: they load their SDK, which tracer none must not.
-  const sent = tracerName === 'otel' ? (await import('./discarding-otlp.ts')).discardOtlpSends() : (await import('./discarding-transport.ts')).discardSdkSends();
+  const sent = await discardSends(tracerName);
   return { roots: tracer, settle: () => tracer.flush(10_000), sdkCase: sdkAloneCase(tracer), sent };
 }
 
