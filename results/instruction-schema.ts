@@ -8,7 +8,8 @@ import { nullable, strictObject, validateAgainst, type Validation } from './sche
  * a child span, a root), from the difference of two iteration counts, repeated.
  */
 
-export const INSTRUCTION_SCHEMA_VERSION = 1;
+/** 2: each run's allocated bytes and each case's bytes per unit; the SDK's warm-up in the config. */
+export const INSTRUCTION_SCHEMA_VERSION = 2;
 
 export const SpreadSchema = strictObject(
   {
@@ -25,6 +26,7 @@ export const InstructionRunSchema = strictObject(
     repeat: Type.Integer({ minimum: 0 }),
     count: Type.Integer({ minimum: 0, description: 'Iterations counted (after the warm-up, the same at both counts)' }),
     instructions: Type.Integer({ minimum: 0, description: "cachegrind's I refs for the whole process" }),
+    allocatedBytes: Type.Integer({ description: 'Heap bytes the counted part allocated (the loop and what it set off); the child ran no GC' }),
   },
   'One child process under cachegrind',
 );
@@ -39,6 +41,9 @@ export const InstructionCaseSchema = strictObject(
     counts: Type.Tuple([Type.Integer({ minimum: 0 }), Type.Integer({ minimum: 1 })]),
     runs: Type.Array(InstructionRunSchema),
     perUnit: SpreadSchema,
+    // Heap bytes allocated per unit, from the same two counts: what a garbage collector, which the
+    // counts leave out, would have to collect.
+    bytesPerUnit: SpreadSchema,
     // Strategies only: per stream, minus the 'no strategy' baseline of the same tracer, paired by repeat.
     ownCost: nullable(SpreadSchema),
   },
@@ -65,7 +70,8 @@ export const InstructionConfigSchema = strictObject(
     valgrind: Type.String({ description: 'valgrind --version, and the tool options' }),
     chunksPerStream: Type.Integer({ minimum: 1 }),
     openStreamsPerTick: Type.Integer({ minimum: 1 }),
-    warmupIterations: Type.Integer({ minimum: 0 }),
+    warmupIterations: Type.Integer({ minimum: 0, description: 'Iterations before the counted part, without an SDK' }),
+    sdkWarmupIterations: Type.Integer({ minimum: 0, description: 'Iterations before the counted part, with an SDK (none for the child span case, whose spans share one root)' }),
     repeatTolerancePercent: Type.Number({ description: 'How far repeats of a case may disagree' }),
   },
   'How the instruction counts were made',

@@ -49,6 +49,8 @@ describe('bench:micro --instructions', () => {
       assert.ok(high! > low!, `repeat ${repeat}: ${high} <= ${low}`);
     }
     assert.ok(entry.perUnit.mean > 0);
+    // No GC fell in the counted part (the parent refuses the count otherwise); what it allocated is given.
+    assert.ok(entry.bytesPerUnit.mean > 0);
     assert.equal(run.code === 0, entry.perUnit.spreadPercent <= validation.value.config.repeatTolerancePercent, 'the exit code says whether the repeats agreed');
     assert.match(run.stdout, /none\s+close-listener\s+stream/);
   });
@@ -69,14 +71,17 @@ describe('bench:micro --instructions', () => {
 /** A small but complete result: a baseline, a strategy with its own cost, a calibration check. */
 function fixture(): InstructionResult {
   const spread = (mean: number) => ({ mean, min: mean * 0.99, max: mean * 1.01, spreadPercent: 2 });
-  const runs = [{ repeat: 0, count: 1000, instructions: 100_000_000 }, { repeat: 0, count: 3000, instructions: 150_000_000 }];
-  const base = { tracer: 'none' as const, unit: 'stream', counts: [1000, 3000] as [number, number], runs };
+  const runs = [
+    { repeat: 0, count: 1000, instructions: 100_000_000, allocatedBytes: 4_000_000 },
+    { repeat: 0, count: 3000, instructions: 150_000_000, allocatedBytes: 12_000_000 },
+  ];
+  const base = { tracer: 'none' as const, unit: 'stream', counts: [1000, 3000] as [number, number], runs, bytesPerUnit: spread(4_000) };
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     kind: 'instructions',
     createdAt: '2026-11-29T19:00:00.000Z',
     env: JSON.parse(readFileSync(join(ROOT, 'test/fixtures/quick-result.json'), 'utf8')).env,
-    config: { repeats: 1, node: 'node24 v24.21.0', nodeFlags: ['--single-threaded'], valgrind: 'valgrind-3.19.0', chunksPerStream: 20, openStreamsPerTick: 100, warmupIterations: 300, repeatTolerancePercent: 2 },
+    config: { repeats: 1, node: 'node24 v24.21.0', nodeFlags: ['--single-threaded'], valgrind: 'valgrind-3.19.0', chunksPerStream: 20, openStreamsPerTick: 100, warmupIterations: 300, sdkWarmupIterations: 50, repeatTolerancePercent: 2 },
     cases: [
       { ...base, name: 'no strategy', group: 'baseline', strategy: null, perUnit: spread(25_000), ownCost: null },
       { ...base, name: 'close-listener', group: 'strategy', strategy: 'close-listener', perUnit: spread(31_000), ownCost: spread(6_000) },

@@ -2,21 +2,24 @@
  * node build/bench/micro/instruction-child.js CASE_KEY COUNT
  *
  * A child of npm run bench:micro -- --instructions, run under cachegrind (bench/micro/instructions.ts)
- * from the compiled build: sets up its tracer, runs the case's loop WARMUP_ITERATIONS times and then
- * COUNT times, synchronously, lets what the loop set off finish (the SDK's events and sends), and
- * prints one JSON line saying what happened, so the parent can check the work was really done.
- * Nothing here waits for wall time: the parent's figure is the difference of two counts.
+ * from the compiled build: sets up its tracer, runs the case's loop WARMUP_ITERATIONS times, lets
+ * what that set off finish, then runs the loop COUNT times, synchronously, lets what the loop set
+ * off finish (the SDK's events and sends), and prints one JSON line saying what happened, so the
+ * parent can check the work was really done and that the process ran no GC. Nothing here waits
+ * for wall time: the parent's figure is the difference of two counts.
  */
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { setImmediate as nextLoopTurn } from 'node:timers/promises';
+import { GCProfiler, getHeapStatistics } from 'node:v8';
 import { CONTROL_PREFIX, REQUEST_ID_ATTRIBUTE, SPAN_KIND_ATTRIBUTE } from '../../servers/ground-truth.ts';
 import { RequestTracker } from '../../servers/request-tracker.ts';
 import { type OpenSpan, setupTracer, type Tracer } from '../../servers/tracer.ts';
 import { createStrategy } from '../../strategies/registry.ts';
 import { defaultStrategyOptions, type RootSpan, type Strategy } from '../../strategies/strategy.ts';
 import { parseInteger, runCommand, UsageError } from '../common/cli.ts';
+import { discardSends } from './discarding.ts';
 import type { SentCounts } from './discarding-transport.ts';
 import { INERT_ROOTS, type RootMaker } from './cases.ts';
 import {
@@ -39,6 +42,10 @@ export interface ChildReport {
   /** Roots ended twice: a strategy must end each once. */
   extraRootEnds: number;
   sent: SentCounts | null;
+  /** Garbage collections in the whole process: its count is only trusted at 0. */
+  collections: number;
+  /** Heap bytes allocated by the counted part: nothing was collected, so all of it. */
+  allocatedBytes: number;
 }
 
 const UNUSED_DSN = 'http://public@127.0.0.1:9/1';
@@ -169,9 +176,19 @@ function prepare(entry: InstructionCase, tracer: Tracer | null, tracker: Request
 async function setUp(entry: InstructionCase): Promise<{ tracer: Tracer | null; sent: SentCounts | null }> {
   if (entry.tracer === 'none') return { tracer: null, sent: null };
   const tracer = await setupTracer(entry.tracer, { dsn: UNUSED_DSN, sdkServerSpans: false, ignorePathPrefix: CONTROL_PREFIX });
-  // Imported here: it loads @sentry/node, which tracer none must not.
-  const { discardSdkSends } = await import('./discarding-transport.ts');
-  return { tracer, sent: discardSdkSends() };
+  return { tracer, sent: await discardSends(entry.tracer) };
+}
+
+/**
+ * Until the SDK says what the loop set off is done (its event processing, its sends): a flush
+ * that gave up (its budget is in 1 ms polls, and under valgrind processing takes far longer)
+ * would leave work that depends on wall time. Called straight after a loop, before any turn of
+ * the event loop: a turn first would let timers that are due by wall time (a span bucket's 5 s,
+ * a batch processor's scheduled export) send part of the work their own way.
+ */
+async function settle(tracer: Tracer | null): Promise<void> {
+  if (tracer) while (!(await tracer.flush(600_000)));
+  await nextLoopTurn();
 }
 
 runCommand(async () => {
@@ -179,21 +196,34 @@ runCommand(async () => {
   const entry = findInstructionCase(keyArg);
   if (!entry) throw new UsageError(`unknown instruction case '${keyArg}' (accepted: ${INSTRUCTION_CASES.map(caseKey).join(', ')})`);
   const count = parseInteger('count', countArg, 0);
+  // Every GC of the process, set-up included: what one costs varies from run to run (how much
+  // memory it gives back, measured), so a count is only trusted from a process that ran none.
+  const collections = new GCProfiler();
+  collections.start();
   const { tracer, sent } = await setUp(entry);
   const tracker = new RequestTracker(true);
   const { iteration, after } = prepare(entry, tracer, tracker);
   // The child span case keeps one root: its warm-up would count against the SDK's span limit.
   const warmup = entry.name === 'child span' ? 0 : entry.tracer === 'none' ? WARMUP_ITERATIONS : SDK_WARMUP_ITERATIONS;
-  for (let index = 0; index < warmup + count; index += 1) iteration();
+  for (let index = 0; index < warmup; index += 1) iteration();
+  // The warm-up's own SDK work, and the SDK's one-off work (such as reading the host's context for
+  // its first event), is done before the counted part, alike at both counts.
+  await settle(tracer);
+  const heapBefore = getHeapStatistics().used_heap_size;
+  for (let index = 0; index < count; index += 1) iteration();
   after();
-  // What the loop set off (the SDK's event processing, its sends) runs now, and is counted.
-  // Until the SDK says it is done: a flush that gives up (its budget is in 1 ms polls, and under
-  // valgrind processing takes far longer) would leave uncounted work that depends on wall time.
-  await nextLoopTurn();
-  if (tracer) while (!(await tracer.flush(600_000)));
-  await nextLoopTurn();
+  await settle(tracer);
+  const allocatedBytes = getHeapStatistics().used_heap_size - heapBefore;
+  const collected = collections.stop()?.statistics.length ?? 0;
   const state = tracker.state(false);
-  const report: ChildReport = { iterations: warmup + count, rootsOpen: state.openRoots ?? -1, extraRootEnds: state.extraRootEnds, sent: sent && { ...sent } };
+  const report: ChildReport = {
+    iterations: warmup + count,
+    rootsOpen: state.openRoots ?? -1,
+    extraRootEnds: state.extraRootEnds,
+    sent: sent && { ...sent },
+    collections: collected,
+    allocatedBytes,
+  };
   process.stdout.write(`${JSON.stringify({ ...report, sink })}\n`);
   // The SDK's timers would keep the process alive; everything it made has been counted.
   process.exit(0);

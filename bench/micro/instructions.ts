@@ -21,6 +21,7 @@ import {
   INSTRUCTION_CASES,
   type InstructionCase,
   OPEN_STREAMS_PER_TICK,
+  SDK_WARMUP_ITERATIONS,
   WARMUP_ITERATIONS,
 } from './instruction-cases.ts';
 
@@ -34,16 +35,33 @@ import {
 export const VALGRIND_OPTIONS = ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null'];
 
 /**
- * Node flags that make the counts repeat and add up (measured; see the README section): fixed hash
- * and random seeds (V8's random hash seed alone moved a run by 3.5 %); no V8 helper threads; and no
- * JIT: with it, where in the loop code tiers up decides what the difference of two counts holds,
- * and the calibration failed (doubled work read 6.7x, a known loop 0.94x). The counts are of V8's
- * interpreter: larger than an optimised server's, the same for every strategy. Not used: a GC
- * schedule off wall time (--predictable-gc-schedule --no-incremental-marking --no-memory-reducer)
- * made the SDK runs repeat, but whole full GCs then fall in or out of the counted difference, and
- * doubled work read 1.66x. So the SDK cases, whose GCs follow wall time, do not repeat yet.
+ * Node flags that make the counts repeat and add up, each kept for what measuring it showed (the
+ * README section "Instruction counts" has the figures):
+ * - fixed hash and random seeds: V8's random hash seed alone moved a run by 3.5 %;
+ * - --single-threaded: no V8 helper threads;
+ * - --jitless: with the JIT, where in the loop code tiers up decides what the difference of two
+ *   counts holds, and the calibration failed (doubled work read 6.7x, a known loop 0.94x). The
+ *   counts are of V8's interpreter: larger than an optimised server's, the same for every strategy;
+ * - a fixed 256 MB young generation: more than any child allocates in its life, so it runs no GC
+ *   at all (the child checks, and reports the bytes the counted part allocated instead). With
+ *   V8's own sizing, GCs whose timing follows wall time (the young generation shrinks on
+ *   allocation throughput, incremental marking paces by elapsed time) made the SDK runs disagree
+ *   by 10-12 %; with V8's GC timing made fixed instead, they repeat, but whole GCs fall in or out of
+ *   the difference (+11 % per stream, and doubled work read 1.66x). Not used: a forced full GC
+ *   before the counted part; how much memory it gave back varied, by 0.94 M instructions, from
+ *   run to run;
+ * - --no-memory-reducer: the one GC V8 starts on a timer. It fired in no run measured with the young
+ *   generation above, but the children end in turns of the event loop, where its task runs.
  */
-export const NODE_FLAGS = ['--single-threaded', '--hash-seed=1', '--random-seed=1', '--jitless'];
+export const NODE_FLAGS = [
+  '--single-threaded',
+  '--hash-seed=1',
+  '--random-seed=1',
+  '--jitless',
+  '--min-semi-space-size=256',
+  '--max-semi-space-size=256',
+  '--no-memory-reducer',
+];
 
 /** Repeats of a case may disagree by this much; more, and the figure is not trusted. */
 export const REPEAT_TOLERANCE_PERCENT = 2;
@@ -86,12 +104,24 @@ interface Job {
   count: number;
 }
 
-/** One child under cachegrind: its instructions, once its report shows the work was done. */
-function countInChild(binary: string, job: Job): Promise<number> {
+/**
+ * The children's environment: the harness's, without a DSN, and without NODE_EXTRA_CA_CERTS. With
+ * it, Node reads the extra certificates on a thread of its own, racing the main thread's start-up:
+ * measured, start-up then varied by 170 k instructions from run to run, 40 k without. The
+ * children open no TLS connection.
+ */
+function childEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, SENTRY_DSN: '' };
+  delete env.NODE_EXTRA_CA_CERTS;
+  return env;
+}
+
+/** One child under cachegrind: its instructions and allocated bytes, once its report shows the work was done. */
+function countInChild(binary: string, job: Job): Promise<Pick<InstructionRun, 'instructions' | 'allocatedBytes'>> {
   const key = caseKey(job.entry);
   const args = [...VALGRIND_OPTIONS, binary, ...NODE_FLAGS, builtPath(CHILD_SOURCE), key, String(job.count)];
   return new Promise((resolve, reject) => {
-    const child = spawn('valgrind', args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SENTRY_DSN: '' } });
+    const child = spawn('valgrind', args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
     live.add(child);
     let stdout = '';
     let stderr = '';
@@ -114,13 +144,17 @@ function countInChild(binary: string, job: Job): Promise<number> {
       }
       const problem = checkReport(job.entry, report);
       if (problem) return reject(new Error(`${key} (count ${job.count}): ${problem}`));
-      resolve(Number(refs[1]!.replaceAll(',', '')));
+      resolve({ instructions: Number(refs[1]!.replaceAll(',', '')), allocatedBytes: report.allocatedBytes });
     });
   });
 }
 
-/** What the child's report must show: every root ended once (tick cases keep theirs open), and the SDK sent. */
+/**
+ * What the child's report must show: every root ended once (tick cases keep theirs open), the SDK
+ * sent, and the process ran no GC.
+ */
 function checkReport(entry: InstructionCase, report: ChildReport): string | null {
+  if (report.collections !== 0) return `the child ran ${report.collections} garbage collections (the young generation of NODE_FLAGS is too small for this count)`;
   const expectedOpen = entry.group === 'tick' ? OPEN_STREAMS_PER_TICK : 0;
   if (report.rootsOpen !== expectedOpen) return `${report.rootsOpen} roots left open (expected ${expectedOpen})`;
   if (report.extraRootEnds !== 0) return `${report.extraRootEnds} roots ended twice`;
@@ -149,12 +183,12 @@ export function spreadOf(values: readonly number[]): Spread {
   return { mean, min, max, spreadPercent: mean === 0 ? 0 : ((max - min) / Math.abs(mean)) * 100 };
 }
 
-/** Per repeat: instructions per unit from the two counts. */
-function perUnitByRepeat(entry: InstructionCase, runs: readonly InstructionRun[], repeats: number): number[] {
+/** Per repeat: a run's figure (instructions, or allocated bytes) per unit from the two counts. */
+function perUnitByRepeat(entry: InstructionCase, runs: readonly InstructionRun[], repeats: number, figure: 'instructions' | 'allocatedBytes'): number[] {
   const [low, high] = entry.counts;
   const divisor = (high - low) * entry.unitsPerIteration;
   return Array.from({ length: repeats }, (_, repeat) => {
-    const at = (count: number): number => runs.find((run) => run.repeat === repeat && run.count === count)!.instructions;
+    const at = (count: number): number => runs.find((run) => run.repeat === repeat && run.count === count)![figure];
     return (at(high) - at(low)) / divisor;
   });
 }
@@ -179,17 +213,17 @@ export async function runInstructions({ repeats, node, jobs, only, log = () => {
     for (const entry of selected) for (const count of entry.counts) jobList.push({ entry, repeat, count });
   }
   let done = 0;
-  const counts = await pool(jobList, jobs, async (job) => {
-    const instructions = await countInChild(binary, job);
+  const counted = await pool(jobList, jobs, async (job) => {
+    const run = await countInChild(binary, job);
     done += 1;
-    log(`[${done}/${jobList.length}] ${caseKey(job.entry)} x${job.count} (repeat ${job.repeat + 1}): ${instructions.toLocaleString('en-US')} instructions`);
-    return instructions;
+    log(`[${done}/${jobList.length}] ${caseKey(job.entry)} x${job.count} (repeat ${job.repeat + 1}): ${run.instructions.toLocaleString('en-US')} instructions`);
+    return run;
   });
 
   const byCase = new Map<InstructionCase, { runs: InstructionRun[]; perUnit: number[] }>();
   for (const entry of selected) {
-    const runs = jobList.flatMap((job, index) => (job.entry === entry ? [{ repeat: job.repeat, count: job.count, instructions: counts[index]! }] : []));
-    byCase.set(entry, { runs, perUnit: perUnitByRepeat(entry, runs, repeats) });
+    const runs = jobList.flatMap((job, index) => (job.entry === entry ? [{ repeat: job.repeat, count: job.count, ...counted[index]! }] : []));
+    byCase.set(entry, { runs, perUnit: perUnitByRepeat(entry, runs, repeats, 'instructions') });
   }
   const perUnitOf = (tracer: string, name: string): number[] | undefined =>
     [...byCase].find(([entry]) => entry.tracer === tracer && entry.name === name)?.[1].perUnit;
@@ -205,6 +239,7 @@ export async function runInstructions({ repeats, node, jobs, only, log = () => {
       counts: [entry.counts[0], entry.counts[1]],
       runs,
       perUnit: spreadOf(perUnit),
+      bytesPerUnit: spreadOf(perUnitByRepeat(entry, runs, repeats, 'allocatedBytes')),
       ownCost: baseline ? spreadOf(perUnit.map((value, repeat) => value - baseline[repeat]!)) : null,
     };
   });
@@ -222,6 +257,7 @@ export async function runInstructions({ repeats, node, jobs, only, log = () => {
       chunksPerStream: CHUNKS_PER_STREAM,
       openStreamsPerTick: OPEN_STREAMS_PER_TICK,
       warmupIterations: WARMUP_ITERATIONS,
+      sdkWarmupIterations: SDK_WARMUP_ITERATIONS,
       repeatTolerancePercent: REPEAT_TOLERANCE_PERCENT,
     },
     cases,
@@ -277,7 +313,7 @@ function ownCostText(entry: InstructionCaseResult, baseline: InstructionCaseResu
 
 /** The table, the calibration, and which figures broke the repeat tolerance. */
 export function renderInstructionTable(result: InstructionResult): string {
-  const header = ['tracer', 'case', 'unit', 'instr/unit', 'repeats spread %', 'own instr/stream'];
+  const header = ['tracer', 'case', 'unit', 'instr/unit', 'repeats spread %', 'own instr/stream', 'bytes/unit'];
   const rows = result.cases.map((entry) => [
     entry.tracer,
     entry.name,
@@ -289,6 +325,7 @@ export function renderInstructionTable(result: InstructionResult): string {
       result.cases.find((other) => other.tracer === entry.tracer && other.name === 'no strategy'),
       result.config.repeatTolerancePercent,
     ),
+    whole(entry.bytesPerUnit.mean),
   ]);
   const unsteady = result.cases.filter((entry) => entry.perUnit.spreadPercent > result.config.repeatTolerancePercent);
   const lines = [
@@ -297,7 +334,8 @@ export function renderInstructionTable(result: InstructionResult): string {
     `instructions counted by ${result.config.valgrind}, on ${result.config.node} ${result.config.nodeFlags.join(' ')};`,
     `per unit = (count at the high iteration count - at the low) / the difference, ${result.config.repeats} repeats; a stream has ${result.config.chunksPerStream} chunks;`,
     `a tick case's unit is one open stream in a tick over ${result.config.openStreamsPerTick}; own = the strategy's stream minus 'no strategy' (the harness ends the root itself).`,
-    "tracer none: inert roots, no SDK (the mechanism alone); sentry-*: the real SDK, sending to a transport that discards.",
+    'tracer none: inert roots, no SDK (the mechanism alone); sentry-*, otel: the real SDK, its sends serialised and discarded.',
+    'the children run no garbage collection (not counted): bytes/unit is what the counted part allocated, for a collector to collect.',
   ];
   for (const entry of result.calibration) {
     lines.push(`calibration, ${entry.name}: ${entry.measured.toFixed(3)} (expected ${entry.expected} within ${entry.tolerancePercent} %): ${entry.pass ? 'pass' : 'FAIL'}; ${entry.detail}`);

@@ -84,12 +84,20 @@ export function buildInstructionReport(result: InstructionResult, format: Report
   if (format === 'gab') return [{ name: GAB_FILE_NAMES.smallerIsBetter, content: `${JSON.stringify(instructionGabEntries(result), null, 2)}\n` }];
   const made = charts(result);
   const spread = (value: Spread): string => `${formatFigure(value.mean)} [${formatFigure(value.min)}, ${formatFigure(value.max)}]`;
-  const rows = result.cases.map((entry) => [entry.tracer, entry.name, entry.unit, spread(entry.perUnit), entry.ownCost ? spread(entry.ownCost) : '-']);
+  const rows = result.cases.map((entry) => [
+    entry.tracer,
+    entry.name,
+    entry.unit,
+    spread(entry.perUnit),
+    entry.ownCost ? spread(entry.ownCost) : '-',
+    formatFigure(entry.bytesPerUnit.mean),
+  ]);
   const markdown = [
     '# streamtrace-bench instruction counts',
     caption(result).join('  \n'),
     '## Cases',
-    renderMarkdownTable(['tracer', 'case', 'unit', 'instructions per unit [repeats]', 'own per stream [repeats]'], rows),
+    renderMarkdownTable(['tracer', 'case', 'unit', 'instructions per unit [repeats]', 'own per stream [repeats]', 'heap bytes allocated per unit'], rows),
+    'The children run no garbage collection, so none is counted; the bytes allocated are what a collector would have to collect.',
     ...result.calibration.map((check) => `- calibration, ${check.name}: ${check.measured.toFixed(3)} (expected ${check.expected} within ${check.tolerancePercent} %): ${check.pass ? 'pass' : 'FAIL'}; ${check.detail}`),
     '## Charts',
     ...made.map((chart) => `### ${chart.title}\n\n${chart.description}\n\n![${chart.title}](${encodeURI(chart.file)})`),
