@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -94,6 +94,15 @@ describe('report of instruction counts', () => {
   test('the fixture is a valid instruction result', () => {
     const validation = validateInstructionResult(fixture());
     assert.ok(validation.ok, validation.ok ? '' : validation.error);
+  });
+
+  test('every committed instruction result is valid against the current schema', () => {
+    const committed = readdirSync(join(ROOT, 'results')).filter((name) => name.endsWith('-instructions.json'));
+    assert.ok(committed.length > 0, 'no committed instruction result');
+    for (const name of committed) {
+      const validation = validateInstructionResult(JSON.parse(readFileSync(join(ROOT, 'results', name), 'utf8')));
+      assert.ok(validation.ok, `${name}: ${validation.ok ? '' : validation.error}`);
+    }
   });
 
   test('md: two SVG charts and report.md linking them', () => {
