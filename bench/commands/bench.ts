@@ -27,9 +27,10 @@ import { BENCH_SCENARIOS, SCENARIO_NAMES } from '../harness/scenarios.ts';
  * few long trials: rounds pair the cells against drift and give the t intervals their degrees of
  * freedom. A 1 s trial costs about 2.6 s of wall time (ramp-up, tail, settle, flush, verifying),
  * and 6 rounds of 16-17 cells on 4 scenarios took 22.4 minutes on 2 cores: 5 rounds keep the
- * default run within 20.
+ * default run near 20. The warm-up is long because a traced server keeps getting faster for its
+ * first 6-7 s under load (the JIT): measured before, the first trials ran slower than the last.
  */
-const DEFAULTS = { trials: 5, duration: 1, warmup: 1, seed: 1, longIdleStreams: 200, longIdleSec: 2 };
+const DEFAULTS = { trials: 5, duration: 1, warmup: 6, seed: 1, longIdleStreams: 200, longIdleSec: 2 };
 /** --quick: every strategy and tracer once; a smoke run, not a measurement. */
 const QUICK = { scenarios: ['sse-tokens'], trials: 1, duration: 1, warmup: 0, longIdleStreams: 50, longIdleSec: 2 };
 /** --calibrate: 16 rounds of 6 cells on 2 scenarios, about 9 minutes; its intervals narrow with the rounds. */
