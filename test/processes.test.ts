@@ -4,10 +4,11 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { ServerFailed, startServer, stopAllServers } from '../bench/harness/server-process.ts';
+import { stopAllChildren } from '../bench/common/children.ts';
+import { ServerFailed, startServer } from '../bench/harness/server-process.ts';
 import { isAlive, ROOT, serverPids } from './support/run.ts';
 
-after(() => stopAllServers());
+after(() => stopAllChildren());
 
 async function waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -9,7 +9,7 @@ import { SDK_TRACERS } from '../harness/matrix.ts';
 import { DEFAULT_NODE, parseNodeList } from '../common/node-runtime.ts';
 import { MIN_MINUTES_PER_CELL, runSoak, type SoakOptions } from '../harness/soak.ts';
 import { renderSoakSummary } from '../harness/soak-table.ts';
-import { stopAllServers } from '../harness/server-process.ts';
+import { stopAllChildren } from '../common/children.ts';
 
 /** The bench flags, as parsed; --soak is set. */
 export interface SoakFlags {
@@ -69,7 +69,7 @@ export async function runSoakCommand(flags: SoakFlags): Promise<number> {
   process.once('SIGINT', () => {
     stop.stopped = true;
     process.stderr.write('\ninterrupted: stopping servers, saving the samples taken\n');
-    void stopAllServers();
+    void stopAllChildren();
   });
 
   const result = await runSoak(options, stop);

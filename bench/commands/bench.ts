@@ -15,6 +15,7 @@ import { validateResult, type ResultFile } from '../../results/schema.ts';
 import { ENABLED_TEST_STRATEGY_NAMES, STRATEGY_NAMES } from '../../strategies/registry.ts';
 import { defaultStrategyOptions } from '../../strategies/strategy.ts';
 import { writeFileAtomic } from '../common/atomic-write.ts';
+import { stopAllChildren } from '../common/children.ts';
 import type { BenchOptions, IdleServers, StopSignal } from '../harness/bench-run.ts';
 import { parseChoice, parseChoiceList, parseFlags, parseInteger, runCommand, UsageError } from '../common/cli.ts';
 import { checkPackagesRunOn, gitCommit } from '../harness/environment.ts';
@@ -89,17 +90,16 @@ runCommand(async () => {
   };
   const out = values.out ?? defaultOutPath();
 
-  const [{ runBench }, { describeCalibration, runCalibration }, { stopAllServers }, { renderSummary }] = await Promise.all([
+  const [{ runBench }, { describeCalibration, runCalibration }, { renderSummary }] = await Promise.all([
     import('../harness/bench-run.ts'),
     import('../harness/calibration.ts'),
-    import('../harness/server-process.ts'),
     import('../report/summary-table.ts'),
   ]);
   const stop: StopSignal = { stopped: false };
   process.once('SIGINT', () => {
     stop.stopped = true;
     process.stderr.write('\ninterrupted: stopping servers, saving the finished cells\n');
-    void stopAllServers();
+    void stopAllChildren();
   });
 
   const result = options.calibrate ? await runCalibration(options, stop) : await runBench(options, stop);

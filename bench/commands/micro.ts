@@ -21,10 +21,11 @@ import { existsSync, statSync } from 'node:fs';
 import { validateInstructionResult } from '../../results/instruction-schema.ts';
 import { validateMicroResult } from '../../results/micro-schema.ts';
 import { writeFileAtomic } from '../common/atomic-write.ts';
+import { killAllChildren } from '../common/children.ts';
 import { parseChoice, parseFlags, parseInteger, runCommand, UsageError } from '../common/cli.ts';
 import { DEFAULT_NODE, NODE_RUNTIMES } from '../common/node-runtime.ts';
 import { instructionsHold, renderInstructionTable, runInstructions, stopInstructionChildren } from '../micro/instructions.ts';
-import { renderMicroTable, runMicro, stopMicroChildren } from '../micro/micro.ts';
+import { renderMicroTable, runMicro } from '../micro/micro.ts';
 
 runCommand(async () => {
   const { values } = parseFlags(process.argv.slice(2), {
@@ -45,7 +46,7 @@ runCommand(async () => {
   const written = jsonPath === undefined ? '' : `\n\nfigures written to ${jsonPath}`;
 
   process.once('SIGINT', () => {
-    stopMicroChildren();
+    killAllChildren();
     stopInstructionChildren();
     process.stderr.write('\ninterrupted: nothing written\n');
     process.exit(130);

@@ -12,8 +12,9 @@ import { resolve } from 'node:path';
 import { TRACER_NAMES } from '../../servers/tracer.ts';
 import { SDK_TRACERS } from '../harness/matrix.ts';
 import { loadsNoSdk, STRATEGY_NAMES } from '../../strategies/registry.ts';
+import { killAllChildren } from '../common/children.ts';
 import { parseChoice, parseFlags, parseInteger, runCommand, UsageError } from '../common/cli.ts';
-import { killProfiledProcesses, PROFILE_TOOLS, runProfile, stopProfiledServer } from '../profile/profile.ts';
+import { PROFILE_TOOLS, runProfile, stopProfiledServer } from '../profile/profile.ts';
 import { SCENARIO_NAMES } from '../harness/scenarios.ts';
 import { checkPackagesRunOn } from '../harness/environment.ts';
 import { DEFAULT_NODE, NODE_RUNTIMES, nodeBinary } from '../common/node-runtime.ts';
@@ -60,7 +61,7 @@ runCommand(async () => {
   // Killed rather than interrupted: take clinic and the server along, write nothing more.
   for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
-      killProfiledProcesses();
+      killAllChildren();
       process.exit(128 + (signal === 'SIGTERM' ? 15 : 1));
     });
   }

@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../common/atomic-write.ts';
 import { parseChoiceList, parseFlags, parseInteger, runCommand } from '../common/cli.ts';
 import { buildMatrix, SDK_TRACERS } from '../harness/matrix.ts';
 import { SCENARIO_NAMES } from '../harness/scenarios.ts';
-import { stopAllServers } from '../harness/server-process.ts';
+import { stopAllChildren } from '../common/children.ts';
 import { startSink } from '../spans/sink.ts';
 import { RULES } from '../../results/schema.ts';
 import { type CellVerdict, verifyCell } from '../harness/verify-run.ts';
@@ -46,7 +46,7 @@ runCommand(async () => {
   };
   process.once('SIGINT', () => {
     process.stderr.write('\ninterrupted: stopping servers, keeping the finished cells\n');
-    void stopAllServers().then(() => {
+    void stopAllChildren().then(() => {
       save(false);
       process.exit(130);
     });

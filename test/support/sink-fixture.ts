@@ -1,5 +1,5 @@
 import { after, before } from 'node:test';
-import { stopAllServers } from '../../bench/harness/server-process.ts';
+import { stopAllChildren } from '../../bench/common/children.ts';
 import { type Sink, startSink } from '../../bench/spans/sink.ts';
 
 /**
@@ -12,7 +12,7 @@ export function useSink(): () => Sink {
     sink = await startSink({ port: 0 });
   });
   after(async () => {
-    await stopAllServers();
+    await stopAllChildren();
     await sink?.close();
   });
   return () => {
