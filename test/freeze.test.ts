@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { after, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { SCENARIOS, scenarioUrl } from '../bench/harness/scenarios.ts';
+import { buildIfStale } from '../bench/common/build.ts';
 import { stopAllChildren } from '../bench/common/children.ts';
 import { startServer } from '../bench/harness/server-process.ts';
 import { fetchStream } from '../bench/harness/stream-client.ts';
@@ -11,6 +12,8 @@ import { startSink } from '../bench/spans/sink.ts';
 import { verify } from '../bench/spans/verifier.ts';
 import { isAlive, ROOT, serverPids } from './support/run.ts';
 
+// Servers run from build/: rebuilt first if stale, as a command does.
+before(() => void buildIfStale());
 after(() => stopAllChildren());
 
 /** The process state letter from /proc (R, S, T = stopped, ...), or null once it is gone. */

@@ -2,6 +2,7 @@ import { validateSoakFile, type SoakFile } from '../../results/soak-schema.ts';
 import { type AnyStrategyName, ENABLED_TEST_STRATEGY_NAMES, STRATEGY_NAMES } from '../../strategies/registry.ts';
 import { defaultStrategyOptions } from '../../strategies/strategy.ts';
 import { writeFileAtomic } from '../common/atomic-write.ts';
+import { buildIfStale } from '../common/build.ts';
 import type { StopSignal } from '../harness/bench-run.ts';
 import { parseChoiceList, parseInteger, parseNumber, UsageError } from '../common/cli.ts';
 import { checkPackagesRunOn, gitCommit } from '../harness/environment.ts';
@@ -64,6 +65,7 @@ export async function runSoakCommand(flags: SoakFlags): Promise<number> {
   const options = parseSoakOptions(flags);
   const out = flags.out ?? defaultSoakPath();
   if (out.trim() === '') throw new UsageError('--out needs a file name');
+  buildIfStale();
 
   const stop: StopSignal = { stopped: false };
   process.once('SIGINT', () => {

@@ -15,6 +15,7 @@ import { validateResult, type ResultFile } from '../../results/schema.ts';
 import { ENABLED_TEST_STRATEGY_NAMES, STRATEGY_NAMES } from '../../strategies/registry.ts';
 import { defaultStrategyOptions } from '../../strategies/strategy.ts';
 import { writeFileAtomic } from '../common/atomic-write.ts';
+import { buildIfStale } from '../common/build.ts';
 import { stopAllChildren } from '../common/children.ts';
 import type { BenchOptions, IdleServers, StopSignal } from '../harness/bench-run.ts';
 import { parseChoice, parseChoiceList, parseFlags, parseInteger, runCommand, UsageError } from '../common/cli.ts';
@@ -89,6 +90,7 @@ runCommand(async () => {
     idleServers: parseChoice('idle-servers', values['idle-servers'] ?? 'frozen', IDLE_SERVERS),
   };
   const out = values.out ?? defaultOutPath();
+  buildIfStale();
 
   const [{ runBench }, { describeCalibration, runCalibration }, { renderSummary }] = await Promise.all([
     import('../harness/bench-run.ts'),

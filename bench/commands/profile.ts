@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 import { TRACER_NAMES } from '../../servers/tracer.ts';
 import { SDK_TRACERS } from '../harness/matrix.ts';
 import { loadsNoSdk, STRATEGY_NAMES } from '../../strategies/registry.ts';
+import { buildIfStale } from '../common/build.ts';
 import { killAllChildren } from '../common/children.ts';
 import { parseChoice, parseFlags, parseInteger, runCommand, UsageError } from '../common/cli.ts';
 import { PROFILE_TOOLS, runProfile, stopProfiledServer } from '../profile/profile.ts';
@@ -51,6 +52,7 @@ runCommand(async () => {
   if (values.dest.trim() === '') throw new UsageError('--dest needs a directory (accepted: --dest DIR)');
   const dest = resolve(values.dest);
   if (existsSync(dest) && !statSync(dest).isDirectory()) throw new UsageError(`--dest ${values.dest} is not a directory (accepted: a directory, made if missing)`);
+  buildIfStale();
 
   let interrupted = false;
   process.once('SIGINT', () => {

@@ -6,7 +6,7 @@
  * It runs from build/ (compiled), and refuses a build older than its sources.
  */
 import { spawn } from 'node:child_process';
-import { staleBuildReason } from '../common/build.ts';
+import { staleCompiledBuild } from '../common/build.ts';
 import { parseChoice, parseFlags, parseInteger, runCommand, UsageError } from '../common/cli.ts';
 import { DEFAULT_NODE, isThisNode, NODE_RUNTIMES, nodeBinary } from '../common/node-runtime.ts';
 import { ALL_STRATEGY_NAMES, createStrategy, loadsNoSdk } from '../../strategies/registry.ts';
@@ -15,10 +15,8 @@ import { CONTROL_PREFIX } from '../../servers/ground-truth.ts';
 import { setupTracer, TRACER_NAMES } from '../../servers/tracer.ts';
 
 runCommand(async () => {
-  if (import.meta.url.endsWith('.js')) {
-    const stale = staleBuildReason();
-    if (stale) throw new UsageError(`the compiled server is stale: ${stale} (run: npm run build)`);
-  }
+  const stale = staleCompiledBuild(import.meta.url);
+  if (stale) throw new UsageError(`the compiled server is stale: ${stale} (run: npm run build)`);
   const { values } = parseFlags(process.argv.slice(2), {
     strategy: { type: 'string' },
     node: { type: 'string', default: DEFAULT_NODE },

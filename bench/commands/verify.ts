@@ -7,6 +7,7 @@
  */
 import { STRATEGY_NAMES } from '../../strategies/registry.ts';
 import { writeFileAtomic } from '../common/atomic-write.ts';
+import { buildIfStale } from '../common/build.ts';
 import { parseChoiceList, parseFlags, parseInteger, runCommand } from '../common/cli.ts';
 import { buildMatrix, SDK_TRACERS } from '../harness/matrix.ts';
 import { SCENARIO_NAMES } from '../harness/scenarios.ts';
@@ -38,6 +39,7 @@ runCommand(async () => {
   const requests = parseInteger('requests', values.requests, 1, 1_000);
   const jsonPath = values.json;
   const nodeVersions = Object.fromEntries(nodes.map((node) => [node, nodeVersion(node)]));
+  buildIfStale();
 
   const sink = await startSink({ port: 0 });
   const verdicts: CellVerdict[] = [];

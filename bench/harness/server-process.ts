@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { buildIfStale, builtPath } from '../common/build.ts';
+import { builtPath } from '../common/build.ts';
 import { signalChild, spawnChild, stopChild } from '../common/children.ts';
 import { DEFAULT_NODE, type NodeRuntime, nodeBinary } from '../common/node-runtime.ts';
 import type { ServerState } from '../../servers/ground-truth.ts';
@@ -57,13 +57,8 @@ export interface ServerProcess {
 /** Raised when a server crashes or never gets ready; carries what the server itself said. */
 export class ServerFailed extends Error {}
 
-let buildChecked = false;
-
+/** Starts a server from build/ (the command has rebuilt it if stale; a stale server refuses to start). */
 export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
-  if (!buildChecked) {
-    buildIfStale();
-    buildChecked = true;
-  }
   const runtime = spec.node ?? DEFAULT_NODE;
   const flags = ['--strategy', spec.strategy, '--tracer', spec.tracer, '--node', runtime, '--port', '0', ...(spec.args ?? [])];
   if (spec.dsn) flags.push('--dsn', spec.dsn);

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { buildIfStale, builtPath } from '../common/build.ts';
+import { builtPath } from '../common/build.ts';
 import { killChild, signalChild, spawnChild } from '../common/children.ts';
 import type { TracerName } from '../../servers/tracer.ts';
 import type { AnyStrategyName } from '../../strategies/registry.ts';
@@ -113,7 +113,6 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileOutput
   const workDir = mkdtempSync(join(tmpdir(), 'streamtrace-profile-'));
   const earlier = new Set(existsSync(dest) ? readdirSync(dest) : []);
   try {
-    buildIfStale();
     // Clinic 13 instruments the Node it is started with: clinic and the server run on one binary.
     const node = nodeBinary(options.node);
     const server = [node, '--import', EXIT_AFTER_COLLECTORS, SERVER_MAIN];

@@ -16,6 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import { STRATEGY_NAMES } from '../../strategies/registry.ts';
 import { REQUEST_ID_ATTRIBUTE, SPAN_KIND_ATTRIBUTE } from '../../servers/ground-truth.ts';
+import { buildIfStale } from '../common/build.ts';
 import { parseChoice, parseFlags, parseInteger, runCommand } from '../common/cli.ts';
 import { runLoad } from '../harness/load.ts';
 import { SDK_TRACERS } from '../harness/matrix.ts';
@@ -39,6 +40,7 @@ runCommand(async () => {
   const scenario = SCENARIOS[parseChoice('scenario', values.scenario, SCENARIO_NAMES)];
   const seconds = parseInteger('seconds', values.seconds, 1, 60);
   const connections = parseInteger('connections', values.connections, 1, 200);
+  buildIfStale();
 
   const sink = await startSink({ port: 0 });
   const server = await startServer({ strategy, tracer, dsn: sink.dsn, cpus: values.cpus ?? null });
