@@ -38,8 +38,8 @@ export function spawnChild(command: string, args: readonly string[], options: Sp
   if (options.detached) {
     groups.add(child);
   } else {
-    child.once('exit', () => live.delete(child));
-    child.once('error', () => live.delete(child));
+    // 'close' follows both an exit and a failure to start.
+    child.once('close', () => live.delete(child));
   }
   return child;
 }
