@@ -2,7 +2,7 @@ import { Type, type Static, type TInteger } from '@sinclair/typebox';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 import { Value } from '@sinclair/typebox/value';
 import { TRACER_NAMES, type TracerName } from '../servers/tracer.ts';
-import { count, isoTime, jsonSchemaText, nonNegative, nullable, strictObject } from './schema-kit.ts';
+import { count, isoTime, jsonSchemaText, nonNegative, nullable, runStartTime, strictObject } from './schema-kit.ts';
 
 /**
  * The result file of one run (DESIGN.md, "Results"). These TypeBox schemas are the one source of
@@ -320,7 +320,7 @@ export const MachineSchema = strictObject(
 export const ResultFileSchema = strictObject(
   {
     schemaVersion: Type.Literal(SCHEMA_VERSION),
-    createdAt: isoTime('When the run started'),
+    createdAt: runStartTime(),
     complete: Type.Boolean({ description: 'False when the run was interrupted or a cell or trial failed' }),
     failures: Type.Array(FailureSchema),
     env: EnvSchema,

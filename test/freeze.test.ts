@@ -1,16 +1,20 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { after, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { SCENARIOS, scenarioUrl } from '../bench/harness/scenarios.ts';
-import { startServer, stopAllServers } from '../bench/harness/server-process.ts';
+import { buildIfStale } from '../bench/common/build.ts';
+import { stopAllChildren } from '../bench/common/children.ts';
+import { startServer } from '../bench/harness/server-process.ts';
 import { fetchStream } from '../bench/harness/stream-client.ts';
 import { requestMix, settle } from '../bench/harness/verify-run.ts';
 import { startSink } from '../bench/spans/sink.ts';
 import { verify } from '../bench/spans/verifier.ts';
 import { isAlive, ROOT, serverPids } from './support/run.ts';
 
-after(() => stopAllServers());
+// Servers run from build/: rebuilt first if stale, as a command does.
+before(() => void buildIfStale());
+after(() => stopAllChildren());
 
 /** The process state letter from /proc (R, S, T = stopped, ...), or null once it is gone. */
 function processState(pid: number): string | null {

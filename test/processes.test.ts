@@ -3,11 +3,15 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
-import { ServerFailed, startServer, stopAllServers } from '../bench/harness/server-process.ts';
+import { after, before, test } from 'node:test';
+import { buildIfStale } from '../bench/common/build.ts';
+import { stopAllChildren } from '../bench/common/children.ts';
+import { ServerFailed, startServer } from '../bench/harness/server-process.ts';
 import { isAlive, ROOT, serverPids } from './support/run.ts';
 
-after(() => stopAllServers());
+// Servers run from build/: rebuilt first if stale, as a command does.
+before(() => void buildIfStale());
+after(() => stopAllChildren());
 
 async function waitFor<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
   const deadline = Date.now() + timeoutMs;

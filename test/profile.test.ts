@@ -28,10 +28,11 @@ test('profile runs one cell under clinic doctor, writes the HTML report, and lea
   let stderr = '';
   profile.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
   profile.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  // Every process seen under it (clinic, the server), to check afterwards that none survived.
+  // Every process seen under it (clinic, the server), to check afterwards that none survived, with
+  // the last command line it showed: until it execs its program, a child shows its parent's or setpriv's.
   const seen = new Map<number, string>();
   const watcher = setInterval(() => {
-    for (const pid of descendants(profile.pid!)) if (!seen.has(pid)) seen.set(pid, commandLine(pid));
+    for (const pid of descendants(profile.pid!)) seen.set(pid, commandLine(pid) || (seen.get(pid) ?? ''));
   }, 100);
   const timeout = setTimeout(() => profile.kill('SIGKILL'), 240_000);
   const code = await new Promise<number | null>((resolve) => profile.once('exit', resolve));

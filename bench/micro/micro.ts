@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { type Difference, MICRO_SCHEMA_VERSION, type MicroLifecycle, type MicroResult, validateMicroLifecycle } from '../../results/micro-schema.ts';
 import { defaultStrategyOptions } from '../../strategies/strategy.ts';
@@ -6,6 +5,7 @@ import { collectEnvironment } from '../harness/environment.ts';
 import { SDK_TRACERS } from '../harness/matrix.ts';
 import { MICRO_CLOCK, microSettings } from './measure.ts';
 import type { Pinning } from '../harness/pinning.ts';
+import { killChild, spawnChild } from '../common/children.ts';
 import { renderTable } from '../common/table.ts';
 import { DEFAULT_NODE, type NodeRuntime, nodeBinary, nodeVersion } from '../common/node-runtime.ts';
 
@@ -28,14 +28,6 @@ const NO_PINNING: Pinning = { available: false, server: null, load: null, note: 
 
 export const MICRO_TRANSPORT =
   "Sentry: the SDK's own transport pipeline (rate limits, buffer, envelope serialisation), with a request executor that discards; otel: the batch processor, each export serialised to OTLP JSON and discarded: no network";
-
-/** Every lifecycle child still running, so no exit path leaves one behind. */
-const live = new Set<ChildProcess>();
-process.once('exit', stopMicroChildren);
-
-export function stopMicroChildren(): void {
-  for (const child of live) child.kill('SIGKILL');
-}
 
 export interface MicroOptions {
   timeMs: number;
@@ -70,13 +62,12 @@ function measureInChild(binary: string, tracer: string, timeMs: number, log: (li
   // Six cases, two measurements each; a polling case's samples last a tick or more.
   const timeoutMs = 60_000 + 12 * (timeMs * 2 + 5_000);
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, ['--expose-gc', '--import', 'tsx', LIFECYCLE_MAIN, tracer, String(timeMs)], {
+    const child = spawnChild(binary, ['--expose-gc', '--import', 'tsx', LIFECYCLE_MAIN, tracer, String(timeMs)], {
       cwd: ROOT,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       env: { ...process.env, SENTRY_DSN: '' },
     });
-    live.add(child);
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const timer = setTimeout(() => killChild(child), timeoutMs);
     let stderr = '';
     child.stderr?.setEncoding('utf8').on('data', (text: string) => {
       stderr = (stderr + text).slice(-4_000);
@@ -95,12 +86,10 @@ function measureInChild(binary: string, tracer: string, timeMs: number, log: (li
     });
     child.once('error', (error) => {
       clearTimeout(timer);
-      live.delete(child);
       reject(new Error(`the ${tracer} measurement could not start: ${error.message}`));
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      live.delete(child);
       if (lifecycle && code === 0) return resolve(lifecycle);
       const why = invalid ? `sent figures that do not match results/micro-schema.ts: ${invalid}` : `exited (${signal ?? `code ${code}`}) without its figures`;
       reject(new Error(`the ${tracer} measurement ${why}${stderr ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`));
