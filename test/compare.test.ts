@@ -273,7 +273,7 @@ describe('npm run compare', () => {
 });
 
 describe('the committed full run', () => {
-  const committed = `${ROOT}results/2026-11-29-633918b.json`;
+  const committed = `${ROOT}results/2026-12-01-a2a8438.json`;
   const cellName = 'close-listener/sentry-static/sse-tokens/node24';
 
   test('against itself: every figure no difference, exit 0', async () => {

@@ -55,7 +55,7 @@ export const BENCH_COMMAND = defineCommand({
     warmup: { type: 'string', value: 'SEC', help: 'seconds of the same load on each server before its first trial, not measured', integer: [0, 3_600], defaultText: `${DEFAULTS.warmup}; --quick ${QUICK.warmup}` },
     connections: { type: 'string', value: 'C', help: 'load connections', integer: [1, 10_000], defaultText: "each scenario's own" },
     seed: { type: 'string', value: 'N', help: 'seed of the order of the cells in each round', integer: [0, 4_294_967_295], defaultText: String(DEFAULTS.seed) },
-    out: { type: 'string', value: 'FILE', help: 'where to write the result', defaultText: 'results/DATE-COMMIT.json, or results/DATE-COMMIT-soak.json' },
+    out: { type: 'string', value: 'FILE', help: 'where to write the result', defaultText: 'results/DATE-COMMIT.json; --calibrate results/calibration-DATE-COMMIT.json; --quick results/DATE-COMMIT-quick.json; --soak results/DATE-COMMIT-soak.json' },
     quick: { type: 'boolean', default: false, help: 'a smoke run, not a measurement: every strategy and tracer once, on fewer scenarios' },
     json: { type: 'boolean', default: false, help: 'print the result as JSON instead of the summary' },
     calibrate: { type: 'boolean', default: false, help: "measure the suite's own precision on one Node (chooses its strategies: no --strategies)" },

@@ -55,7 +55,7 @@ runCommand(async () => {
     burnUs: 0,
     idleServers: parseChoice('idle-servers', values['idle-servers'] ?? DEFAULT_IDLE_SERVERS, IDLE_SERVERS),
   };
-  const out = values.out ?? defaultOutPath();
+  const out = values.out ?? defaultOutPath(options);
   buildIfStale();
 
   const [{ runBench }, { describeCalibration, runCalibration }, { renderSummary }] = await Promise.all([
@@ -78,9 +78,12 @@ runCommand(async () => {
   return result.complete ? 0 : 1;
 });
 
-function defaultOutPath(): string {
+/** A calibration or a quick run never lands on the full run's file of the same day and commit. */
+function defaultOutPath({ calibrate, quick }: { calibrate: boolean; quick: boolean }): string {
   const commit = gitCommit();
-  return `results/${new Date().toISOString().slice(0, 10)}-${commit ? commit.slice(0, 7) : 'nogit'}.json`;
+  const stem = `${new Date().toISOString().slice(0, 10)}-${commit ? commit.slice(0, 7) : 'nogit'}`;
+  if (calibrate) return `results/calibration-${stem}.json`;
+  return quick ? `results/${stem}-quick.json` : `results/${stem}.json`;
 }
 
 /** Validated against the schema, then written atomically: a reader never sees half a file. */
