@@ -16,7 +16,7 @@ let serial = 0;
 const freshPath = (name: string): string => join(scratch, `${(serial += 1)}-${name}`);
 
 async function assertRejected(entry: string, args: string[], mentions: string[], unwritten: string[] = []): Promise<void> {
-  const { code, stdout, stderr } = await runEntry(entry, args, 60_000);
+  const { code, stdout, stderr } = await runEntry(entry, args, { timeoutMs: 60_000 });
   const what = `${entry} ${args.join(' ')}`;
   assert.equal(code, 2, `${what}: exit ${code}, stderr ${stderr}`);
   assert.equal(stdout, '', `${what}: wrote to stdout`);
