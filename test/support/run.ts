@@ -26,6 +26,12 @@ export interface SeenProcess {
   commandLine: string;
 }
 
+/** Every command a test started that is still running: killed if the test process exits first. */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 /**
  * The compiled JavaScript of an entry point (bench/commands/bench.ts → build/bench/commands/bench.js).
  * Tests start commands from build/ with plain node: tsx would add about a second to every start.
@@ -52,8 +58,9 @@ export class EntryRun {
   private ended = false;
 
   constructor(entry: string, args: string[], { timeoutMs = 120_000, env = process.env, watchProcesses = false }: EntryOptions) {
-    this.child = spawn(process.execPath, [compiledEntry(entry), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
+    this.child = spawn(process.execPath, [...nodeArguments(entry), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
     this.pid = this.child.pid!;
+    live.add(this.child);
     this.child.stdout!.setEncoding('utf8').on('data', (text: string) => (this.stdout += text));
     this.child.stderr!.setEncoding('utf8').on('data', (text: string) => (this.stderr += text));
     const watcher = watchProcesses ? setInterval(() => this.look(), 100) : undefined;
@@ -64,6 +71,7 @@ export class EntryRun {
       }, timeoutMs);
       this.child.once('exit', (code) => {
         this.ended = true;
+        live.delete(this.child);
         clearInterval(watcher);
         clearTimeout(timer);
         resolve({ code, stdout: this.stdout, stderr: this.stderr });
@@ -102,9 +110,14 @@ export class EntryRun {
   }
 }
 
+/** How node starts an entry: the suite's own from build/; a test fixture, which is not built, through tsx. */
+function nodeArguments(entry: string): string[] {
+  return entry.startsWith('test/') ? ['--import', 'tsx', entry] : [compiledEntry(entry)];
+}
+
 /**
- * Starts one of the suite's entry points (a .ts file under bench/) from its compiled build, in the
- * project's root, with stdout and stderr captured.
+ * Starts one of the suite's entry points (a .ts file under bench/, from its compiled build) or a
+ * test fixture (test/fixtures/, through tsx), in the project's root, with stdout and stderr captured.
  */
 export function startEntry(entry: string, args: string[], options: EntryOptions = {}): EntryRun {
   return new EntryRun(entry, args, options);
