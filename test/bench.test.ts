@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { validateResult, type ResultFile } from '../results/schema.ts';
 import { isAlive, runEntry, serverPids, startEntry } from './support/run.ts';
+
+// Bad flags are in test/bad-input.test.ts, which runs side by side with other files.
 
 const SHORT = ['--tracers', 'sentry-static', '--scenarios', 'sse-tokens', '--trials', '2', '--duration', '1', '--warmup', '0'];
 const SMALL = ['--strategies', 'untraced,close-listener', ...SHORT];
@@ -65,15 +67,5 @@ test('Ctrl-C stops every server and saves the finished trials, marked incomplete
     assert.ok(trials >= 2 && trials < 10, `${trials} trials saved`);
   } finally {
     bench.kill('SIGKILL');
-  }
-});
-
-test('bad flags: one line, exit 2, nothing written', async () => {
-  const out = join(mkdtempSync(join(tmpdir(), 'bench-bad-')), 'result.json');
-  for (const args of [['--trials', '0'], ['--strategies', 'fastest'], ['--scenarios', 'sse'], ['--duration', 'long'], ['--frobnicate'], ['--idle-servers', 'paused'], ['--connections', '0']]) {
-    const { code, stderr } = await runEntry('bench/commands/bench.ts', [...args, '--out', out]);
-    assert.equal(code, 2, `${args.join(' ')}: ${stderr}`);
-    assert.equal(stderr.trimEnd().split('\n').length, 1, stderr);
-    assert.equal(existsSync(out), false);
   }
 });
