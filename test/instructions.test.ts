@@ -14,7 +14,8 @@ const noValgrind = valgrindVersion() ? false : VALGRIND_MISSING;
 
 /** bench:micro with its processes watched; `children` are the ones it started itself. */
 async function runMicro(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string; children: number[] }> {
-  const micro = startEntry('bench/commands/micro.ts', args, { env, watchProcesses: true });
+  // Valgrind runs slowly and more slowly still on a busy machine: a hang, not slowness, should fail.
+  const micro = startEntry('bench/commands/micro.ts', args, { env, watchProcesses: true, timeoutMs: 600_000 });
   const result = await micro.finished;
   return { ...result, children: [...micro.seen.values()].filter((seen) => seen.parent === micro.pid).map((seen) => seen.pid) };
 }

@@ -9,7 +9,7 @@ import { isAlive, startEntry } from './support/run.ts';
 test('bench:micro measures every case under every tracer, writes valid figures and leaves no process', async () => {
   const json = join(mkdtempSync(join(tmpdir(), 'micro-')), 'micro.json');
   // Every process seen under it, to check afterwards that no lifecycle child survived.
-  const micro = startEntry('bench/commands/micro.ts', ['--time', '10', '--json', json], { watchProcesses: true });
+  const micro = startEntry('bench/commands/micro.ts', ['--time', '10', '--json', json], { watchProcesses: true, timeoutMs: 600_000 });
   const { code, stdout, stderr } = await micro.finished;
 
   assert.equal(code, 0, stderr);
