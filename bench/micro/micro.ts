@@ -1,4 +1,4 @@
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { type Difference, MICRO_SCHEMA_VERSION, type MicroLifecycle, type MicroResult, validateMicroLifecycle } from '../../results/micro-schema.ts';
 import { defaultStrategyOptions } from '../../strategies/strategy.ts';
 import { collectEnvironment } from '../harness/environment.ts';
@@ -7,6 +7,7 @@ import { MICRO_CLOCK, microSettings } from './measure.ts';
 import type { Pinning } from '../harness/pinning.ts';
 import { killChild, spawnChild } from '../common/children.ts';
 import { renderTable } from '../common/table.ts';
+import { PROJECT_ROOT } from '../common/build.ts';
 import { DEFAULT_NODE, type NodeRuntime, nodeBinary, nodeVersion } from '../common/node-runtime.ts';
 
 /**
@@ -17,8 +18,8 @@ import { DEFAULT_NODE, type NodeRuntime, nodeBinary, nodeVersion } from '../comm
  * (inert roots, no SDK: a strategy's mechanism alone), then both lifecycles of the real SDK.
  */
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const LIFECYCLE_MAIN = fileURLToPath(new URL('./lifecycle.ts', import.meta.url));
+/** The lifecycle child runs from its source under tsx, whether this file runs from source or from build/. */
+const LIFECYCLE_MAIN = join(PROJECT_ROOT, 'bench/micro/lifecycle.ts');
 
 /** What a lifecycle child sends its parent. */
 export type MicroMessage = { type: 'progress'; text: string } | { type: 'result'; lifecycle: MicroLifecycle };
@@ -63,7 +64,7 @@ function measureInChild(binary: string, tracer: string, timeMs: number, log: (li
   const timeoutMs = 60_000 + 12 * (timeMs * 2 + 5_000);
   return new Promise((resolve, reject) => {
     const child = spawnChild(binary, ['--expose-gc', '--import', 'tsx', LIFECYCLE_MAIN, tracer, String(timeMs)], {
-      cwd: ROOT,
+      cwd: PROJECT_ROOT,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       env: { ...process.env, SENTRY_DSN: '' },
     });
