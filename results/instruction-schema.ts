@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { EnvSchema, ResultFileSchema, TracerSchema } from './schema.ts';
-import { nullable, strictObject, validateAgainst, type Validation } from './schema-kit.ts';
+import { EnvSchema, TracerSchema } from './schema.ts';
+import { nullable, resultFileOfKind, strictObject, validateAgainst, type Validation } from './schema-kit.ts';
 
 /**
  * The file `npm run bench:micro -- --instructions --json FILE` writes: instructions counted under
@@ -77,11 +77,10 @@ export const InstructionConfigSchema = strictObject(
   'How the instruction counts were made',
 );
 
-export const InstructionResultSchema = strictObject(
+export const InstructionResultSchema = resultFileOfKind(
+  'instructions',
+  INSTRUCTION_SCHEMA_VERSION,
   {
-    schemaVersion: Type.Literal(INSTRUCTION_SCHEMA_VERSION),
-    kind: Type.Literal('instructions'),
-    createdAt: ResultFileSchema.properties.createdAt,
     env: EnvSchema,
     config: InstructionConfigSchema,
     cases: Type.Array(InstructionCaseSchema),

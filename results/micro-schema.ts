@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { EnvSchema, ResultFileSchema, TracerSchema } from './schema.ts';
-import { nullable, strictObject, validateAgainst, type Validation } from './schema-kit.ts';
+import { EnvSchema, TracerSchema } from './schema.ts';
+import { nullable, resultFileOfKind, strictObject, validateAgainst, type Validation } from './schema-kit.ts';
 
 /**
  * The file `npm run bench:micro -- --json FILE` writes: per tracer lifecycle, the CPU cost of
@@ -76,11 +76,10 @@ export const MicroConfigSchema = strictObject(
   'How the micro benchmark ran',
 );
 
-export const MicroResultSchema = strictObject(
+export const MicroResultSchema = resultFileOfKind(
+  'micro',
+  MICRO_SCHEMA_VERSION,
   {
-    schemaVersion: Type.Literal(MICRO_SCHEMA_VERSION),
-    kind: Type.Literal('micro'),
-    createdAt: ResultFileSchema.properties.createdAt,
     env: EnvSchema,
     config: MicroConfigSchema,
     lifecycles: Type.Array(MicroLifecycleSchema),

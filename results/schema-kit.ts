@@ -28,6 +28,24 @@ export function isoTime(description: string) {
   return Type.String({ pattern: ISO_TIME_PATTERN, description });
 }
 
+/**
+ * A result file of its own kind (micro, instructions, soak): its schema version, kind and start
+ * time first, then the kind's own fields. A reader tells the kinds apart by `kind`.
+ */
+export function resultFileOfKind<Kind extends string, Version extends number, Properties extends TProperties>(
+  kind: Kind,
+  schemaVersion: Version,
+  properties: Properties,
+  description: string,
+) {
+  return strictObject({ schemaVersion: Type.Literal(schemaVersion), kind: Type.Literal(kind), createdAt: runStartTime(), ...properties }, description);
+}
+
+/** When a run started: every result file's createdAt. */
+export function runStartTime() {
+  return isoTime('When the run started');
+}
+
 export type Validation<T> = { ok: true; value: T } | { ok: false; error: string };
 
 /** Checks a value against a schema; on failure, the first problem as one line: `path: message`. */

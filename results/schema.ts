@@ -2,7 +2,7 @@ import { Type, type Static, type TInteger } from '@sinclair/typebox';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 import { Value } from '@sinclair/typebox/value';
 import { TRACER_NAMES, type TracerName } from '../servers/tracer.ts';
-import { count, isoTime, jsonSchemaText, nonNegative, nullable, strictObject } from './schema-kit.ts';
+import { count, isoTime, jsonSchemaText, nonNegative, nullable, runStartTime, strictObject } from './schema-kit.ts';
 
 /**
  * The result file of one run (DESIGN.md, "Results"). These TypeBox schemas are the one source of
@@ -134,6 +134,12 @@ export const ConfigSchema = strictObject(
         description: "frozen: the scenario's other servers were SIGSTOPped while one was measured; running: all stayed alive",
       }),
     ),
+    workCount: Type.Optional(
+      Type.Union([Type.Literal('child-spans'), Type.Literal('responses')], {
+        description:
+          "What throughput and CPU per request count as a trial's work. child-spans: the child spans the server produced in the window over the child spans per completed response, work counted as it is done; responses: responses completed in the window (runs before this field, whose short windows caught streams in waves)",
+      }),
+    ),
     seed: Type.Integer({ minimum: 0, maximum: 4294967295, description: 'Seeds the trial order and the bootstrap' }),
     quick: Type.Boolean({ description: 'A short smoke run: its figures are not for comparison' }),
     calibrate: Type.Boolean(),
@@ -156,14 +162,14 @@ export const TrialSchema = strictObject(
     index: count("The trial's number within its cell, from 0"),
     round: count('The pass over the matrix it ran in, from 0: trials of one round ran next to each other'),
     startedAt: isoTime('When the trial started'),
-    requestsPerSec: nonNegative('Completed requests per second'),
+    requestsPerSec: nonNegative("Responses' worth of work per second in the measured window (config.workCount says how it is counted)"),
     bytesPerSec: nonNegative('Response bytes per second'),
     latencyP50Ms: nonNegative('Whole-stream latency, median (ms)'),
     latencyP90Ms: nonNegative('Whole-stream latency, p90 (ms)'),
     latencyP99Ms: nonNegative('Whole-stream latency, p99 (ms)'),
     ttfbMs: nullable(nonNegative('Time to first byte of the probe stream (ms); null when no probe finished')),
     maxGapMs: nullable(nonNegative('Largest gap between chunks of the probe stream (ms); null when no probe finished')),
-    cpuMsPerRequest: nullable(nonNegative('Server CPU time (user + system) per request (ms)')),
+    cpuMsPerRequest: nullable(nonNegative("Server CPU time (user + system) in the window per response's worth of work (ms; config.workCount)")),
     cpuUtilisation: nullable(nonNegative('Server CPU time / wall time: 1 = one core busy; above 1 with extra threads')),
     rssPeakMb: nullable(nonNegative('Server RSS peak (MiB)')),
     heapPeakMb: nullable(nonNegative('Server V8 heap used, peak (MiB)')),
@@ -314,7 +320,7 @@ export const MachineSchema = strictObject(
 export const ResultFileSchema = strictObject(
   {
     schemaVersion: Type.Literal(SCHEMA_VERSION),
-    createdAt: isoTime('When the run started'),
+    createdAt: runStartTime(),
     complete: Type.Boolean({ description: 'False when the run was interrupted or a cell or trial failed' }),
     failures: Type.Array(FailureSchema),
     env: EnvSchema,

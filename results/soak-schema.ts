@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { EnvSchema, NodeRuntimeSchema, NodeVersionSchema, ResultFileSchema, TracerSchema } from './schema.ts';
-import { count, jsonSchemaText, nullable, strictObject, validateAgainst, type Validation } from './schema-kit.ts';
+import { EnvSchema, NodeRuntimeSchema, NodeVersionSchema, TracerSchema } from './schema.ts';
+import { count, jsonSchemaText, nullable, resultFileOfKind, strictObject, validateAgainst, type Validation } from './schema-kit.ts';
 
 /**
  * The file `npm run bench -- --scenarios long-idle --soak MIN` writes: per cell, the server's heap
@@ -75,11 +75,10 @@ export const SoakConfigSchema = strictObject(
   'How the soak ran',
 );
 
-export const SoakFileSchema = strictObject(
+export const SoakFileSchema = resultFileOfKind(
+  'soak',
+  SOAK_SCHEMA_VERSION,
   {
-    schemaVersion: Type.Literal(SOAK_SCHEMA_VERSION),
-    kind: Type.Literal('soak'),
-    createdAt: ResultFileSchema.properties.createdAt,
     complete: Type.Boolean({ description: 'False when the soak was interrupted or a cell failed' }),
     env: EnvSchema,
     config: SoakConfigSchema,

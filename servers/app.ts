@@ -29,7 +29,7 @@ export interface AppOptions {
 export function buildApp({ strategy, tracer, sharedTickMs = 20 }: AppOptions): FastifyInstance {
   const tracker = new RequestTracker(strategy.rootOwner === 'strategy');
   const source = new SharedSource(sharedTickMs);
-  const probe = new ProcessProbe(() => tracker.completed());
+  const probe = new ProcessProbe(() => tracker.progress());
   // The control routes answer beside fastify, so no SDK instrumentation of fastify sees them.
   const app = Fastify({
     logger: false,
@@ -59,7 +59,7 @@ export function buildApp({ strategy, tracer, sharedTickMs = 20 }: AppOptions): F
       const context: WorkloadContext = {
         requestId,
         child(name, fn) {
-          tracked.childSpans += 1;
+          tracker.childSpan(tracked);
           return tracer.child(name, { ...tag, [SPAN_KIND_ATTRIBUTE]: 'child' }, fn);
         },
       };

@@ -1,3 +1,4 @@
+import type { WorkProgress } from './request-tracker.ts';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 
 /** What the server measured of itself over one window (a trial's measured period). */
@@ -16,6 +17,8 @@ export interface ProcessSample {
   eventLoopDelayP99Ms: number;
   /** Responses the server completed inside the window: throughput without the load's ramp-up and tail. */
   requestsCompleted: number;
+  /** Child spans the server produced inside the window: work counted as it is done. */
+  childSpansProduced: number;
 }
 
 const MB = 1024 * 1024;
@@ -34,7 +37,7 @@ function heapAfterGc(): number | null {
  */
 export class ProcessProbe {
   private started = 0;
-  private completedAtStart = 0;
+  private progressAtStart: WorkProgress = { completed: 0, childSpans: 0 };
   private cpuAtStart = process.cpuUsage();
   private heapBaseline: number | null = null;
   private rssPeak = 0;
@@ -42,8 +45,8 @@ export class ProcessProbe {
   private sampler: NodeJS.Timeout | undefined;
   private loopDelay: IntervalHistogram | undefined;
 
-  /** `completed` counts the responses the server has completed so far. */
-  constructor(private readonly completed: () => number) {}
+  /** `progress` reads what the server has done so far. */
+  constructor(private readonly progress: () => WorkProgress) {}
 
   start(): void {
     this.stopSampling();
@@ -55,7 +58,7 @@ export class ProcessProbe {
     this.loopDelay = monitorEventLoopDelay({ resolution: 10 });
     this.loopDelay.enable();
     this.cpuAtStart = process.cpuUsage();
-    this.completedAtStart = this.completed();
+    this.progressAtStart = this.progress();
     this.started = performance.now();
   }
 
@@ -67,7 +70,7 @@ export class ProcessProbe {
   stop(): ProcessSample {
     const wallMs = performance.now() - this.started;
     const cpu = process.cpuUsage(this.cpuAtStart);
-    const requestsCompleted = this.completed() - this.completedAtStart;
+    const progress = this.progress();
     this.sample();
     const eventLoopDelayP99Ms = (this.loopDelay?.percentile(99) ?? 0) / 1e6;
     this.stopSampling();
@@ -83,7 +86,8 @@ export class ProcessProbe {
       heapAfterGcMb: heapAfterGc(),
       heapBaselineMb: this.heapBaseline,
       eventLoopDelayP99Ms,
-      requestsCompleted,
+      requestsCompleted: progress.completed - this.progressAtStart.completed,
+      childSpansProduced: progress.childSpans - this.progressAtStart.childSpans,
     };
   }
 

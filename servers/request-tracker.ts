@@ -4,6 +4,12 @@ import type { RootSpan, RootStatus } from '../strategies/strategy.ts';
 import type { RequestTruth, ServerState } from './ground-truth.ts';
 import type { OpenSpan } from './tracer.ts';
 
+/** What the server has done since it started. */
+export interface WorkProgress {
+  completed: number;
+  childSpans: number;
+}
+
 /** One request while it is served. */
 export interface TrackedRequest {
   childSpans: number;
@@ -19,6 +25,8 @@ export class RequestTracker {
   private inFlight = 0;
   /** Responses completed since start: a throughput count that draining never resets. */
   private completedTotal = 0;
+  /** Child spans produced since start: the work done so far, counted as it happens rather than at a response's end. */
+  private childSpansTotal = 0;
   private openRoots = 0;
   private extraRootEnds = 0;
 
@@ -60,9 +68,15 @@ export class RequestTracker {
     };
   }
 
-  /** Responses completed since the server started. */
-  completed(): number {
-    return this.completedTotal;
+  /** One child span of `tracked` produced. */
+  childSpan(tracked: TrackedRequest): void {
+    tracked.childSpans += 1;
+    this.childSpansTotal += 1;
+  }
+
+  /** Responses completed and child spans produced since the server started. */
+  progress(): WorkProgress {
+    return { completed: this.completedTotal, childSpans: this.childSpansTotal };
   }
 
   /** The ground truth so far; `drain` hands over the finished requests and forgets them. */

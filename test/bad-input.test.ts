@@ -16,7 +16,7 @@ let serial = 0;
 const freshPath = (name: string): string => join(scratch, `${(serial += 1)}-${name}`);
 
 async function assertRejected(entry: string, args: string[], mentions: string[], unwritten: string[] = []): Promise<void> {
-  const { code, stdout, stderr } = await runEntry(entry, args, 60_000);
+  const { code, stdout, stderr } = await runEntry(entry, args, { timeoutMs: 60_000 });
   const what = `${entry} ${args.join(' ')}`;
   assert.equal(code, 2, `${what}: exit ${code}, stderr ${stderr}`);
   assert.equal(stdout, '', `${what}: wrote to stdout`);
@@ -76,6 +76,12 @@ rejects(
 rejects(
   'bench/commands/bench.ts',
   [
+    { name: 'zero trials', args: ['--trials', '0'], mentions: ['--trials', '1 to 1000', "'0'"] },
+    { name: 'an unknown strategy', args: ['--strategies', 'fastest'], mentions: ["'fastest'", 'close-listener'] },
+    { name: 'an unknown scenario', args: ['--scenarios', 'sse'], mentions: ["'sse'", 'sse-tokens'] },
+    { name: 'a non-numeric duration', args: ['--duration', 'long'], mentions: ['--duration', "'long'"] },
+    { name: 'an unknown flag', args: ['--frobnicate'], mentions: ['--frobnicate', '--strategies'] },
+    { name: 'an unknown idle-servers mode', args: ['--idle-servers', 'paused'], mentions: ["'paused'", 'frozen, running'] },
     { name: 'tracer none in the list', args: ['--tracers', 'none'], mentions: ["'none'", 'sentry-static', 'otel'] },
     { name: 'an unknown tracer', args: ['--tracers', 'otel,zipkin'], mentions: ["'zipkin'", 'sentry-stream, otel'] },
     { name: 'a calibration strategy', args: ['--strategies', 'calibration-burn'], mentions: ["'calibration-burn'", 'close-listener'] },

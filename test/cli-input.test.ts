@@ -84,3 +84,43 @@ describe('one set of package versions for every Node', () => {
     assert.equal(packageNotSupporting('v22.5.0')?.name, '@sentry/node');
   });
 });
+
+describe('--help: the usage on stdout, exit 0, nothing else written; every declared flag on a line of its own', { concurrency: 2 }, () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'help-'));
+  // Each command, with a flag naming a path that --help must leave unwritten where it has one.
+  for (const [entry, output] of [
+    ['bench/commands/bench.ts', '--out'],
+    ['bench/commands/verify.ts', '--json'],
+    ['bench/commands/server.ts', undefined],
+    ['bench/commands/sink.ts', undefined],
+    ['bench/commands/compare.ts', undefined],
+    ['bench/commands/report.ts', '--out'],
+    ['bench/commands/merge.ts', '--out'],
+    ['bench/commands/micro.ts', '--json'],
+    ['bench/commands/profile.ts', '--dest'],
+    ['bench/commands/schema.ts', undefined],
+    ['bench/commands/build.ts', undefined],
+  ] as const) {
+    test(entry, async () => {
+      const path = join(scratch, entry.replaceAll('/', '-'));
+      const help = await runEntry(entry, [...(output ? [output, path] : []), '--help']);
+      assert.equal(help.code, 0, help.stderr);
+      assert.equal(help.stderr, '');
+      assert.match(help.stdout, /^usage: /);
+      assert.equal(existsSync(path), false, `--help wrote ${path}`);
+
+      // The flags the parser accepts, as its error for an unknown one lists them.
+      const rejected = await runEntry(entry, ['--no-such-flag']);
+      assert.equal(rejected.code, 2, rejected.stderr);
+      const accepted = /\(accepted: ([^)]*)\)/.exec(rejected.stderr)?.[1]?.split(', ');
+      assert.ok(accepted, rejected.stderr);
+      assert.ok(accepted.includes('--help'), rejected.stderr);
+      for (const flag of accepted) assert.match(help.stdout, new RegExp(`^  (-h, )?${flag}( |$)`, 'm'), `${flag} is not in the usage`);
+    });
+  }
+  test('-h is --help', async () => {
+    const [short, long] = await Promise.all([runEntry('bench/commands/compare.ts', ['-h']), runEntry('bench/commands/compare.ts', ['--help'])]);
+    assert.equal(short.code, 0, short.stderr);
+    assert.equal(short.stdout, long.stdout);
+  });
+});

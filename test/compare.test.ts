@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { compareResults, comparisonExitCode, judgeMetric, type Comparison } from '../bench/report/compare.ts';
 import { createRandom } from '../bench/stats/random.ts';
@@ -8,6 +8,7 @@ import type { ResultCell, ResultFile } from '../results/schema.ts';
 import { buildResult, copyResult, findCell, temporaryDirectory, writeInput } from './support/result-builder.ts';
 import { ROOT, runEntry } from './support/run.ts';
 import { mergeResults } from '../bench/report/merge.ts';
+import { readResultFile } from '../bench/report/read-result.ts';
 
 const COMPARE = 'bench/commands/compare.ts';
 const directory = temporaryDirectory('compare');
@@ -31,10 +32,21 @@ function slowerHead(): ResultFile {
   return head;
 }
 
+/** The real CLI with --json: its exit code and the comparison it printed. */
 async function compareJson(args: string[]): Promise<{ code: number | null; comparison: Comparison }> {
   const { code, stdout, stderr } = await runEntry(COMPARE, [...args, '--json']);
   assert.ok(code === 0 || code === 1, `exit ${code}: ${stderr}`);
   return { code, comparison: JSON.parse(stdout) as Comparison };
+}
+
+/**
+ * What the CLI with --json judges, in this process: the same function, the same JSON round trip,
+ * the exit code it would return. For the rules of comparing; the CLI's own tests above and below
+ * cover its flags, output and exit codes.
+ */
+function compareInProcess(base: ResultFile, head: ResultFile, thresholdPercent = 0): { code: number; comparison: Comparison } {
+  const comparison = compareResults(base, head, { thresholdPercent, baseFile: 'base.json', headFile: 'head.json' });
+  return { code: comparisonExitCode(comparison), comparison: JSON.parse(JSON.stringify(comparison)) as Comparison };
 }
 
 /** Bad input: exit 2, exactly one line on stderr, naming the file; nothing on stdout. */
@@ -76,9 +88,8 @@ describe('npm run compare', () => {
     assert.match(stdout, /Holm over 40 of them/);
   });
 
-  test('a strategy 20 % slower with its interval shifted: slower, exit 1', async () => {
-    const headPath = writeInput(directory, 'slower.json', slowerHead());
-    const { code, comparison } = await compareJson([basePath, headPath]);
+  test('a strategy 20 % slower with its interval shifted: slower, exit 1', () => {
+    const { code, comparison } = compareInProcess(base, slowerHead());
     assert.equal(code, 1);
     const cell = comparison.cells.find((candidate) => candidate.cell === 'close-listener/sentry-static/sse-tokens/node24');
     const throughput = cell?.metrics.find((metric) => metric.metric === 'requestsPerSec');
@@ -101,8 +112,7 @@ describe('npm run compare', () => {
       ?.metrics.find((metric) => metric.metric === 'requestsPerSec');
     assert.equal(throughput?.verdict, 'slower', 'still reported as slower');
     assert.equal(throughput?.regression, false);
-    const { code } = await runEntry(COMPARE, [basePath, headPath, '--threshold', '15']);
-    assert.equal(code, 1);
+    assert.equal(compareInProcess(base, slowerHead(), 15).code, 1);
   });
 
   test('--markdown: a table for a PR comment naming the regression', async () => {
@@ -116,26 +126,24 @@ describe('npm run compare', () => {
     assert.match(stdout, /<details>/);
   });
 
-  test('a strategy that became incorrect fails whatever the threshold, listed first', async () => {
+  test('a strategy that became incorrect fails whatever the threshold, listed first', () => {
     const head = slowerHead();
     const cell = findCell(head, 'close-listener', 'sentry-stream', 'long-idle');
     for (const trial of cell.trials) trial.correctRate = 0.9;
     cell.summary.correctRate = 0.9;
-    const headPath = writeInput(directory, 'incorrect.json', head);
-    const { code, comparison } = await compareJson([basePath, headPath, '--threshold', '50']);
+    const { code, comparison } = compareInProcess(base, head, 50);
     assert.equal(code, 1);
     assert.equal(comparison.regressions.length, 1, 'the slower cell is forgiven, the incorrect one is not');
     assert.equal(comparison.regressions[0]?.cell, 'close-listener/sentry-stream/long-idle/node24');
     assert.equal(comparison.regressions[0]?.what, 'correctness: became incorrect');
   });
 
-  test('a negative control that became correct is an improvement, not a failure', async () => {
+  test('a negative control that became correct is an improvement, not a failure', () => {
     const head = copyResult(base);
     const control = findCell(head, 'handler-return', 'sentry-static', 'sse-tokens');
     for (const trial of control.trials) trial.correctRate = 1;
     control.summary.correctRate = 1;
-    const headPath = writeInput(directory, 'fixed.json', head);
-    const { code, comparison } = await compareJson([basePath, headPath]);
+    const { code, comparison } = compareInProcess(base, head);
     assert.equal(code, 0);
     assert.deepEqual(
       comparison.improvements.map((entry) => `${entry.cell} ${entry.what}`),
@@ -157,19 +165,18 @@ describe('npm run compare', () => {
     assert.match(warning, /cpuModel: Example CPU @ 3\.00GHz → Other CPU @ 2\.00GHz/);
     assert.match(warning, /packages\.@sentry\/node: 11\.12\.0 → 11\.13\.0/);
     assert.match(warning, /pinning: server cpu 0, load cpu 1 → none/);
-    const { comparison } = await compareJson([basePath, headPath]);
+    const { comparison } = compareInProcess(base, head);
     assert.deepEqual(
       comparison.environment.map((difference) => difference.field),
       ['cpuModel', 'pinning', 'packages.@sentry/node'],
     );
   });
 
-  test('cells in one file only and configuration differences are reported, not compared', async () => {
+  test('cells in one file only and configuration differences are reported, not compared', () => {
     const head = copyResult(base);
     head.cells = head.cells.filter((cell) => cell.label !== 'sdk-default');
     head.config.connections = 100;
-    const headPath = writeInput(directory, 'fewer-cells.json', head);
-    const { code, comparison } = await compareJson([basePath, headPath]);
+    const { code, comparison } = compareInProcess(base, head);
     assert.equal(code, 0);
     assert.deepEqual(comparison.onlyInHead, []);
     assert.deepEqual(
@@ -179,30 +186,28 @@ describe('npm run compare', () => {
     assert.deepEqual(comparison.configuration, [{ field: 'connections', first: '50', second: '100' }]);
   });
 
-  test('cells are matched by label: untraced#2 with untraced#2', async () => {
+  test('cells are matched by label: untraced#2 with untraced#2', () => {
     const withCopies = buildResult({ strategies: ['untraced', 'close-listener', 'untraced'], scenarios: ['sse-tokens'] });
     const head = copyResult(withCopies);
     scaleFigure(findCell(head, 'untraced#2', 'none', 'sse-tokens'), 'requestsPerSec', 2);
-    const basePathWithCopies = writeInput(directory, 'aa-base.json', withCopies);
-    const headPath = writeInput(directory, 'aa-head.json', head);
-    const { comparison } = await compareJson([basePathWithCopies, headPath]);
+    const { comparison } = compareInProcess(withCopies, head);
     const verdictOf = (name: string) =>
       comparison.cells.find((cell) => cell.cell === name)?.metrics.find((metric) => metric.metric === 'requestsPerSec')?.verdict;
     assert.equal(verdictOf('untraced/none/sse-tokens/node24'), 'no difference');
     assert.equal(verdictOf('untraced#2/none/sse-tokens/node24'), 'faster');
   });
 
-  test('cells are matched by Node: a change on Node 20 is a change there only; a Node in one file only is not compared', async () => {
+  test('cells are matched by Node: a change on Node 20 is a change there only; a Node in one file only is not compared', () => {
     const twoNodes = buildResult({ strategies: ['untraced', 'close-listener'], tracers: ['sentry-static'], scenarios: ['sse-tokens'], nodes: ['20', '24'] });
     const head = copyResult(twoNodes);
     scaleFigure(findCell(head, 'close-listener', 'sentry-static', 'sse-tokens', '20'), 'requestsPerSec', 0.5);
-    const { code, comparison } = await compareJson([writeInput(directory, 'nodes-base.json', twoNodes), writeInput(directory, 'nodes-head.json', head)]);
+    const { code, comparison } = compareInProcess(twoNodes, head);
     assert.equal(code, 1);
     assert.deepEqual(comparison.regressions.map((regression) => regression.cell), ['close-listener/sentry-static/sse-tokens/node20']);
 
     const onlyTwentyFour = copyResult(twoNodes);
     onlyTwentyFour.cells = onlyTwentyFour.cells.filter((cell) => cell.node === '24');
-    const fewer = await compareJson([writeInput(directory, 'nodes-all.json', twoNodes), writeInput(directory, 'nodes-24.json', onlyTwentyFour)]);
+    const fewer = compareInProcess(twoNodes, onlyTwentyFour);
     assert.deepEqual(fewer.comparison.onlyInBase, ['untraced/none/sse-tokens/node20', 'close-listener/sentry-static/sse-tokens/node20']);
     assert.equal(fewer.comparison.cells.length, 2);
   });
@@ -220,21 +225,21 @@ describe('npm run compare', () => {
       { file: 'a.json', result: first },
       { file: 'b.json', result: second },
     ]);
-    const mergedPath = writeInput(directory, 'merged-machines.json', merged);
-    const { code, comparison } = await compareJson([mergedPath, mergedPath]);
+    const { code, comparison } = compareInProcess(merged, merged);
     assert.equal(code, 0);
     assert.deepEqual(comparison.environment, [], 'every cell against the same machine in both');
     assert.equal(comparison.machines.length, 2);
     assert.match(comparison.machines[0] ?? '', /^base ran on 2 machines \(sse-tokens on Example CPU @ 3\.00GHz, 2 cores; long-idle on Other CPU @ 2\.00GHz, 2 cores\): absolute figures/);
     // Against a single-machine run, only the cells that ran elsewhere differ in machine.
-    const against = await compareJson([basePath, mergedPath]);
+    const against = compareInProcess(base, merged);
     assert.deepEqual(against.comparison.environment.map((difference) => difference.field), ['cpuModel']);
-    const { stdout } = await runEntry(COMPARE, [basePath, mergedPath]);
+    const { stdout } = await runEntry(COMPARE, [basePath, writeInput(directory, 'merged-machines.json', merged)]);
     assert.match(stdout, /warning: head ran on 2 machines/);
   });
 
-  test('a real --quick result compared with itself', async () => {
-    const { code, comparison } = await compareJson([`${ROOT}test/fixtures/quick-result.json`, `${ROOT}test/fixtures/quick-result.json`]);
+  test('a real --quick result compared with itself', () => {
+    const quick = readResultFile(`${ROOT}test/fixtures/quick-result.json`);
+    const { code, comparison } = compareInProcess(quick, quick);
     assert.equal(code, 0);
     assert.equal(comparison.cells.length, 3);
     assert.equal(comparison.base.quick, true);
@@ -273,11 +278,11 @@ describe('npm run compare', () => {
 });
 
 describe('the committed full run', () => {
-  const committed = `${ROOT}results/2026-11-29-633918b.json`;
+  const committed = readResultFile(`${ROOT}results/2026-12-01-a2a8438.json`);
   const cellName = 'close-listener/sentry-static/sse-tokens/node24';
 
-  test('against itself: every figure no difference, exit 0', async () => {
-    const { code, comparison } = await compareJson([committed, committed]);
+  test('against itself: every figure no difference, exit 0', () => {
+    const { code, comparison } = compareInProcess(committed, committed);
     assert.equal(code, 0);
     assert.deepEqual(comparison.regressions, []);
     for (const cell of comparison.cells) {
@@ -285,11 +290,11 @@ describe('the committed full run', () => {
     }
   });
 
-  test('one cell 10 % slower: the verdict agrees with the accuracy the two files state', async () => {
-    const head = JSON.parse(readFileSync(committed, 'utf8')) as ResultFile;
+  test('one cell 10 % slower: the verdict agrees with the accuracy the two files state', () => {
+    const head = copyResult(committed);
     const [label, tracer, scenario] = cellName.split('/') as [string, string, string];
     scaleFigure(findCell(head, label, tracer, scenario), 'requestsPerSec', 0.9);
-    const { code, comparison } = await compareJson([committed, writeInput(directory, 'committed-slower.json', head)]);
+    const { code, comparison } = compareInProcess(committed, head);
     const throughput = comparison.cells.find((cell) => cell.cell === cellName)?.metrics.find((metric) => metric.metric === 'requestsPerSec');
     assert.ok(throughput && throughput.accuracyPercent !== null);
     assert.ok(Math.abs((throughput.changePercent ?? 0) + 10) < 1e-9);
@@ -303,12 +308,11 @@ describe('the committed full run', () => {
 
 describe('the new protocol (6 rounds per cell)', () => {
   const rounds = buildResult({ trials: 6 });
-  const roundsPath = writeInput(directory, 'rounds.json', rounds);
 
-  test('one cell 10 % slower: slower, a regression past Holm, exit 1', async () => {
+  test('one cell 10 % slower: slower, a regression past Holm, exit 1', () => {
     const head = copyResult(rounds);
     scaleFigure(findCell(head, 'close-listener', 'sentry-static', 'sse-tokens'), 'requestsPerSec', 0.9);
-    const { code, comparison } = await compareJson([roundsPath, writeInput(directory, 'rounds-slower.json', head)]);
+    const { code, comparison } = compareInProcess(rounds, head);
     assert.equal(code, 1);
     const throughput = comparison.cells
       .find((cell) => cell.cell === 'close-listener/sentry-static/sse-tokens/node24')
@@ -319,23 +323,23 @@ describe('the new protocol (6 rounds per cell)', () => {
     assert.deepEqual(comparison.regressions.map((entry) => entry.cell), ['close-listener/sentry-static/sse-tokens/node24']);
   });
 
-  test('correctness that wobbles from trial to trial is judged by its interval, not by its median', async () => {
+  test('correctness that wobbles from trial to trial is judged by its interval, not by its median', () => {
     const wobbling = copyResult(rounds);
     const head = copyResult(rounds);
     const rates = [0.92, 0.8, 0.95, 0.7, 0.9, 0.85];
     findCell(wobbling, 'close-listener', 'sentry-static', 'sse-tokens').trials.forEach((trial, index) => (trial.correctRate = rates[index] as number));
     findCell(head, 'close-listener', 'sentry-static', 'sse-tokens').trials.forEach((trial, index) => (trial.correctRate = (rates[(index + 3) % 6] as number) - 0.02));
-    const { code, comparison } = await compareJson([writeInput(directory, 'wobble-base.json', wobbling), writeInput(directory, 'wobble-head.json', head)]);
+    const { code, comparison } = compareInProcess(wobbling, head);
     assert.equal(code, 0);
     const correctness = comparison.cells.find((cell) => cell.cell === 'close-listener/sentry-static/sse-tokens/node24')?.correctness;
     assert.equal(correctness?.verdict, 'same');
     assert.ok(correctness?.accuracyPoints !== null && (correctness?.accuracyPoints ?? 0) > 2);
   });
 
-  test('an informational figure that got worse is shown, never fails', async () => {
+  test('an informational figure that got worse is shown, never fails', () => {
     const head = copyResult(rounds);
     for (const trial of findCell(head, 'close-listener', 'sentry-static', 'sse-tokens').trials) trial.latencyP99Ms *= 2;
-    const { code, comparison } = await compareJson([roundsPath, writeInput(directory, 'rounds-latency.json', head)]);
+    const { code, comparison } = compareInProcess(rounds, head);
     assert.equal(code, 0);
     const latency = comparison.cells
       .find((cell) => cell.cell === 'close-listener/sentry-static/sse-tokens/node24')

@@ -1,28 +1,20 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { after, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { SCENARIOS, scenarioUrl } from '../bench/harness/scenarios.ts';
-import { startServer, stopAllServers } from '../bench/harness/server-process.ts';
+import { startServer } from '../bench/harness/server-process.ts';
+import { buildIfStale } from '../bench/common/build.ts';
+import { stopAllChildren } from '../bench/common/children.ts';
 import { fetchStream } from '../bench/harness/stream-client.ts';
 import { requestMix, settle } from '../bench/harness/verify-run.ts';
 import { startSink } from '../bench/spans/sink.ts';
 import { verify } from '../bench/spans/verifier.ts';
-import { isAlive, ROOT, serverPids } from './support/run.ts';
+import { isAlive, processStat, serverPids, sleep, startEntry } from './support/run.ts';
 
-after(() => stopAllServers());
+before(() => void buildIfStale());
+after(() => stopAllChildren());
 
-/** The process state letter from /proc (R, S, T = stopped, ...), or null once it is gone. */
-function processState(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? null;
-  } catch {
-    return null;
-  }
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The process state letter (R, S, T = stopped, ...), or null once it is gone. */
+const processState = (pid: number): string | null => processStat(pid)?.state ?? null;
 
 // timer-keepalive polls with a timer and sentry-stream flushes its span buffer on one; the watcher
 // runs a worker thread: each is frozen mid-stream, longer than its timers' periods, then thawed.
@@ -86,28 +78,15 @@ test('stop() ends a frozen server', async () => {
 });
 
 test('the harness killed with SIGKILL while servers are frozen: no server survives', async () => {
-  const bench = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'bench/commands/bench.ts', '--strategies', 'untraced,close-listener,timer-keepalive', '--tracers', 'sentry-static',
-      '--scenarios', 'sse-tokens', '--trials', '5', '--duration', '2', '--warmup', '0', '--out', '/dev/null'],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stderr = '';
-  bench.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  const exited = new Promise((resolve) => bench.once('exit', resolve));
+  const bench = startEntry('bench/commands/bench.ts', ['--strategies', 'untraced,close-listener,timer-keepalive', '--tracers', 'sentry-static',
+    '--scenarios', 'sse-tokens', '--trials', '5', '--duration', '2', '--warmup', '0', '--out', '/dev/null']);
   try {
     // Wait until a trial runs: then every server but the measured one is frozen.
-    let frozen: number[] = [];
-    for (const deadline = Date.now() + 120_000; frozen.length < 2; ) {
-      if (Date.now() > deadline) throw new Error(`no frozen servers: ${stderr}`);
-      if (bench.exitCode !== null) throw new Error(`the bench ended early: ${stderr}`);
-      frozen = serverPids(bench.pid!).filter((pid) => processState(pid) === 'T');
-      await sleep(100);
-    }
-    const servers = serverPids(bench.pid!);
+    await bench.until(() => serverPids(bench.pid).filter((pid) => processState(pid) === 'T').length >= 2, 'frozen servers');
+    const servers = serverPids(bench.pid);
     assert.equal(servers.length, 3);
     bench.kill('SIGKILL');
-    await exited;
+    await bench.finished;
     for (const deadline = Date.now() + 5_000; servers.some(isAlive) && Date.now() < deadline; ) await sleep(50);
     for (const pid of servers) assert.equal(isAlive(pid), false, `server ${pid} (${processState(pid)}) outlived the harness`);
   } finally {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,25 +7,17 @@ import { VALGRIND_MISSING, valgrindVersion } from '../bench/micro/instructions.t
 import { buildInstructionReport } from '../bench/report/instruction-report.ts';
 import { resolvedCostText } from '../bench/micro/micro.ts';
 import { validateInstructionResult, type InstructionResult } from '../results/instruction-schema.ts';
-import { childPids, isAlive, ROOT } from './support/run.ts';
+import { isAlive, ROOT, startEntry } from './support/run.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'instructions-'));
 const noValgrind = valgrindVersion() ? false : VALGRIND_MISSING;
 
-function runMicro(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string; children: Set<number> }> {
-  const micro = spawn(process.execPath, ['--import', 'tsx', 'bench/commands/micro.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
-  let stdout = '';
-  let stderr = '';
-  micro.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-  micro.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  const children = new Set<number>();
-  const watcher = setInterval(() => childPids(micro.pid!).forEach((pid) => children.add(pid)), 200);
-  return new Promise((resolve) =>
-    micro.once('exit', (code) => {
-      clearInterval(watcher);
-      resolve({ code, stdout, stderr, children });
-    }),
-  );
+/** bench:micro with its processes watched; `children` are the ones it started itself. */
+async function runMicro(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string; children: number[] }> {
+  // Valgrind runs slowly and more slowly still on a busy machine: a hang, not slowness, should fail.
+  const micro = startEntry('bench/commands/micro.ts', args, { env, watchProcesses: true, timeoutMs: 600_000 });
+  const result = await micro.finished;
+  return { ...result, children: [...micro.seen.values()].filter((seen) => seen.parent === micro.pid).map((seen) => seen.pid) };
 }
 
 describe('bench:micro --instructions', () => {

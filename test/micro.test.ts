@@ -1,31 +1,21 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { validateMicroResult } from '../results/micro-schema.ts';
-import { childPids, isAlive, ROOT } from './support/run.ts';
+import { isAlive, startEntry } from './support/run.ts';
 
 test('bench:micro measures every case under every tracer, writes valid figures and leaves no process', async () => {
   const json = join(mkdtempSync(join(tmpdir(), 'micro-')), 'micro.json');
-  const micro = spawn(process.execPath, ['--import', 'tsx', 'bench/commands/micro.ts', '--time', '10', '--json', json], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  micro.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-  micro.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  // Every lifecycle child seen while it ran, to check afterwards that none survived.
-  const children = new Set<number>();
-  const watcher = setInterval(() => childPids(micro.pid!).forEach((pid) => children.add(pid)), 100);
-  const code = await new Promise<number | null>((resolve) => micro.once('exit', resolve));
-  clearInterval(watcher);
+  // Every process seen under it, to check afterwards that no lifecycle child survived.
+  const micro = startEntry('bench/commands/micro.ts', ['--time', '10', '--json', json], { watchProcesses: true, timeoutMs: 600_000 });
+  const { code, stdout, stderr } = await micro.finished;
 
   assert.equal(code, 0, stderr);
-  assert.ok(children.size >= 3, `saw ${children.size} lifecycle processes`);
-  for (const pid of children) assert.equal(isAlive(pid), false, `lifecycle process ${pid} survived`);
+  const children = [...micro.seen.values()].filter((seen) => seen.parent === micro.pid);
+  assert.ok(children.length >= 3, `saw ${children.length} lifecycle processes`);
+  for (const { pid } of children) assert.equal(isAlive(pid), false, `lifecycle process ${pid} survived`);
   assert.match(stdout, /own ns\/req/);
 
   const validation = validateMicroResult(JSON.parse(readFileSync(json, 'utf8')));

@@ -9,7 +9,7 @@ import { buildReport } from '../bench/report/report.ts';
 import type { ResultFile } from '../results/schema.ts';
 import { buildResult, copyResult, temporaryDirectory, writeInput } from './support/result-builder.ts';
 import { mergeResults } from '../bench/report/merge.ts';
-import { ROOT, runEntry } from './support/run.ts';
+import { type CommandResult, ROOT, runEntry } from './support/run.ts';
 
 const REPORT = 'bench/commands/report.ts';
 const directory = temporaryDirectory('report');
@@ -34,14 +34,17 @@ function cellsOf(result: ResultFile, scenario: string | null) {
 describe('npm run report', () => {
   const result = buildResult();
   const resultPath = writeInput(directory, 'result.json', result);
+  /** One real run to Markdown, read by the two tests that follow. */
+  const markdownOut = join(directory, 'md');
+  let markdownRun: Promise<CommandResult> | undefined;
+  const reportToMarkdown = (): Promise<CommandResult> => (markdownRun ??= runEntry(REPORT, [resultPath, '--out', markdownOut]));
 
   test('writes one SVG per chart and report.md; every SVG is XML and names every cell it covers', async () => {
-    const out = join(directory, 'md');
-    const { code, stderr } = await runEntry(REPORT, [resultPath, '--out', out]);
+    const { code, stderr } = await reportToMarkdown();
     assert.equal(code, 0, stderr);
 
     const charts = buildCharts(result);
-    const written = readdirSync(out).sort();
+    const written = readdirSync(markdownOut).sort();
     assert.deepEqual(written, [...charts.map((chart) => chart.file), 'report.md'].sort());
     assert.ok(!written.some((name) => name.endsWith('.tmp')), 'no temporary file left');
     const expectedFiles = [
@@ -58,7 +61,7 @@ describe('npm run report', () => {
     for (const file of expectedFiles) assert.ok(written.includes(file), `${file} written`);
 
     for (const chart of charts) {
-      const svg = readFileSync(join(out, chart.file), 'utf8');
+      const svg = readFileSync(join(markdownOut, chart.file), 'utf8');
       assertSvg(svg, chart.file);
       for (const cell of cellsOf(result, chart.scenario)) {
         assert.ok(svg.includes(escapeXml(cellRowName(cell))), `${chart.file} names ${cellRowName(cell)}`);
@@ -69,21 +72,20 @@ describe('npm run report', () => {
       assert.ok(svg.includes('@sentry/node 11.12.0'), `${chart.file} names the SDK version`);
       assert.ok(svg.includes('commit 0123456'), `${chart.file} names the commit`);
     }
-    const throughput = readFileSync(join(out, 'throughput-sse-tokens.svg'), 'utf8');
+    const throughput = readFileSync(join(markdownOut, 'throughput-sse-tokens.svg'), 'utf8');
     assert.ok(throughput.includes('requests per second (req/s)'), 'value axis named with its unit');
-    const correctness = readFileSync(join(out, 'correctness.svg'), 'utf8');
+    const correctness = readFileSync(join(markdownOut, 'correctness.svg'), 'utf8');
     assert.ok(correctness.includes('outOfRange, multipleRoots'), 'the rules handler-return broke');
     assert.ok(correctness.includes('not traced'));
   });
 
   test('report.md links every chart relatively and has a summary row per cell', async () => {
-    const out = join(directory, 'md-links');
-    const { code } = await runEntry(REPORT, [resultPath, '--out', out]);
-    assert.equal(code, 0);
-    const markdown = readFileSync(join(out, 'report.md'), 'utf8');
+    const { code, stderr } = await reportToMarkdown();
+    assert.equal(code, 0, stderr);
+    const markdown = readFileSync(join(markdownOut, 'report.md'), 'utf8');
     const links = [...markdown.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((match) => match[1] as string);
-    assert.deepEqual(links.sort(), readdirSync(out).filter((name) => name.endsWith('.svg')).sort());
-    for (const link of links) assert.ok(!link.includes('/') && existsSync(join(out, link)), link);
+    assert.deepEqual(links.sort(), readdirSync(markdownOut).filter((name) => name.endsWith('.svg')).sort());
+    for (const link of links) assert.ok(!link.includes('/') && existsSync(join(markdownOut, link)), link);
     for (const cell of result.cells) {
       assert.ok(markdown.includes(`| ${cell.label} | ${cell.tracer} | ${cell.scenario} |`), `summary row of ${cell.label}/${cell.tracer}/${cell.scenario}`);
     }

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import type { SpanRecord } from '../bench/spans/span-record.ts';
 import { startSink, type Sink } from '../bench/spans/sink.ts';
+import { runEntry } from './support/run.ts';
 
-const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SDK_FIXTURE = fileURLToPath(new URL('./fixtures/sdk-sends.ts', import.meta.url));
+const SDK_FIXTURE = 'test/fixtures/sdk-sends.ts';
 const SDK_TIMEOUT_MS = 30_000;
 
 interface Reply {
@@ -465,34 +463,14 @@ interface SdkTimes {
 }
 
 /** Runs the fixture that sends real @sentry/node output; killed if it overruns. */
-function runSdkFixture(dsn: string, lifecycle: 'static' | 'stream', running: Set<ChildProcess>): Promise<SdkTimes[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', SDK_FIXTURE, dsn, lifecycle], {
-      cwd: PROJECT_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    running.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`sdk-sends.ts ${lifecycle} did not finish in ${SDK_TIMEOUT_MS} ms`));
-    }, SDK_TIMEOUT_MS);
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      running.delete(child);
-      if (code === 0) resolve(stdout.trim().split('\n').map((line) => JSON.parse(line) as SdkTimes));
-      else reject(new Error(`sdk-sends.ts ${lifecycle} exited ${code ?? signal}: ${stderr}`));
-    });
-  });
+async function runSdkFixture(dsn: string, lifecycle: 'static' | 'stream'): Promise<SdkTimes[]> {
+  const { code, stdout, stderr } = await runEntry(SDK_FIXTURE, [dsn, lifecycle], { timeoutMs: SDK_TIMEOUT_MS });
+  assert.equal(code, 0, `sdk-sends.ts ${lifecycle} exited ${code}: ${stderr}`);
+  return stdout.trim().split('\n').map((line) => JSON.parse(line) as SdkTimes);
 }
 
 describe('sink: real @sentry/node round trip', () => {
   let sink: Sink;
-  const running = new Set<ChildProcess>();
   const envelopes: Array<{ gzipped: boolean }> = [];
   before(async () => {
     sink = await startSink({
@@ -502,7 +480,6 @@ describe('sink: real @sentry/node round trip', () => {
     });
   });
   after(async () => {
-    for (const child of running) child.kill('SIGKILL');
     await sink.close();
   });
 
@@ -516,7 +493,7 @@ describe('sink: real @sentry/node round trip', () => {
     test(`traceLifecycle '${lifecycle}': root and child arrive in one trace, statuses normalised`, async () => {
       sink.clear();
       envelopes.length = 0;
-      const sdkTimes = await runSdkFixture(sink.dsn, lifecycle, running);
+      const sdkTimes = await runSdkFixture(sink.dsn, lifecycle);
       // The fixture flushed before exiting, so everything has been answered; this only guards.
       await sink.waitForQuiet(50);
       assert.equal(sink.rejected, 0);

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,46 +6,16 @@ import { describe, test } from 'node:test';
 import { judgeSamples, LEAK_THRESHOLD_MB_PER_10K, markWarmUp, WARM_UP_STREAMS } from '../bench/harness/soak.ts';
 import { soakJsonSchemaText, validateSoakFile, type SoakFile } from '../results/soak-schema.ts';
 import { STRATEGY_NAMES, TEST_STRATEGIES_ENV, testStrategiesEnabled } from '../strategies/registry.ts';
-import { isAlive, ROOT, serverPids } from './support/run.ts';
+import { type EntryRun, isAlive, sleep, startEntry } from './support/run.ts';
 
-interface SoakRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  /** Every server process seen while the soak ran. */
-  servers: Set<number>;
+/** The real CLI with the test-only strategies admitted, every process under it watched. */
+function startSoak(args: string[]): EntryRun {
+  return startEntry('bench/commands/bench.ts', args, { env: { ...process.env, [TEST_STRATEGIES_ENV]: '1' }, watchProcesses: true });
 }
 
-/** The real CLI with the test-only strategies admitted; `interruptWhen` sends Ctrl-C once it holds. */
-function runSoakCli(args: string[], interruptWhen?: (stderr: string, servers: Set<number>) => boolean, timeoutMs = 120_000): Promise<SoakRun> {
-  return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'bench/commands/bench.ts', ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, [TEST_STRATEGIES_ENV]: '1' },
-    });
-    const run: SoakRun = { code: null, stdout: '', stderr: '', servers: new Set() };
-    child.stdout!.setEncoding('utf8').on('data', (text: string) => (run.stdout += text));
-    child.stderr!.setEncoding('utf8').on('data', (text: string) => (run.stderr += text));
-    let interrupted = false;
-    const watch = setInterval(() => {
-      for (const pid of serverPids(child.pid!)) run.servers.add(pid);
-      if (!interrupted && interruptWhen?.(run.stderr, run.servers)) {
-        interrupted = true;
-        child.kill('SIGINT');
-      }
-    }, 100);
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the soak did not finish within ${timeoutMs} ms: ${run.stderr}`));
-    }, timeoutMs);
-    child.once('exit', (code) => {
-      clearInterval(watch);
-      clearTimeout(timer);
-      run.code = code;
-      resolve(run);
-    });
-  });
+/** Every server process seen while the soak ran. */
+function serversSeen(soak: EntryRun): number[] {
+  return soak.seenRunning('bench/commands/server.').map((server) => server.pid);
 }
 
 function readSoak(path: string): SoakFile {
@@ -58,11 +27,13 @@ function readSoak(path: string): SoakFile {
 test('a short soak flags the leaking strategy and not close-listener, and leaves no process behind', async () => {
   const out = join(mkdtempSync(join(tmpdir(), 'soak-')), 'soak.json');
   const args = ['--scenarios', 'long-idle', '--soak', '0.4', '--strategies', 'close-listener,leaking-root', '--tracers', 'sentry-static', '--out', out];
-  const run = await runSoakCli(args);
+  const soak = startSoak(args);
+  const run = await soak.finished;
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /result written to/);
-  assert.ok(run.servers.size >= 2, 'a server per cell was seen running');
-  for (const pid of run.servers) assert.equal(isAlive(pid), false, `server ${pid} survived the soak`);
+  const servers = serversSeen(soak);
+  assert.ok(servers.length >= 2, 'a server per cell was seen running');
+  for (const pid of servers) assert.equal(isAlive(pid), false, `server ${pid} survived the soak`);
 
   const result = readSoak(out);
   assert.equal(result.complete, true);
@@ -93,15 +64,20 @@ test('a short soak flags the leaking strategy and not close-listener, and leaves
 
 test('Ctrl-C stops every server and saves the samples taken, marked incomplete', async () => {
   const out = join(mkdtempSync(join(tmpdir(), 'soak-sigint-')), 'soak.json');
-  let seenAt: number | undefined;
-  // Interrupted a few seconds into the first cell, once its server runs.
-  const run = await runSoakCli(['--soak', '0.25', '--strategies', 'untraced,close-listener', '--tracers', 'sentry-static', '--out', out], (_, servers) => {
-    if (servers.size > 0) seenAt ??= Date.now();
-    return seenAt !== undefined && Date.now() - seenAt > 4_000;
-  });
-  assert.equal(run.code, 130, run.stderr);
-  assert.ok(run.servers.size > 0, 'a server was running');
-  for (const pid of run.servers) assert.equal(isAlive(pid), false, `server ${pid} survived Ctrl-C`);
+  const soak = startSoak(['--soak', '0.25', '--strategies', 'untraced,close-listener', '--tracers', 'sentry-static', '--out', out]);
+  try {
+    // Interrupted a few seconds into the first cell, once its server runs.
+    await soak.until(() => serversSeen(soak).length > 0, 'the first server');
+    await sleep(4_000);
+    soak.kill('SIGINT');
+    const run = await soak.finished;
+    assert.equal(run.code, 130, run.stderr);
+  } finally {
+    soak.kill('SIGKILL');
+  }
+  const servers = serversSeen(soak);
+  assert.ok(servers.length > 0, 'a server was running');
+  for (const pid of servers) assert.equal(isAlive(pid), false, `server ${pid} survived Ctrl-C`);
   const result = readSoak(out);
   assert.equal(result.complete, false);
   assert.ok(result.cells.length < 2, 'the soak stopped early');

@@ -2,14 +2,16 @@ import { validateSoakFile, type SoakFile } from '../../results/soak-schema.ts';
 import { type AnyStrategyName, ENABLED_TEST_STRATEGY_NAMES, STRATEGY_NAMES } from '../../strategies/registry.ts';
 import { defaultStrategyOptions } from '../../strategies/strategy.ts';
 import { writeFileAtomic } from '../common/atomic-write.ts';
+import { buildIfStale } from '../common/build.ts';
 import type { StopSignal } from '../harness/bench-run.ts';
-import { parseChoiceList, parseInteger, parseNumber, UsageError } from '../common/cli.ts';
+import { parseChoiceList, parseInteger, parseIntegerFlag, parseNumber, UsageError } from '../common/cli.ts';
 import { checkPackagesRunOn, gitCommit } from '../harness/environment.ts';
 import { SDK_TRACERS } from '../harness/matrix.ts';
 import { DEFAULT_NODE, parseNodeList } from '../common/node-runtime.ts';
 import { MIN_MINUTES_PER_CELL, runSoak, type SoakOptions } from '../harness/soak.ts';
 import { renderSoakSummary } from '../harness/soak-table.ts';
-import { stopAllServers } from '../harness/server-process.ts';
+import { stopAllChildren } from '../common/children.ts';
+import { BENCH_COMMAND, SOAK } from './bench-flags.ts';
 
 /** The bench flags, as parsed; --soak is set. */
 export interface SoakFlags {
@@ -29,13 +31,10 @@ export interface SoakFlags {
 /** Bench flags that mean nothing to a soak: given with --soak they are bad input. */
 const NOT_FOR_SOAK = ['trials', 'duration', 'warmup', 'connections', 'seed', 'quick', 'calibrate', 'idle-servers'];
 
-/** Waves of 1000 streams of 1 s each: a stream opens, sends one heartbeat and ends. */
-const SOAK_DEFAULTS = { waveStreams: 1_000, streamSec: 1 };
-const MAX_MINUTES = 1_440;
 
 /** Everything about the soak's flags that can be wrong is a UsageError before anything starts. */
 export function parseSoakOptions(flags: SoakFlags): SoakOptions {
-  const minutesPerCell = parseNumber('soak', flags.soak, MIN_MINUTES_PER_CELL, MAX_MINUTES, 'minutes per cell');
+  const minutesPerCell = parseNumber('soak', flags.soak, MIN_MINUTES_PER_CELL, SOAK.maxMinutes, 'minutes per cell');
   const extra = NOT_FOR_SOAK.find((name) => flags[name] !== undefined && flags[name] !== false);
   if (extra) {
     throw new UsageError(
@@ -51,9 +50,9 @@ export function parseSoakOptions(flags: SoakFlags): SoakOptions {
     tracers: parseChoiceList('tracers', flags.tracers ?? SDK_TRACERS.join(','), SDK_TRACERS),
     nodes: parseNodeList(flags.node ?? DEFAULT_NODE),
     minutesPerCell,
-    waveStreams: flags['long-idle-streams'] === undefined ? SOAK_DEFAULTS.waveStreams : parseInteger('long-idle-streams', flags['long-idle-streams'], 1, 5_000),
-    streamSec: flags['long-idle-sec'] === undefined ? SOAK_DEFAULTS.streamSec : parseInteger('long-idle-sec', flags['long-idle-sec'], 1, 60),
-    tickMs: flags['tick-ms'] === undefined ? defaultStrategyOptions.tickMs : parseInteger('tick-ms', flags['tick-ms'], 1, 60_000),
+    waveStreams: flags['long-idle-streams'] === undefined ? SOAK.waveStreams : parseInteger('long-idle-streams', flags['long-idle-streams'], 1, SOAK.maxWaveStreams),
+    streamSec: flags['long-idle-sec'] === undefined ? SOAK.streamSec : parseInteger('long-idle-sec', flags['long-idle-sec'], 1, SOAK.maxStreamSec),
+    tickMs: flags['tick-ms'] === undefined ? defaultStrategyOptions.tickMs : parseIntegerFlag(BENCH_COMMAND, 'tick-ms', flags['tick-ms']),
   };
   checkPackagesRunOn(options.nodes);
   return options;
@@ -64,12 +63,13 @@ export async function runSoakCommand(flags: SoakFlags): Promise<number> {
   const options = parseSoakOptions(flags);
   const out = flags.out ?? defaultSoakPath();
   if (out.trim() === '') throw new UsageError('--out needs a file name');
+  buildIfStale();
 
   const stop: StopSignal = { stopped: false };
   process.once('SIGINT', () => {
     stop.stopped = true;
     process.stderr.write('\ninterrupted: stopping servers, saving the samples taken\n');
-    void stopAllServers();
+    void stopAllChildren();
   });
 
   const result = await runSoak(options, stop);

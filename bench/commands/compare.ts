@@ -1,25 +1,27 @@
 /**
- * npm run compare -- BASE.json HEAD.json [--threshold PCT] [--json | --markdown]
+ * npm run compare -- BASE.json HEAD.json [--threshold PCT] [--json | --markdown] (--help: the flags)
  *
  * Compares two result files cell by cell (the rule is in bench/compare.ts): prints a table (or
  * Markdown for a PR comment, or JSON), warns when the runs come from different machines or
  * configurations. Exit 0 without regression, 1 with one, 2 on bad input (one line naming the file).
  */
 import { readResultFile } from '../report/read-result.ts';
-import { parseFlags, runCommand, UsageError } from '../common/cli.ts';
+import { defineCommand, parseFlags, runCommand, UsageError } from '../common/cli.ts';
 import { compareResults, comparisonExitCode } from '../report/compare.ts';
 import { renderComparisonMarkdown, renderComparisonText } from '../report/comparison-report.ts';
 
+const COMMAND = defineCommand({
+  usage: 'npm run compare -- BASE.json HEAD.json [flags]',
+  positionals: true,
+  flags: {
+    threshold: { type: 'string', value: 'PCT', help: 'a regression smaller than this percentage does not fail: a number from 0, e.g. 5 or 2.5', defaultText: '0' },
+    json: { type: 'boolean', default: false, help: 'print the comparison as JSON' },
+    markdown: { type: 'boolean', default: false, help: 'print it as Markdown, for a pull request comment (not with --json)' },
+  },
+});
+
 runCommand(async () => {
-  const { values, positionals } = parseFlags(
-    process.argv.slice(2),
-    {
-      threshold: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      markdown: { type: 'boolean', default: false },
-    },
-    true,
-  );
+  const { values, positionals } = parseFlags(process.argv.slice(2), COMMAND);
   if (positionals.length !== 2) {
     throw new UsageError(`expected two result files, BASE.json HEAD.json, got ${positionals.length}`);
   }

@@ -10,11 +10,17 @@
 import { readResultFile } from '../report/read-result.ts';
 import { validateResult } from '../../results/schema.ts';
 import { writeFileAtomic } from '../common/atomic-write.ts';
-import { parseFlags, runCommand, UsageError } from '../common/cli.ts';
+import { defineCommand, parseFlags, runCommand, UsageError } from '../common/cli.ts';
 import { mergeResults } from '../report/merge.ts';
 
+const COMMAND = defineCommand({
+  usage: 'npm run merge -- a.json b.json ... --out all.json',
+  positionals: true,
+  flags: { out: { type: 'string', value: 'FILE', help: 'where to write the merged result (required)' } },
+});
+
 runCommand(async () => {
-  const { values, positionals } = parseFlags(process.argv.slice(2), { out: { type: 'string' } }, true);
+  const { values, positionals } = parseFlags(process.argv.slice(2), COMMAND);
   if (values.out === undefined) throw new UsageError('--out FILE is required: where to write the merged result');
   if (positionals.length === 0) throw new UsageError('expected the shard result files to merge, e.g. shards/*.json');
   const shards = positionals.map((file) => ({ file, result: readResultFile(file) }));

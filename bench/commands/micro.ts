@@ -21,21 +21,30 @@ import { existsSync, statSync } from 'node:fs';
 import { validateInstructionResult } from '../../results/instruction-schema.ts';
 import { validateMicroResult } from '../../results/micro-schema.ts';
 import { writeFileAtomic } from '../common/atomic-write.ts';
-import { parseChoice, parseFlags, parseInteger, runCommand, UsageError } from '../common/cli.ts';
+import { killAllChildren } from '../common/children.ts';
+import { defineCommand, parseChoice, parseFlags, parseIntegerFlag, runCommand, UsageError } from '../common/cli.ts';
 import { DEFAULT_NODE, NODE_RUNTIMES } from '../common/node-runtime.ts';
-import { instructionsHold, renderInstructionTable, runInstructions, stopInstructionChildren } from '../micro/instructions.ts';
-import { renderMicroTable, runMicro, stopMicroChildren } from '../micro/micro.ts';
+import { instructionsHold, renderInstructionTable, runInstructions } from '../micro/instructions.ts';
+import { renderMicroTable, runMicro } from '../micro/micro.ts';
+
+/** Not parseArgs defaults: an absent flag must stay undefined, to tell which mode it belongs to. */
+const DEFAULTS = { time: '1000', repeats: '3', jobs: '2' };
+
+const COMMAND = defineCommand({
+  usage: 'npm run bench:micro -- [flags]',
+  flags: {
+    json: { type: 'string', value: 'FILE', help: 'also write the figures there, as JSON' },
+    time: { type: 'string', value: 'MS', help: "wall clock: tinybench's budget per measurement", integer: [10, 600_000], defaultText: DEFAULTS.time },
+    instructions: { type: 'boolean', default: false, help: 'count instructions under valgrind instead of timing' },
+    repeats: { type: 'string', value: 'R', help: '--instructions: repeats of each case', integer: [1, 20], defaultText: DEFAULTS.repeats },
+    node: { type: 'string', value: 'V', help: `the Node the children run on: ${NODE_RUNTIMES.join(', ')}`, defaultText: DEFAULT_NODE },
+    jobs: { type: 'string', value: 'J', help: '--instructions: children at once', integer: [1, 64], defaultText: DEFAULTS.jobs },
+    cases: { type: 'string', value: 'TRACER/NAME,...', help: '--instructions: the cases to count', defaultText: 'all' },
+  },
+});
 
 runCommand(async () => {
-  const { values } = parseFlags(process.argv.slice(2), {
-    json: { type: 'string' },
-    time: { type: 'string' },
-    instructions: { type: 'boolean', default: false },
-    repeats: { type: 'string' },
-    node: { type: 'string' },
-    jobs: { type: 'string' },
-    cases: { type: 'string' },
-  });
+  const { values } = parseFlags(process.argv.slice(2), COMMAND);
   const jsonPath = values.json;
   if (jsonPath !== undefined && jsonPath.trim() === '') throw new UsageError('--json needs a file path (accepted: --json FILE)');
   if (jsonPath !== undefined && existsSync(jsonPath) && statSync(jsonPath).isDirectory()) {
@@ -45,16 +54,15 @@ runCommand(async () => {
   const written = jsonPath === undefined ? '' : `\n\nfigures written to ${jsonPath}`;
 
   process.once('SIGINT', () => {
-    stopMicroChildren();
-    stopInstructionChildren();
+    killAllChildren();
     process.stderr.write('\ninterrupted: nothing written\n');
     process.exit(130);
   });
 
   if (values.instructions) {
     if (values.time !== undefined) throw new UsageError('--time is for the wall-clock micro benchmark (accepted with --instructions: --json, --repeats, --node, --jobs, --cases)');
-    const repeats = parseInteger('repeats', values.repeats ?? '3', 1, 20);
-    const jobs = parseInteger('jobs', values.jobs ?? '2', 1, 64);
+    const repeats = parseIntegerFlag(COMMAND, 'repeats', values.repeats ?? DEFAULTS.repeats);
+    const jobs = parseIntegerFlag(COMMAND, 'jobs', values.jobs ?? DEFAULTS.jobs);
     const node = parseChoice('node', values.node ?? DEFAULT_NODE, NODE_RUNTIMES);
     const only = values.cases?.split(',').map((key) => key.trim());
     const result = await runInstructions({ repeats, jobs, node, only, log });
@@ -68,7 +76,7 @@ runCommand(async () => {
   for (const flag of ['repeats', 'jobs', 'cases'] as const) {
     if (values[flag] !== undefined) throw new UsageError(`--${flag} needs --instructions (accepted without it: --json, --time, --node)`);
   }
-  const timeMs = parseInteger('time', values.time ?? '1000', 10, 600_000);
+  const timeMs = parseIntegerFlag(COMMAND, 'time', values.time ?? DEFAULTS.time);
   const result = await runMicro({ timeMs, node: parseChoice('node', values.node ?? DEFAULT_NODE, NODE_RUNTIMES), log });
   const validation = validateMicroResult(result);
   if (!validation.ok) throw new Error(`the figures do not match results/micro-schema.ts: ${validation.error}`);

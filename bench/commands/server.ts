@@ -1,51 +1,57 @@
 /**
- * npm run server -- --strategy NAME --tracer NAME [--node V] [--port N] [--dsn URL] [--tick-ms N] [--max-lifetime-ms N]
+ * npm run server -- --strategy NAME [flags] (npm run server -- --help lists them)
  *
  * Starts the one app with a strategy on 127.0.0.1 and prints `listening on http://127.0.0.1:PORT`
  * once ready. Started by the harness with an IPC channel, it exits when its parent goes away.
  * It runs from build/ (compiled), and refuses a build older than its sources.
  */
 import { spawn } from 'node:child_process';
-import { staleBuildReason } from '../common/build.ts';
-import { parseChoice, parseFlags, parseInteger, runCommand, UsageError } from '../common/cli.ts';
+import { staleCompiledBuild } from '../common/build.ts';
+import { defineCommand, parseChoice, parseFlags, parseIntegerFlag, runCommand, UsageError } from '../common/cli.ts';
 import { DEFAULT_NODE, isThisNode, NODE_RUNTIMES, nodeBinary } from '../common/node-runtime.ts';
 import { ALL_STRATEGY_NAMES, createStrategy, loadsNoSdk } from '../../strategies/registry.ts';
 import { defaultStrategyOptions } from '../../strategies/strategy.ts';
 import { CONTROL_PREFIX } from '../../servers/ground-truth.ts';
 import { setupTracer, TRACER_NAMES } from '../../servers/tracer.ts';
 
+/** The tracer of a strategy that loads the SDK, unless --tracer says otherwise. */
+const DEFAULT_SDK_TRACER = 'sentry-stream';
+
+const COMMAND = defineCommand({
+  usage: 'npm run server -- --strategy NAME [flags]',
+  flags: {
+    strategy: { type: 'string', value: 'NAME', help: `the strategy (required): ${ALL_STRATEGY_NAMES.join(', ')}` },
+    node: { type: 'string', value: 'V', help: `the Node to run on: ${NODE_RUNTIMES.join(', ')}`, default: DEFAULT_NODE },
+    tracer: { type: 'string', value: 'NAME', help: `the tracer: ${TRACER_NAMES.join(', ')}`, defaultText: `none for untraced and calibration-burn, else ${DEFAULT_SDK_TRACER}` },
+    port: { type: 'string', value: 'N', help: 'the port on 127.0.0.1, 0 for any free one', integer: [0, 65_535], default: '0' },
+    dsn: { type: 'string', value: 'URL', help: 'where the SDK sends, e.g. a sink started by npm run sink', defaultText: '$SENTRY_DSN' },
+    'tick-ms': { type: 'string', value: 'N', help: "the polling strategies' tick (ms)", integer: [1, 60_000], default: String(defaultStrategyOptions.tickMs) },
+    'max-lifetime-ms': { type: 'string', value: 'N', help: 'a root open this long is ended (ms)', integer: [1], default: String(defaultStrategyOptions.maxLifetimeMs) },
+    'idle-limit-ms': { type: 'string', value: 'N', help: 'a stream silent this long counts as stuck (ms)', integer: [1], default: String(defaultStrategyOptions.idleLimitMs) },
+    'burn-us': { type: 'string', value: 'N', help: 'calibration only: busy CPU added per request (µs)', integer: [0, 1_000_000], default: String(defaultStrategyOptions.burnUs) },
+  },
+});
+
 runCommand(async () => {
-  if (import.meta.url.endsWith('.js')) {
-    const stale = staleBuildReason();
-    if (stale) throw new UsageError(`the compiled server is stale: ${stale} (run: npm run build)`);
-  }
-  const { values } = parseFlags(process.argv.slice(2), {
-    strategy: { type: 'string' },
-    node: { type: 'string', default: DEFAULT_NODE },
-    tracer: { type: 'string' },
-    port: { type: 'string', default: '0' },
-    dsn: { type: 'string' },
-    'tick-ms': { type: 'string', default: String(defaultStrategyOptions.tickMs) },
-    'max-lifetime-ms': { type: 'string', default: String(defaultStrategyOptions.maxLifetimeMs) },
-    'idle-limit-ms': { type: 'string', default: String(defaultStrategyOptions.idleLimitMs) },
-    'burn-us': { type: 'string', default: String(defaultStrategyOptions.burnUs) },
-  });
+  const { values } = parseFlags(process.argv.slice(2), COMMAND);
+  const stale = staleCompiledBuild(import.meta.url);
+  if (stale) throw new UsageError(`the compiled server is stale: ${stale} (run: npm run build)`);
   const binary = nodeBinary(parseChoice('node', values.node, NODE_RUNTIMES));
   if (!isThisNode(binary)) return runOn(binary);
   if (values.strategy === undefined) throw new UsageError(`--strategy is required (accepted: ${ALL_STRATEGY_NAMES.join(', ')})`);
   const strategyName = parseChoice('strategy', values.strategy, ALL_STRATEGY_NAMES);
   const untraced = loadsNoSdk(strategyName);
-  const defaultTracer = untraced ? 'none' : 'sentry-stream';
+  const defaultTracer = untraced ? 'none' : DEFAULT_SDK_TRACER;
   const tracerName = parseChoice('tracer', values.tracer ?? defaultTracer, TRACER_NAMES);
   if (untraced !== (tracerName === 'none')) {
     throw new UsageError(`strategy ${strategyName} cannot run with tracer ${tracerName}: untraced and calibration-burn go only with tracer none`);
   }
-  const port = parseInteger('port', values.port, 0, 65_535);
+  const port = parseIntegerFlag(COMMAND, 'port', values.port);
   const strategy = createStrategy(strategyName, {
-    tickMs: parseInteger('tick-ms', values['tick-ms'], 1, 60_000),
-    maxLifetimeMs: parseInteger('max-lifetime-ms', values['max-lifetime-ms'], 1),
-    idleLimitMs: parseInteger('idle-limit-ms', values['idle-limit-ms'], 1),
-    burnUs: parseInteger('burn-us', values['burn-us'], 0, 1_000_000),
+    tickMs: parseIntegerFlag(COMMAND, 'tick-ms', values['tick-ms']),
+    maxLifetimeMs: parseIntegerFlag(COMMAND, 'max-lifetime-ms', values['max-lifetime-ms']),
+    idleLimitMs: parseIntegerFlag(COMMAND, 'idle-limit-ms', values['idle-limit-ms']),
+    burnUs: parseIntegerFlag(COMMAND, 'burn-us', values['burn-us']),
   });
   const dsn = values.dsn ?? process.env.SENTRY_DSN;
   if (tracerName !== 'none' && !dsn) {

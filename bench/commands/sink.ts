@@ -2,25 +2,29 @@
  * `npm run sink -- --port N`: runs the ingest sink on its own, printing each envelope or OTLP export it gets.
  * Useful to point a server at by hand and watch what the SDK sends.
  */
-import { parseArgs } from 'node:util';
+import { defineCommand, parseFlags } from '../common/cli.ts';
 import { OTLP_ITEM_TYPE, startSink, type EnvelopeReport } from '../spans/sink.ts';
 
-const USAGE = 'usage: npm run sink -- [--port N] (N an integer 0-65535, 0 = any free port; default 0)';
+const PORTS = 'an integer 0-65535, 0 = any free port';
+const COMMAND = defineCommand({
+  usage: 'npm run sink -- [--port N]',
+  flags: { port: { type: 'string', value: 'N', help: `the port to listen on: ${PORTS}`, default: '0' } },
+});
 
 /** Bad input: one line on stderr, exit code 2. */
 function fail(message: string): never {
-  process.stderr.write(`sink: ${message}; ${USAGE}\n`);
+  process.stderr.write(`sink: ${message}; usage: ${COMMAND.usage} (N ${PORTS}; default ${COMMAND.flags.port.default})\n`);
   process.exit(2);
 }
 
 function parsePort(argv: string[]): number {
-  let values: { port?: string };
+  let values: { port: string };
   try {
-    ({ values } = parseArgs({ args: argv, options: { port: { type: 'string' } }, strict: true }));
+    ({ values } = parseFlags(argv, COMMAND));
   } catch (error) {
     fail(error instanceof Error ? error.message : String(error));
   }
-  const text = values.port ?? '0';
+  const text = values.port;
   const port = /^\d+$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isInteger(port) || port > 65_535) fail(`--port "${text}" is not a port number`);
   return port;

@@ -1,5 +1,5 @@
 /**
- * npm run verify -- [--strategies a,b] [--tracers a,b] [--scenarios a,b] [--node 20,22,24] [--requests N] [--json FILE]
+ * npm run verify -- [flags] (npm run verify -- --help lists them)
  *
  * Span correctness without load: a fresh server per cell, a fixed mix of normal, aborted and
  * failing requests, a flush, and the verifier's verdict per cell, on each Node listed (default the
@@ -7,26 +7,32 @@
  */
 import { STRATEGY_NAMES } from '../../strategies/registry.ts';
 import { writeFileAtomic } from '../common/atomic-write.ts';
-import { parseChoiceList, parseFlags, parseInteger, runCommand } from '../common/cli.ts';
+import { buildIfStale } from '../common/build.ts';
+import { defineCommand, parseChoiceList, parseFlags, parseIntegerFlag, runCommand } from '../common/cli.ts';
 import { buildMatrix, SDK_TRACERS } from '../harness/matrix.ts';
 import { SCENARIO_NAMES } from '../harness/scenarios.ts';
-import { stopAllServers } from '../harness/server-process.ts';
+import { stopAllChildren } from '../common/children.ts';
 import { startSink } from '../spans/sink.ts';
 import { RULES } from '../../results/schema.ts';
 import { type CellVerdict, verifyCell } from '../harness/verify-run.ts';
 import { renderTable } from '../common/table.ts';
 import { checkPackagesRunOn } from '../harness/environment.ts';
-import { DEFAULT_NODE, nodeVersion, parseNodeList } from '../common/node-runtime.ts';
+import { DEFAULT_NODE, NODE_RUNTIMES, nodeVersion, parseNodeList } from '../common/node-runtime.ts';
+
+const COMMAND = defineCommand({
+  usage: 'npm run verify -- [flags]',
+  flags: {
+    strategies: { type: 'string', value: 'a,b', help: `strategies: ${STRATEGY_NAMES.join(', ')}`, default: STRATEGY_NAMES.join(','), defaultText: 'all' },
+    tracers: { type: 'string', value: 'a,b', help: `tracers: ${SDK_TRACERS.join(', ')}`, default: SDK_TRACERS.join(','), defaultText: 'all' },
+    scenarios: { type: 'string', value: 'a,b', help: `scenarios: ${SCENARIO_NAMES.join(', ')}`, default: SCENARIO_NAMES.join(','), defaultText: 'all' },
+    node: { type: 'string', value: 'a,b', help: `the Nodes the servers run on: ${NODE_RUNTIMES.join(', ')}`, default: DEFAULT_NODE },
+    requests: { type: 'string', value: 'N', help: 'requests per cell: normal, aborted and failing', integer: [1, 1_000], default: '10' },
+    json: { type: 'string', value: 'FILE', help: 'also write the verdicts there, as JSON' },
+  },
+});
 
 runCommand(async () => {
-  const { values } = parseFlags(process.argv.slice(2), {
-    strategies: { type: 'string', default: STRATEGY_NAMES.join(',') },
-    tracers: { type: 'string', default: SDK_TRACERS.join(',') },
-    scenarios: { type: 'string', default: SCENARIO_NAMES.join(',') },
-    node: { type: 'string', default: DEFAULT_NODE },
-    requests: { type: 'string', default: '10' },
-    json: { type: 'string' },
-  });
+  const { values } = parseFlags(process.argv.slice(2), COMMAND);
   const cells = buildMatrix(
     parseChoiceList('strategies', values.strategies, STRATEGY_NAMES),
     parseChoiceList('tracers', values.tracers, SDK_TRACERS),
@@ -35,9 +41,10 @@ runCommand(async () => {
   );
   const nodes = [...new Set(cells.map((cell) => cell.node))];
   checkPackagesRunOn(nodes);
-  const requests = parseInteger('requests', values.requests, 1, 1_000);
+  const requests = parseIntegerFlag(COMMAND, 'requests', values.requests);
   const jsonPath = values.json;
   const nodeVersions = Object.fromEntries(nodes.map((node) => [node, nodeVersion(node)]));
+  buildIfStale();
 
   const sink = await startSink({ port: 0 });
   const verdicts: CellVerdict[] = [];
@@ -46,7 +53,7 @@ runCommand(async () => {
   };
   process.once('SIGINT', () => {
     process.stderr.write('\ninterrupted: stopping servers, keeping the finished cells\n');
-    void stopAllServers().then(() => {
+    void stopAllChildren().then(() => {
       save(false);
       process.exit(130);
     });

@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
  * The compiled JavaScript that servers and other measured children run (`npm run build`, run by
  * `npm ci` through `prepare`). Importing @sentry/node under tsx doubles a server's start-up, so
  * children start from build/; the harness itself stays on tsx. A stale build is never measured:
- * the harness rebuilds it, and a compiled server refuses to start from it.
+ * each command that starts compiled children rebuilds a stale build once, before anything else
+ * (buildIfStale), and a compiled child refuses to run from a stale build (staleCompiledBuild).
  */
 
 /** The project's root, whether this file runs from bench/common/ or build/bench/common/. */
@@ -41,11 +42,22 @@ export function build(): void {
   utimesSync(STAMP, started / 1000, started / 1000);
 }
 
-/** Rebuilds when a source is newer than the build; returns what was stale, or null. */
+/**
+ * Rebuilds when a source is newer than the build; returns what was stale, or null. Called once at
+ * the start of a command, once its flags are good.
+ */
 export function buildIfStale(): string | null {
   const reason = staleBuildReason();
   if (reason) build();
   return reason;
+}
+
+/**
+ * For a module that may run compiled (pass its import.meta.url): why its build must not run, or
+ * null. Null too when it runs from source (under tsx), which is never stale.
+ */
+export function staleCompiledBuild(moduleUrl: string): string | null {
+  return moduleUrl.endsWith('.js') ? staleBuildReason() : null;
 }
 
 function sourceFiles(): string[] {

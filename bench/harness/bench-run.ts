@@ -155,6 +155,7 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
     connections: options.connections ?? DEFAULT_CONNECTIONS,
     connectionsByScenario: Object.fromEntries(options.scenarios.map((scenario) => [scenario, connectionsFor(scenario, options)])),
     idleServers,
+    workCount: 'child-spans',
     seed: options.seed,
     quick: options.quick,
     calibrate: options.calibrate,

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import type { NoiseFloor } from '../../results/schema.ts';
-import { buildIfStale, builtPath } from '../common/build.ts';
+import { builtPath } from '../common/build.ts';
 import { coefficientOfVariation, median } from '../stats/stats.ts';
 
 const REFERENCE_WORK = builtPath('bench/harness/reference-work.ts');
@@ -10,10 +10,9 @@ const RUNS = 20;
  * How steady is the server core itself? The same fixed work (bench/reference-work.ts) timed RUNS
  * times in CPU time, on the cores servers get. On a shared virtual machine its CV can be far above
  * the 2 % a benchmark hopes for; no cell's trials can be steadier than the machine under them.
- * Null when the child could not run (the run goes on without it).
+ * Null when the child could not run, or refused a stale build (the run goes on without it).
  */
 export function measureNoiseFloor(serverCpus: string | null): NoiseFloor {
-  buildIfStale();
   const node = [process.execPath, REFERENCE_WORK, String(RUNS)];
   const [file, ...args] = (serverCpus ? ['taskset', '-c', serverCpus, ...node] : node) as [string, ...string[]];
   // spawnSync kills the child at the timeout: nothing is left running.

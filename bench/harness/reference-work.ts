@@ -1,8 +1,15 @@
 /**
  * A fixed piece of server-like work (objects, strings, JSON, maps: allocation and GC, as a request
  * costs), timed run after run in CPU time. Run as a child on the server core by noise-floor.ts:
- * prints the CPU milliseconds of each run as a JSON array.
+ * prints the CPU milliseconds of each run as a JSON array. It runs compiled, and refuses a stale build.
  */
+import { staleCompiledBuild } from '../common/build.ts';
+
+const stale = staleCompiledBuild(import.meta.url);
+if (stale) {
+  process.stderr.write(`the compiled reference work is stale: ${stale} (run: npm run build)\n`);
+  process.exit(2);
+}
 
 /** Iterations per run: about 70 ms of CPU on a 2020s server core. */
 const ITERATIONS = 40_000;

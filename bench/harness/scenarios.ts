@@ -21,6 +21,15 @@ export interface Scenario {
 
 export const DEFAULT_CONNECTIONS = 50;
 
+/**
+ * /shared-source: every stream listens to one process-wide emitter. Bound, the route binds each
+ * listener to its request's async context (AsyncResource.bind); unbound, the listener runs in the
+ * emitter's context, where every strategy loses the trace.
+ */
+function sharedSourceScenario<Name extends string>(name: Name, bound: boolean) {
+  return { name, path: '/shared-source', query: { events: '10', bind: bound ? '1' : '0' }, streaming: true, failQuery: { failAt: '5' } } satisfies Scenario;
+}
+
 export const SCENARIOS = {
   'sse-tokens': {
     name: 'sse-tokens',
@@ -46,20 +55,8 @@ export const SCENARIOS = {
     streaming: true,
     failQuery: { failAt: '2' },
   },
-  'shared-source': {
-    name: 'shared-source',
-    path: '/shared-source',
-    query: { events: '10', bind: '0' },
-    streaming: true,
-    failQuery: { failAt: '5' },
-  },
-  'shared-source-bound': {
-    name: 'shared-source-bound',
-    path: '/shared-source',
-    query: { events: '10', bind: '1' },
-    streaming: true,
-    failQuery: { failAt: '5' },
-  },
+  'shared-source': sharedSourceScenario('shared-source', false),
+  'shared-source-bound': sharedSourceScenario('shared-source-bound', true),
   'plain-json': { name: 'plain-json', path: '/plain-json', query: {}, streaming: false },
 } satisfies Record<string, Scenario>;
 

@@ -1,7 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { buildIfStale, builtPath } from '../common/build.ts';
+import { builtPath } from '../common/build.ts';
+import { signalChild, spawnChild, stopChild } from '../common/children.ts';
 import { DEFAULT_NODE, type NodeRuntime, nodeBinary } from '../common/node-runtime.ts';
 import type { ServerState } from '../../servers/ground-truth.ts';
 import { CONTROL_PREFIX } from '../../servers/ground-truth.ts';
@@ -57,47 +57,18 @@ export interface ServerProcess {
 /** Raised when a server crashes or never gets ready; carries what the server itself said. */
 export class ServerFailed extends Error {}
 
-/**
- * Every child still alive, so no exit path of the harness can leave one behind. SIGKILL ends a
- * frozen (SIGSTOPped) process too; a harness killed outright is covered by the parent-death
- * signal each server is spawned with (see PARENT_DEATH).
- */
-const live = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
-});
-
-/**
- * Servers start through `setpriv --pdeathsig KILL` (util-linux) where it exists: the kernel sends
- * SIGKILL to the server when the harness dies, even by SIGKILL, even while the server is frozen
- * (a stopped process cannot see its IPC channel close, but SIGKILL reaches it). setpriv and
- * taskset exec the next program, so the server keeps the pid the harness spawned.
- */
-const PARENT_DEATH: readonly string[] = existsSync('/usr/bin/setpriv') ? ['/usr/bin/setpriv', '--pdeathsig', 'KILL'] : [];
-
-/** Stops every server still running (Ctrl-C, fatal errors). */
-export async function stopAllServers(): Promise<void> {
-  await Promise.all([...live].map((child) => stopChild(child)));
-}
-
-let buildChecked = false;
-
+/** Starts a server from build/ (the command has rebuilt it if stale; a stale server refuses to start). */
 export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
-  if (!buildChecked) {
-    buildIfStale();
-    buildChecked = true;
-  }
   const runtime = spec.node ?? DEFAULT_NODE;
   const flags = ['--strategy', spec.strategy, '--tracer', spec.tracer, '--node', runtime, '--port', '0', ...(spec.args ?? [])];
   if (spec.dsn) flags.push('--dsn', spec.dsn);
   const node = [nodeBinary(runtime), ...(spec.nodeArgs ?? []), SERVER_MAIN, ...flags];
   // A pinned harness would pass its own core on to the child: start on every core instead.
+  // taskset execs node, so the server keeps the pid the harness spawned.
   const unpinned = spec.cpus ? ['taskset', '-c', `0-${cpus().length - 1}`, ...node] : node;
-  const [file, ...args] = [...PARENT_DEATH, ...unpinned] as [string, ...string[]];
+  const [file, ...args] = unpinned as [string, ...string[]];
   // The IPC channel lets the server notice when the harness dies and exit by itself.
-  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, SENTRY_DSN: '' } });
-  live.add(child);
-  child.once('exit', () => live.delete(child));
+  const child = spawnChild(file, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, SENTRY_DSN: '' } });
 
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (text: string) => {
@@ -143,9 +114,6 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
   };
 
   let frozen = false;
-  const signal = (name: 'SIGSTOP' | 'SIGCONT'): void => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(name);
-  };
   return {
     url,
     pid: child.pid ?? -1,
@@ -154,13 +122,13 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
     },
     freeze: async () => {
       if (frozen) return;
-      signal('SIGSTOP');
+      signalChild(child, 'SIGSTOP');
       frozen = true;
       if (child.pid) await untilStopped(child.pid);
     },
     thaw: () => {
       if (!frozen) return;
-      signal('SIGCONT');
+      signalChild(child, 'SIGCONT');
       frozen = false;
     },
     state: async (drain = false) => (await control(`state${drain ? '?drain=1' : ''}`)) as ServerState,
@@ -191,21 +159,4 @@ async function untilStopped(pid: number): Promise<void> {
 
 function lastLines(text: string): string {
   return text.trim().split('\n').slice(-3).join(' | ');
-}
-
-/**
- * SIGCONT (a frozen process would hold SIGTERM pending forever), SIGTERM, then SIGKILL if the
- * process has not gone within the grace period.
- */
-function stopChild(child: ChildProcess, graceMs = 5_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGCONT');
-    child.kill('SIGTERM');
-  });
 }

@@ -80,7 +80,7 @@ export async function runTrial(server: ServerProcess, sink: Sink, cell: Cell, se
   await server.state(true); // requests from before the trial (warm-up) are not judged
   sink.clear();
 
-  const { figures, sample } =
+  const { figures: measured, sample } =
     cell.scenario === 'long-idle'
       ? await holdStreams(server, url, settings.longIdleStreams, tag)
       : await measureLoad(server, url, settings, tag);
@@ -89,6 +89,7 @@ export async function runTrial(server: ServerProcess, sink: Sink, cell: Cell, se
   const dropped = await server.flush();
   await sink.waitForQuiet(300);
   const truths = await server.state(true);
+  const figures = cell.scenario === 'long-idle' ? measured : countedByProgress(measured, sample, truths);
   const report = cell.tracer === 'none' ? null : verify(sink.spans(), truths.requests, { openRoots: state.openRoots });
   const discarded = sink.discarded();
   for (const [key, quantity] of Object.entries(dropped)) discarded[key] = (discarded[key] ?? 0) + quantity;
@@ -99,7 +100,7 @@ export async function runTrial(server: ServerProcess, sink: Sink, cell: Cell, se
 /**
  * The load runs longer than the measured window: its ramp-up (connections opening, the first
  * streams not done yet) and its tail (streams cut at the end) are not measured. Throughput and
- * CPU per request count the responses the server completed inside the window.
+ * CPU per request count the work done inside the window (countedByProgress).
  */
 const RAMP_MS = 500;
 const TAIL_MS = 250;
@@ -128,6 +129,20 @@ async function measureLoad(server: ServerProcess, url: string, settings: TrialSe
     heldHeapMb: null,
   };
   return { figures, sample };
+}
+
+/**
+ * Responses completed in a short window come in waves: a closed loop's streams start together, and
+ * ~100 streams are in flight at either edge of the window. The child spans the server produced
+ * count the same work as it happens, so the window holds `childSpans / (child spans per
+ * response)` responses' worth of work, whatever the phase of the waves.
+ */
+function countedByProgress(figures: LoadFigures, sample: ProcessSample, truths: ServerState): LoadFigures {
+  const completed = truths.requests.filter((request) => request.outcome === 'completed');
+  const childSpansPerResponse = completed.reduce((sum, request) => sum + request.childSpans, 0) / completed.length;
+  if (!(childSpansPerResponse > 0) || sample.wallMs <= 0) return figures;
+  const responses = sample.childSpansProduced / childSpansPerResponse;
+  return { ...figures, completed: responses, requestsPerSec: responses / (sample.wallMs / 1000) };
 }
 
 function sleep(ms: number): Promise<void> {

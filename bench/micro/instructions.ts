@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import {
   type CalibrationCheck,
   INSTRUCTION_SCHEMA_VERSION,
@@ -8,6 +8,7 @@ import {
   type Spread,
 } from '../../results/instruction-schema.ts';
 import { builtPath, buildIfStale, PROJECT_ROOT } from '../common/build.ts';
+import { spawnChild } from '../common/children.ts';
 import { UsageError } from '../common/cli.ts';
 import { nodeBinary, type NodeRuntime } from '../common/node-runtime.ts';
 import { renderTable } from '../common/table.ts';
@@ -80,14 +81,6 @@ export function valgrindVersion(): string | null {
 export const VALGRIND_MISSING =
   'valgrind is not installed: instruction counts need it (Debian/Ubuntu: sudo apt-get install valgrind; Fedora: sudo dnf install valgrind; macOS: not supported)';
 
-/** Every child still running, so no exit path leaves one behind. */
-const live = new Set<ChildProcess>();
-process.once('exit', stopInstructionChildren);
-
-export function stopInstructionChildren(): void {
-  for (const child of live) child.kill('SIGKILL');
-}
-
 export interface InstructionOptions {
   repeats: number;
   node: NodeRuntime;
@@ -121,18 +114,15 @@ function countInChild(binary: string, job: Job): Promise<Pick<InstructionRun, 'i
   const key = caseKey(job.entry);
   const args = [...VALGRIND_OPTIONS, binary, ...NODE_FLAGS, builtPath(CHILD_SOURCE), key, String(job.count)];
   return new Promise((resolve, reject) => {
-    const child = spawn('valgrind', args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
-    live.add(child);
+    const child = spawnChild('valgrind', args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr = (stderr + text).slice(-8_000)));
+    child.stdout?.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+    child.stderr?.setEncoding('utf8').on('data', (text: string) => (stderr = (stderr + text).slice(-8_000)));
     child.once('error', (error) => {
-      live.delete(child);
       reject(new Error(`${key}: valgrind could not start: ${error.message}`));
     });
     child.once('exit', (code, signal) => {
-      live.delete(child);
       const refs = /I\s+refs:\s+([\d,]+)/.exec(stderr);
       const failure = (why: string): Error => new Error(`${key} (count ${job.count}): ${why}: ${stderr.trim().split('\n').slice(-4).join(' | ')}`);
       if (code !== 0 || !refs) return reject(failure(`exited (${signal ?? `code ${code}`}) without a count`));

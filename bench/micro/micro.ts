@@ -1,12 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { type Difference, MICRO_SCHEMA_VERSION, type MicroLifecycle, type MicroResult, validateMicroLifecycle } from '../../results/micro-schema.ts';
 import { defaultStrategyOptions } from '../../strategies/strategy.ts';
 import { collectEnvironment } from '../harness/environment.ts';
 import { SDK_TRACERS } from '../harness/matrix.ts';
 import { MICRO_CLOCK, microSettings } from './measure.ts';
 import type { Pinning } from '../harness/pinning.ts';
+import { killChild, spawnChild } from '../common/children.ts';
 import { renderTable } from '../common/table.ts';
+import { PROJECT_ROOT } from '../common/build.ts';
 import { DEFAULT_NODE, type NodeRuntime, nodeBinary, nodeVersion } from '../common/node-runtime.ts';
 
 /**
@@ -17,8 +18,8 @@ import { DEFAULT_NODE, type NodeRuntime, nodeBinary, nodeVersion } from '../comm
  * (inert roots, no SDK: a strategy's mechanism alone), then both lifecycles of the real SDK.
  */
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const LIFECYCLE_MAIN = fileURLToPath(new URL('./lifecycle.ts', import.meta.url));
+/** The lifecycle child runs from its source under tsx, whether this file runs from source or from build/. */
+const LIFECYCLE_MAIN = join(PROJECT_ROOT, 'bench/micro/lifecycle.ts');
 
 /** What a lifecycle child sends its parent. */
 export type MicroMessage = { type: 'progress'; text: string } | { type: 'result'; lifecycle: MicroLifecycle };
@@ -28,14 +29,6 @@ const NO_PINNING: Pinning = { available: false, server: null, load: null, note: 
 
 export const MICRO_TRANSPORT =
   "Sentry: the SDK's own transport pipeline (rate limits, buffer, envelope serialisation), with a request executor that discards; otel: the batch processor, each export serialised to OTLP JSON and discarded: no network";
-
-/** Every lifecycle child still running, so no exit path leaves one behind. */
-const live = new Set<ChildProcess>();
-process.once('exit', stopMicroChildren);
-
-export function stopMicroChildren(): void {
-  for (const child of live) child.kill('SIGKILL');
-}
 
 export interface MicroOptions {
   timeMs: number;
@@ -70,13 +63,12 @@ function measureInChild(binary: string, tracer: string, timeMs: number, log: (li
   // Six cases, two measurements each; a polling case's samples last a tick or more.
   const timeoutMs = 60_000 + 12 * (timeMs * 2 + 5_000);
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, ['--expose-gc', '--import', 'tsx', LIFECYCLE_MAIN, tracer, String(timeMs)], {
-      cwd: ROOT,
+    const child = spawnChild(binary, ['--expose-gc', '--import', 'tsx', LIFECYCLE_MAIN, tracer, String(timeMs)], {
+      cwd: PROJECT_ROOT,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       env: { ...process.env, SENTRY_DSN: '' },
     });
-    live.add(child);
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const timer = setTimeout(() => killChild(child), timeoutMs);
     let stderr = '';
     child.stderr?.setEncoding('utf8').on('data', (text: string) => {
       stderr = (stderr + text).slice(-4_000);
@@ -95,12 +87,10 @@ function measureInChild(binary: string, tracer: string, timeMs: number, log: (li
     });
     child.once('error', (error) => {
       clearTimeout(timer);
-      live.delete(child);
       reject(new Error(`the ${tracer} measurement could not start: ${error.message}`));
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      live.delete(child);
       if (lifecycle && code === 0) return resolve(lifecycle);
       const why = invalid ? `sent figures that do not match results/micro-schema.ts: ${invalid}` : `exited (${signal ?? `code ${code}`}) without its figures`;
       reject(new Error(`the ${tracer} measurement ${why}${stderr ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`));

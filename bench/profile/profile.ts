@@ -1,9 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { buildIfStale, builtPath } from '../common/build.ts';
+import { builtPath } from '../common/build.ts';
+import { killChild, signalChild, spawnChild } from '../common/children.ts';
 import type { TracerName } from '../../servers/tracer.ts';
 import type { AnyStrategyName } from '../../strategies/registry.ts';
 import { runLoad } from '../harness/load.ts';
@@ -49,21 +50,13 @@ const READY_TIMEOUT_MS = 60_000;
 /** Clinic analyses and bundles its report after the server exits: seconds, at most minutes. */
 const REPORT_TIMEOUT_MS = 10 * 60_000;
 
-/** The clinic process running, if any. It leads its own process group: clinic, then the server. */
+/**
+ * The clinic process running, if any, for stopProfiledServer. It leads its own process group
+ * (clinic, then the server), which bench/common/children.ts kills whole on any exit.
+ */
 let running: ChildProcess | undefined;
 let runningTool: ProfileTool | undefined;
 let serverStopped = false;
-process.once('exit', () => killGroup(running));
-
-/** Kills whatever is left of clinic's process group; nothing, after a clean exit. */
-function killGroup(child: ChildProcess | undefined): void {
-  if (!child?.pid) return;
-  try {
-    process.kill(-child.pid, 'SIGKILL');
-  } catch {
-    // the group is empty: everything has exited
-  }
-}
 
 /**
  * Stops the profiled server as Ctrl-C in a terminal would, so that clinic writes its report.
@@ -73,18 +66,10 @@ function killGroup(child: ChildProcess | undefined): void {
  * the server's feet. Sent once only: clinic takes a second SIGINT as "stop writing".
  */
 export function stopProfiledServer(): void {
-  if (!running?.pid || serverStopped) return;
+  if (!running || serverStopped) return;
   serverStopped = true;
-  try {
-    process.kill(runningTool === 'flame' ? -running.pid : running.pid, 'SIGINT');
-  } catch {
-    // clinic has already gone
-  }
-}
-
-/** Kills clinic and everything under it at once (the command itself is being killed). */
-export function killProfiledProcesses(): void {
-  killGroup(running);
+  if (runningTool === 'flame') signalChild(running, 'SIGINT');
+  else if (running.exitCode === null && running.signalCode === null) running.kill('SIGINT');
 }
 
 /** One clinic process: its output so far and its exit. */
@@ -95,7 +80,7 @@ interface ClinicRun {
 }
 
 function startClinic(node: string, args: string[], cwd: string): ClinicRun {
-  const child = spawn(node, [CLINIC, ...args], {
+  const child = spawnChild(node, [CLINIC, ...args], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, so every process under clinic can be signalled or killed at once.
@@ -128,7 +113,6 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileOutput
   const workDir = mkdtempSync(join(tmpdir(), 'streamtrace-profile-'));
   const earlier = new Set(existsSync(dest) ? readdirSync(dest) : []);
   try {
-    buildIfStale();
     // Clinic 13 instruments the Node it is started with: clinic and the server run on one binary.
     const node = nodeBinary(options.node);
     const server = [node, '--import', EXIT_AFTER_COLLECTORS, SERVER_MAIN];
@@ -156,6 +140,7 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileOutput
       if (!dataDir) throw new Error(`clinic ${tool} collected nothing: ${tail(collecting.output())}`);
       const why = /Error: [^\n]*/.exec(collecting.output())?.[0] ?? tail(collecting.output(), 1);
       log(`clinic ${tool} could not analyse what it collected (${why}): rendering ${dataDir} again`);
+      killChild(collecting.child);
       const rendering = startClinic(process.execPath, [tool, '--open=false', '--visualize-only', join(dest, dataDir)], workDir);
       running = rendering.child;
       report = await reportOf(rendering, tool);
@@ -163,7 +148,7 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileOutput
     }
     return { dataDir: report.replace(/\.html$/, ''), html: report };
   } finally {
-    killGroup(running);
+    if (running) killChild(running);
     running = undefined;
     await sink?.close();
     rmSync(workDir, { recursive: true, force: true });

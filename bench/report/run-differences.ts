@@ -54,6 +54,7 @@ const MEASUREMENT_FIELDS = [
   'connections',
   'connectionsByScenario',
   'idleServers',
+  'workCount',
   'quick',
   'calibrate',
   'tickMs',

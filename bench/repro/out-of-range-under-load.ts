@@ -16,7 +16,8 @@
 import { randomUUID } from 'node:crypto';
 import { STRATEGY_NAMES } from '../../strategies/registry.ts';
 import { REQUEST_ID_ATTRIBUTE, SPAN_KIND_ATTRIBUTE } from '../../servers/ground-truth.ts';
-import { parseChoice, parseFlags, parseInteger, runCommand } from '../common/cli.ts';
+import { buildIfStale } from '../common/build.ts';
+import { defineCommand, parseChoice, parseFlags, parseIntegerFlag, runCommand } from '../common/cli.ts';
 import { runLoad } from '../harness/load.ts';
 import { SDK_TRACERS } from '../harness/matrix.ts';
 import { SCENARIO_NAMES, SCENARIOS, scenarioUrl } from '../harness/scenarios.ts';
@@ -25,20 +26,26 @@ import { settle } from '../harness/verify-run.ts';
 import { startSink } from '../spans/sink.ts';
 import { type RequestVerdict, verify } from '../spans/verifier.ts';
 
+const COMMAND = defineCommand({
+  usage: 'node --import tsx bench/repro/out-of-range-under-load.ts [flags]',
+  flags: {
+    strategy: { type: 'string', value: 'S', help: `the strategy: ${STRATEGY_NAMES.join(', ')}`, default: 'close-listener' },
+    tracer: { type: 'string', value: 'T', help: `the tracer: ${SDK_TRACERS.join(', ')}`, default: 'sentry-static' },
+    scenario: { type: 'string', value: 'N', help: `the scenario: ${SCENARIO_NAMES.join(', ')}`, default: 'plain-json' },
+    seconds: { type: 'string', value: 'SEC', help: 'seconds of load', integer: [1, 60], default: '10' },
+    connections: { type: 'string', value: 'C', help: 'load connections', integer: [1, 200], default: '20' },
+    cpus: { type: 'string', value: 'LIST', help: 'pin the server to these cpus (taskset -c syntax)', defaultText: 'not pinned' },
+  },
+});
+
 runCommand(async () => {
-  const { values } = parseFlags(process.argv.slice(2), {
-    strategy: { type: 'string', default: 'close-listener' },
-    tracer: { type: 'string', default: 'sentry-static' },
-    scenario: { type: 'string', default: 'plain-json' },
-    seconds: { type: 'string', default: '10' },
-    connections: { type: 'string', default: '20' },
-    cpus: { type: 'string' },
-  });
+  const { values } = parseFlags(process.argv.slice(2), COMMAND);
   const strategy = parseChoice('strategy', values.strategy, STRATEGY_NAMES);
   const tracer = parseChoice('tracer', values.tracer, SDK_TRACERS);
   const scenario = SCENARIOS[parseChoice('scenario', values.scenario, SCENARIO_NAMES)];
-  const seconds = parseInteger('seconds', values.seconds, 1, 60);
-  const connections = parseInteger('connections', values.connections, 1, 200);
+  const seconds = parseIntegerFlag(COMMAND, 'seconds', values.seconds);
+  const connections = parseIntegerFlag(COMMAND, 'connections', values.connections);
+  buildIfStale();
 
   const sink = await startSink({ port: 0 });
   const server = await startServer({ strategy, tracer, dsn: sink.dsn, cpus: values.cpus ?? null });

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { after, test } from 'node:test';
+import { killChild, spawnChild, stopAllChildren, stopChild } from '../bench/common/children.ts';
+import { childPids, isAlive, ROOT } from './support/run.ts';
+
+after(() => stopAllChildren());
+
+/** The process state letter from /proc (T = stopped), or null once it is gone or a zombie. */
+function processState(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? null;
+    return state === 'Z' ? null : state;
+  } catch {
+    return null;
+  }
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !condition(); ) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+test('a stopped (SIGSTOP) child is stopped for good by stopChild and by stopAllChildren', async () => {
+  for (const stop of [(child: ChildProcess) => stopChild(child, 200), () => stopAllChildren()]) {
+    const child = spawnChild('sleep', ['60']);
+    const pid = child.pid!;
+    child.kill('SIGSTOP');
+    await until(() => processState(pid) === 'T', 'the child shows stopped');
+    await stop(child);
+    assert.equal(processState(pid), null, 'the stopped child survived');
+  }
+});
+
+test('a detached child is killed with its whole process group, even after its leader exits', async () => {
+  // The leader starts a grandchild in its group and exits at once.
+  const leader = spawnChild('sh', ['-c', 'sleep 60 & echo $!'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+  let output = '';
+  leader.stdout?.setEncoding('utf8').on('data', (text: string) => (output += text));
+  await new Promise((resolve) => leader.once('exit', resolve));
+  const grandchild = Number(output.trim());
+  assert.ok(isAlive(grandchild), 'the grandchild did not start');
+  killChild(leader);
+  await until(() => processState(grandchild) === null, 'the grandchild is gone');
+});
+
+test('a child dies with a harness killed outright (SIGKILL), frozen or not', async () => {
+  // A harness that starts two children and freezes one once it runs its program (a server is
+  // frozen only once it is ready), then says which they are.
+  const script = `
+    import { readFileSync } from 'node:fs';
+    import { spawnChild } from './bench/common/children.ts';
+    const running = spawnChild('sleep', ['60']);
+    const frozen = spawnChild('sleep', ['60']);
+    while (!readFileSync('/proc/' + frozen.pid + '/cmdline', 'utf8').startsWith('sleep')) await new Promise((resolve) => setTimeout(resolve, 5));
+    frozen.kill('SIGSTOP');
+    process.stdout.write(running.pid + ' ' + frozen.pid + '\\n');
+    setInterval(() => {}, 1_000);
+  `;
+  const harness = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  harness.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
+  await until(() => output.includes('\n'), 'the harness started its children', 30_000);
+  const pids = output.trim().split(' ').map(Number);
+  assert.deepEqual(childPids(harness.pid!).sort(), [...pids].sort());
+  harness.kill('SIGKILL');
+  await until(() => pids.every((pid) => processState(pid) === null), 'both children are gone');
+});
