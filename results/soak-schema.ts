@@ -64,6 +64,9 @@ export const SoakConfigSchema = strictObject(
     nodes: Type.Array(NodeRuntimeSchema, { minItems: 1, description: 'The Node axis (--node): every cell soaked on one of these' }),
     scenario: Type.Literal('long-idle'),
     minutesPerCell: Type.Number({ exclusiveMinimum: 0, description: "Each cell's soak (--soak, min): waves start while one more fits; server start-up not included" }),
+    maxWavesPerCell: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], { description: 'Each cell ended after this many waves if its minutes were not up first (--waves); null: no limit' }),
+    ),
     waveStreams: Type.Integer({ minimum: 1, description: 'Streams opened at once per wave (--long-idle-streams)' }),
     streamSec: Type.Integer({ minimum: 1, description: 'Life of each stream (s): a heartbeat a second, then it ends (--long-idle-sec)' }),
     tickMs: Type.Number({ exclusiveMinimum: 0, description: "The polling strategies' tick (ms)" }),

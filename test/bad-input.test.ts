@@ -97,6 +97,8 @@ rejects(
     { name: 'a soak of another scenario', args: ['--soak', '1', '--scenarios', 'sse-tokens'], mentions: ['--soak', 'long-idle', "'sse-tokens'"] },
     { name: 'a soak with trials', args: ['--soak', '1', '--trials', '3'], mentions: ['--soak', '--trials'] },
     { name: 'a test-only strategy without its variable', args: ['--soak', '1', '--strategies', 'leaking-root'], mentions: ["'leaking-root'", 'close-listener'] },
+    { name: 'zero soak waves', args: ['--soak', '1', '--waves', '0'], mentions: ['--waves', "'0'", '1 to'] },
+    { name: 'soak waves without a soak', args: ['--waves', '5'], mentions: ['--waves', '--soak'] },
   ],
   { flag: '--out', name: 'bench.json' },
 );

@@ -26,7 +26,10 @@ function readSoak(path: string): SoakFile {
 
 test('a short soak flags the leaking strategy and not close-listener, and leaves no process behind', async () => {
   const out = join(mkdtempSync(join(tmpdir(), 'soak-')), 'soak.json');
-  const args = ['--scenarios', 'long-idle', '--soak', '0.4', '--strategies', 'close-listener,leaking-root', '--tracers', 'sentry-static', '--out', out];
+  // Counted in waves, not minutes, so a busy machine gets the same samples, only later: 3 waves of
+  // warm-up (3000 streams), 3 fitted. The minutes are a bound the waves stay far inside.
+  const waves = 6;
+  const args = ['--scenarios', 'long-idle', '--soak', '5', '--waves', String(waves), '--strategies', 'close-listener,leaking-root', '--tracers', 'sentry-static', '--out', out];
   const soak = startSoak(args);
   const run = await soak.finished;
   assert.equal(run.code, 0, run.stderr);
@@ -45,8 +48,11 @@ test('a short soak flags the leaking strategy and not close-listener, and leaves
   assert.deepEqual(result.config.nodes, ['24']);
   for (const cell of result.cells) assert.match(`${cell.node} ${cell.nodeVersion}`, /^24 v24\./, cell.label);
   const [good, leaking] = result.cells as [SoakFile['cells'][number], SoakFile['cells'][number]];
+  assert.equal(result.config.maxWavesPerCell, waves);
   for (const cell of result.cells) {
     assert.equal(cell.failed, null, cell.label);
+    assert.equal(cell.waves, waves, `${cell.label}: waves`);
+    assert.equal(cell.samples.filter((sample) => !sample.warmUp).length, 3, `${cell.label}: fitted samples`);
     assert.equal(cell.errors, 0, `${cell.label}: streams broke`);
     assert.ok(cell.streams > WARM_UP_STREAMS, `${cell.label}: ${cell.streams} streams`);
     assert.ok(cell.samples.some((sample) => sample.warmUp) && cell.samples.some((sample) => !sample.warmUp), `${cell.label}: warm-up and fitted samples`);

@@ -75,6 +75,7 @@ export const BENCH_COMMAND = defineCommand({
       defaultText: `${DEFAULTS.longIdleSec}; --soak ${SOAK.streamSec}`,
     },
     soak: { type: 'string', value: 'MIN', help: `the memory soak instead of the load run: minutes per cell, at most ${SOAK.maxMinutes}, long-idle only` },
+    waves: { type: 'string', value: 'N', help: 'with --soak: a cell ends after N waves, or when its minutes are up if that comes first', integer: [1, 1_000_000], defaultText: 'no limit' },
     'idle-servers': { type: 'string', value: 'MODE', help: `a scenario's servers not being measured: ${list(IDLE_SERVERS)}`, defaultText: DEFAULT_IDLE_SERVERS },
   },
 });

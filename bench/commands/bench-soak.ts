@@ -25,6 +25,7 @@ export interface SoakFlags {
   'tick-ms'?: string | undefined;
   'long-idle-streams'?: string | undefined;
   'long-idle-sec'?: string | undefined;
+  waves?: string | undefined;
   [flag: string]: string | boolean | undefined;
 }
 
@@ -38,7 +39,7 @@ export function parseSoakOptions(flags: SoakFlags): SoakOptions {
   const extra = NOT_FOR_SOAK.find((name) => flags[name] !== undefined && flags[name] !== false);
   if (extra) {
     throw new UsageError(
-      `--soak does not take --${extra} (it takes --strategies, --tracers, --node, --scenarios long-idle, --long-idle-streams, --long-idle-sec, --tick-ms, --out, --json)`,
+      `--soak does not take --${extra} (it takes --strategies, --tracers, --node, --scenarios long-idle, --waves, --long-idle-streams, --long-idle-sec, --tick-ms, --out, --json)`,
     );
   }
   if (flags.scenarios !== undefined && flags.scenarios.trim() !== 'long-idle') {
@@ -50,6 +51,7 @@ export function parseSoakOptions(flags: SoakFlags): SoakOptions {
     tracers: parseChoiceList('tracers', flags.tracers ?? SDK_TRACERS.join(','), SDK_TRACERS),
     nodes: parseNodeList(flags.node ?? DEFAULT_NODE),
     minutesPerCell,
+    maxWaves: flags.waves === undefined ? null : parseIntegerFlag(BENCH_COMMAND, 'waves', flags.waves),
     waveStreams: flags['long-idle-streams'] === undefined ? SOAK.waveStreams : parseInteger('long-idle-streams', flags['long-idle-streams'], 1, SOAK.maxWaveStreams),
     streamSec: flags['long-idle-sec'] === undefined ? SOAK.streamSec : parseInteger('long-idle-sec', flags['long-idle-sec'], 1, SOAK.maxStreamSec),
     tickMs: flags['tick-ms'] === undefined ? defaultStrategyOptions.tickMs : parseIntegerFlag(BENCH_COMMAND, 'tick-ms', flags['tick-ms']),

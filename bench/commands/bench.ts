@@ -33,6 +33,7 @@ runCommand(async () => {
     const value = values[flag];
     return value === undefined ? (preset[name] ?? DEFAULTS[name]) : parseIntegerFlag(BENCH_COMMAND, flag, value);
   };
+  if (values.waves !== undefined) throw new UsageError('--waves counts the waves of the memory soak: use it with --soak MIN');
   if (values.calibrate && values.strategies !== undefined) throw new UsageError('--calibrate chooses its own strategies: drop --strategies');
   const nodes = parseNodeList(values.node ?? DEFAULT_NODE);
   checkPackagesRunOn(nodes);

@@ -32,6 +32,8 @@ export interface SoakOptions {
   nodes: NodeRuntime[];
   /** Each cell's soak (min); the whole soak is this times the cells, plus a server start-up each. */
   minutesPerCell: number;
+  /** Each cell ends after this many waves, if its minutes are not up first; null: minutes only. */
+  maxWaves: number | null;
   /** Streams opened at once per wave. */
   waveStreams: number;
   /** Each stream's life (s). */
@@ -105,6 +107,7 @@ export async function runSoak(options: SoakOptions, stop: StopSignal, out: NodeJ
       nodes: options.nodes,
       scenario: 'long-idle',
       minutesPerCell: options.minutesPerCell,
+      maxWavesPerCell: options.maxWaves,
       waveStreams: options.waveStreams,
       streamSec: options.streamSec,
       tickMs: options.tickMs,
@@ -127,7 +130,7 @@ interface CellRecord {
 
 /**
  * One cell: a fresh server, then waves until the cell's time is up (a wave starts only when one
- * more of the last wave's length still fits). Ctrl-C or a crash keeps the samples so far.
+ * more of the last wave's length still fits) or it has had --waves of them. Ctrl-C or a crash keeps the samples so far.
  */
 async function soakCell(
   cell: Cell,
@@ -146,7 +149,8 @@ async function soakCell(
     const budgetMs = options.minutesPerCell * 60_000;
     const started = performance.now();
     let lastWaveMs = 0;
-    while (!stop.stopped && performance.now() - started + lastWaveMs <= budgetMs) {
+    const moreWaves = (): boolean => options.maxWaves === null || record.waves < options.maxWaves;
+    while (!stop.stopped && moreWaves() && performance.now() - started + lastWaveMs <= budgetMs) {
       const waveStarted = performance.now();
       const wave = record.waves + 1;
       const results = await Promise.all(
