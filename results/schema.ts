@@ -29,18 +29,9 @@ export const NodeVersionSchema = Type.String({
   description: "What the server's Node binary says it is (node --version), e.g. v24.21.0",
 });
 
-/** The verifier's rules (bench/spans/verifier.ts): a request is correct when it breaks none. */
-export const RULES = [
-  'noRoot',
-  'multipleRoots',
-  'missing',
-  'traceMismatch',
-  'orphan',
-  'outOfRange',
-  'durationError',
-  'status',
-] as const;
-export type Rule = (typeof RULES)[number];
+import { RULES, type Rule } from './rules.ts';
+
+export { RULES, type Rule };
 
 /** Summary of a sample: its range and the percentiles the reports quote. */
 export interface Distribution {

@@ -37,6 +37,13 @@ export function otelStatus(status: RootStatus): { code: SpanStatusCode; message?
  */
 const MAX_QUEUE_SIZE = 100_000;
 const MAX_EXPORT_BATCH_SIZE = 1_000;
+/**
+ * The exporter refuses an export while 30 are in flight (its default), failing the batch at once:
+ * a flush of a deep queue exported up to 100 batches together, and 70 of them (70 000 spans) were
+ * refused as `export_failed`, while the flush resolved before the 30 it sent had arrived. A full
+ * queue's batches all fit under this limit.
+ */
+const EXPORT_CONCURRENCY = Math.ceil(MAX_QUEUE_SIZE / MAX_EXPORT_BATCH_SIZE);
 
 /**
  * Plain OpenTelemetry JS: a Node tracer provider sampling every span, a batch processor, the
@@ -45,7 +52,7 @@ const MAX_EXPORT_BATCH_SIZE = 1_000;
  */
 export function otelTracer(setup: TracerSetup): Tracer {
   if (!setup.dsn) throw new Error('tracer otel needs the sink address (a DSN) to send OTLP to');
-  const drops = new DropCounter(new OTLPTraceExporter({ url: otlpTracesUrl(setup.dsn), timeoutMillis: 30_000 }));
+  const drops = new DropCounter(new OTLPTraceExporter({ url: otlpTracesUrl(setup.dsn), timeoutMillis: 30_000, concurrencyLimit: EXPORT_CONCURRENCY }));
   activeExport = drops;
   const roots = new RootTracker();
   const provider = new NodeTracerProvider({

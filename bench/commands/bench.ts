@@ -9,7 +9,7 @@
  * cell ran, 1 when a cell or trial failed, 2 on bad input, 130 on Ctrl-C (finished cells saved,
  * marked incomplete).
  */
-import { validateResult, type ResultFile } from '../../results/schema.ts';
+import type { ResultFile } from '../../results/schema.ts';
 import { ENABLED_TEST_STRATEGY_NAMES, STRATEGY_NAMES } from '../../strategies/registry.ts';
 import { defaultStrategyOptions } from '../../strategies/strategy.ts';
 import { writeFileAtomic } from '../common/atomic-write.ts';
@@ -72,7 +72,7 @@ runCommand(async () => {
   });
 
   const result = options.calibrate ? await runCalibration(options, stop) : await runBench(options, stop);
-  save(result, out);
+  await save(result, out);
   const calibration = result.calibration ? `\n${describeCalibration(result.calibration)}` : '';
   process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderSummary(result)}${calibration}\n\nresult written to ${out}\n`);
   if (stop.stopped) return 130;
@@ -87,8 +87,12 @@ function defaultOutPath({ calibrate, quick }: { calibrate: boolean; quick: boole
   return quick ? `results/${stem}-quick.json` : `results/${stem}.json`;
 }
 
-/** Validated against the schema, then written atomically: a reader never sees half a file. */
-function save(result: ResultFile, path: string): void {
+/**
+ * Validated against the schema, then written atomically: a reader never sees half a file. The
+ * schema library loads here, not at start-up: bad flags fail without it.
+ */
+async function save(result: ResultFile, path: string): Promise<void> {
+  const { validateResult } = await import('../../results/schema.ts');
   const validation = validateResult(result);
   if (!validation.ok) throw new Error(`the result does not match results/schema.json: ${validation.error}`);
   writeFileAtomic(path, `${JSON.stringify(result, null, 2)}\n`);

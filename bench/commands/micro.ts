@@ -18,14 +18,10 @@
  * not hold, 2 on bad input, 130 on Ctrl-C (nothing written).
  */
 import { existsSync, statSync } from 'node:fs';
-import { validateInstructionResult } from '../../results/instruction-schema.ts';
-import { validateMicroResult } from '../../results/micro-schema.ts';
 import { writeFileAtomic } from '../common/atomic-write.ts';
 import { killAllChildren } from '../common/children.ts';
 import { defineCommand, parseChoice, parseFlags, parseIntegerFlag, runCommand, UsageError } from '../common/cli.ts';
 import { DEFAULT_NODE, NODE_RUNTIMES } from '../common/node-runtime.ts';
-import { instructionsHold, renderInstructionTable, runInstructions } from '../micro/instructions.ts';
-import { renderMicroTable, runMicro } from '../micro/micro.ts';
 
 /** Not parseArgs defaults: an absent flag must stay undefined, to tell which mode it belongs to. */
 const DEFAULTS = { time: '1000', repeats: '3', jobs: '2' };
@@ -65,6 +61,11 @@ runCommand(async () => {
     const jobs = parseIntegerFlag(COMMAND, 'jobs', values.jobs ?? DEFAULTS.jobs);
     const node = parseChoice('node', values.node ?? DEFAULT_NODE, NODE_RUNTIMES);
     const only = values.cases?.split(',').map((key) => key.trim());
+    // The cases and the schema library load only once the flags are good: bad input fails fast.
+    const [{ instructionsHold, renderInstructionTable, runInstructions }, { validateInstructionResult }] = await Promise.all([
+      import('../micro/instructions.ts'),
+      import('../../results/instruction-schema.ts'),
+    ]);
     const result = await runInstructions({ repeats, jobs, node, only, log });
     const validation = validateInstructionResult(result);
     if (!validation.ok) throw new Error(`the figures do not match results/instruction-schema.ts: ${validation.error}`);
@@ -77,6 +78,7 @@ runCommand(async () => {
     if (values[flag] !== undefined) throw new UsageError(`--${flag} needs --instructions (accepted without it: --json, --time, --node)`);
   }
   const timeMs = parseIntegerFlag(COMMAND, 'time', values.time ?? DEFAULTS.time);
+  const [{ renderMicroTable, runMicro }, { validateMicroResult }] = await Promise.all([import('../micro/micro.ts'), import('../../results/micro-schema.ts')]);
   const result = await runMicro({ timeMs, node: parseChoice('node', values.node ?? DEFAULT_NODE, NODE_RUNTIMES), log });
   const validation = validateMicroResult(result);
   if (!validation.ok) throw new Error(`the figures do not match results/micro-schema.ts: ${validation.error}`);

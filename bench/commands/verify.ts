@@ -13,7 +13,7 @@ import { buildMatrix, SDK_TRACERS } from '../harness/matrix.ts';
 import { SCENARIO_NAMES } from '../harness/scenarios.ts';
 import { stopAllChildren } from '../common/children.ts';
 import { startSink } from '../spans/sink.ts';
-import { RULES } from '../../results/schema.ts';
+import { RULES } from '../../results/rules.ts';
 import { type CellVerdict, verifyCell } from '../harness/verify-run.ts';
 import { renderTable } from '../common/table.ts';
 import { checkPackagesRunOn } from '../harness/environment.ts';

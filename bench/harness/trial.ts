@@ -11,9 +11,9 @@ import type { Sink } from '../spans/sink.ts';
 import { median } from '../stats/stats.ts';
 import { probeStreams } from './stream-probe.ts';
 import { fetchStream } from './stream-client.ts';
-import { type Rule, RULES } from '../../results/schema.ts';
+import { type Rule, RULES } from '../../results/rules.ts';
 import { verify, type VerifyReport } from '../spans/verifier.ts';
-import { settle } from './verify-run.ts';
+import { settle, settleAndCollect } from './verify-run.ts';
 
 export interface TrialSettings {
   durationSec: number;
@@ -85,12 +85,9 @@ export async function runTrial(server: ServerProcess, sink: Sink, cell: Cell, se
       ? await holdStreams(server, url, settings.longIdleStreams, tag)
       : await measureLoad(server, url, settings, tag);
 
-  const state = await settle(server);
-  const dropped = await server.flush();
-  await sink.waitForQuiet(300);
-  const truths = await server.state(true);
+  const { settled, dropped, truths } = await settleAndCollect(server, sink);
   const figures = cell.scenario === 'long-idle' ? measured : countedByProgress(measured, sample, truths);
-  const report = cell.tracer === 'none' ? null : verify(sink.spans(), truths.requests, { openRoots: state.openRoots });
+  const report = cell.tracer === 'none' ? null : verify(sink.spans(), truths.requests, { openRoots: settled.openRoots });
   const discarded = sink.discarded();
   for (const [key, quantity] of Object.entries(dropped)) discarded[key] = (discarded[key] ?? 0) + quantity;
   sink.clear();

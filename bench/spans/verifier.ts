@@ -1,5 +1,6 @@
 import type { Outcome, RequestTruth } from '../../servers/ground-truth.ts';
-import { type Distribution, type Rule, RULES } from '../../results/schema.ts';
+import type { Distribution } from '../../results/schema.ts';
+import { type Rule, RULES } from '../../results/rules.ts';
 import { distribution } from '../stats/percentile.ts';
 import { REQUEST_ID_ATTRIBUTE, SPAN_KIND_ATTRIBUTE } from '../../servers/ground-truth.ts';
 import type { SpanRecord } from './span-record.ts';
