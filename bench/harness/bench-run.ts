@@ -112,7 +112,7 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
         if (scenario !== 'long-idle') report.message(`${scenario}: warming up ${servers.size} servers, ${options.warmupSec} s each, not measured`);
         for (const [cell, server] of shuffle([...servers], random)) {
           if (stop.stopped) break;
-          await exclusively(server, () => warmUp(server, cell, trialSettings)).catch((error: unknown) => fail(cell, error));
+          await exclusively(server, () => warmUp(server, sink, cell, trialSettings)).catch((error: unknown) => fail(cell, error));
         }
         for (let round = 0; round < options.trials && !stop.stopped; round += 1) {
           for (const [cell, server] of shuffle([...servers], random)) {

@@ -54,12 +54,16 @@ interface Measured {
 
 /**
  * The same load as a trial, not measured, once per server before its first trial: the JIT and
- * the SDK's buffers are warm for every trial alike. long-idle needs none.
+ * the SDK's buffers are warm for every trial alike. long-idle needs none. It ends as a trial does,
+ * with the SDK's spans sent: a server frozen in the middle of a send would leave the sink waiting
+ * on a body that cannot finish until that server's next turn.
  */
-export async function warmUp(server: ServerProcess, cell: Cell, settings: TrialSettings): Promise<void> {
+export async function warmUp(server: ServerProcess, sink: Sink, cell: Cell, settings: TrialSettings): Promise<void> {
   if (cell.scenario === 'long-idle' || settings.warmupSec <= 0) return;
   const url = scenarioUrl(server.url, SCENARIOS[cell.scenario], { underLoad: true });
   await runLoad({ url, connections: settings.connections, durationSec: settings.warmupSec, idPrefix: `warmup-${randomUUID().slice(0, 8)}` });
+  await settleAndCollect(server, sink);
+  sink.clear();
 }
 
 /**

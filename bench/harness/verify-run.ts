@@ -74,7 +74,7 @@ export interface Collected {
 export async function settleAndCollect(server: ServerProcess, sink: Sink): Promise<Collected> {
   const settled = await settle(server);
   const dropped = await server.flush();
-  await sink.waitForQuiet(QUIET_AFTER_FLUSH_MS);
+  if (!(await sink.waitForQuiet(QUIET_AFTER_FLUSH_MS))) throw new Error('the sink was still receiving 30 s after the SDK flushed');
   const truths = await server.state(true);
   return { settled, dropped, truths };
 }
