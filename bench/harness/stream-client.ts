@@ -7,8 +7,6 @@ export interface StreamRequest {
   abortAfterChunks?: number;
   /** Give up after this long: the request counts as an error. */
   timeoutMs?: number;
-  /** Abort (destroy the connection) when this fires, wherever the stream is. */
-  signal?: AbortSignal;
 }
 
 export interface StreamResult {
@@ -44,16 +42,10 @@ export function fetchStream(request: StreamRequest): Promise<StreamResult> {
     const finish = (ending: StreamResult['ending']): void => {
       if (finished) return;
       finished = true;
-      request.signal?.removeEventListener('abort', abort);
       result.ending = ending;
       result.durationMs = performance.now() - started;
       resolve(result);
     };
-
-    function abort(): void {
-      req.destroy();
-      finish('aborted-by-client');
-    }
 
     const req = http.get(request.url, { headers: { 'x-request-id': request.requestId }, agent: false }, (res) => {
       result.status = res.statusCode;
@@ -74,8 +66,6 @@ export function fetchStream(request: StreamRequest): Promise<StreamResult> {
       res.once('aborted', () => finish('broken'));
     });
     req.once('error', () => finish('broken'));
-    if (request.signal?.aborted) abort();
-    else request.signal?.addEventListener('abort', abort, { once: true });
     req.setTimeout(request.timeoutMs ?? 60_000, () => {
       req.destroy();
       finish('broken');

@@ -14,13 +14,11 @@ export interface StreamProbeResult {
  * buffers a stream shows up as a late first byte or a long gap. Runs until `until` resolves.
  */
 export async function probeStreams(url: string, idPrefix: string, until: Promise<unknown>): Promise<StreamProbeResult> {
-  // The stream in progress when the load ends is cut, not waited for: it would hold the trial up
-  // by a whole response under load.
-  const done = new AbortController();
-  void until.finally(() => done.abort());
+  let done = false;
+  void until.finally(() => (done = true));
   const results: StreamResult[] = [];
-  for (let index = 1; !done.signal.aborted; index += 1) {
-    const result = await fetchStream({ url, requestId: `${idPrefix}-${index}`, timeoutMs: 30_000, signal: done.signal });
+  for (let index = 1; !done; index += 1) {
+    const result = await fetchStream({ url, requestId: `${idPrefix}-${index}`, timeoutMs: 30_000 });
     if (result.ending === 'complete') results.push(result);
   }
   const ttfbs = results.flatMap((result) => (result.ttfbMs === undefined ? [] : [result.ttfbMs]));
