@@ -1,5 +1,5 @@
 /**
- * node --expose-gc --import tsx bench/micro-lifecycle.ts TRACER TIME_MS
+ * node --expose-gc build/bench/micro/lifecycle.js TRACER TIME_MS (compiled: npm run build)
  *
  * A child of npm run bench:micro (bench/micro.ts): measures every case under one tracer and sends
  * the figures to its parent over IPC. One tracer per process: the SDK initialises only once, and
@@ -11,6 +11,7 @@ import { CONTROL_PREFIX } from '../../servers/ground-truth.ts';
 import { setupTracer, TRACER_NAMES, type TracerName } from '../../servers/tracer.ts';
 import { createStrategy, STRATEGY_NAMES } from '../../strategies/registry.ts';
 import { defaultStrategyOptions } from '../../strategies/strategy.ts';
+import { staleCompiledBuild } from '../common/build.ts';
 import { parseChoice, parseInteger, runCommand, UsageError } from '../common/cli.ts';
 import { discardSends } from './discarding.ts';
 import type { SentCounts } from './discarding-transport.ts';
@@ -39,11 +40,13 @@ async function setUp(tracerName: TracerName): Promise<Setup> {
 }
 
 runCommand(async () => {
+  const stale = staleCompiledBuild(import.meta.url);
+  if (stale) throw new UsageError(`the compiled micro benchmark is stale: ${stale} (run: npm run build)`);
   const [tracerArg = '', timeArg = ''] = process.argv.slice(2);
   const tracerName = parseChoice('tracer', tracerArg, TRACER_NAMES);
   const settings = microSettings(parseInteger('time', timeArg, 1));
   const send = process.send?.bind(process);
-  if (!send) throw new UsageError('bench/micro-lifecycle.ts answers over IPC: run it through npm run bench:micro');
+  if (!send) throw new UsageError('bench/micro/lifecycle.ts answers over IPC: run it through npm run bench:micro');
   // Nothing of a micro run may outlive the command that started it.
   process.once('disconnect', () => process.exit(1));
   const report = (message: MicroMessage): Promise<void> =>
