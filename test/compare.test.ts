@@ -278,7 +278,7 @@ describe('npm run compare', () => {
 });
 
 describe('the committed full run', () => {
-  const committed = readResultFile(`${ROOT}results/2026-12-01-a2a8438.json`);
+  const committed = readResultFile(`${ROOT}results/2026-12-01-5c659a9.json`);
   const cellName = 'close-listener/sentry-static/sse-tokens/node24';
 
   test('against itself: every figure no difference, exit 0', () => {

@@ -89,7 +89,7 @@ describe('npm test', () => {
   const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
   const listed = (script: string) => (scripts[script] ?? '').split(' ').filter((word) => word.endsWith('.test.ts'));
 
-  test('runs every test file exactly once: side by side unless it pins cores or judges timing', () => {
+  test('runs every test file exactly once: side by side unless its verdicts depend on timing', () => {
     const parallel = listed('test:parallel');
     const serial = listed('test:serial');
     assert.ok(parallel.length > 0 && serial.length > 0);

@@ -14,10 +14,10 @@ import { BENCH_SCENARIOS, SCENARIO_NAMES } from '../harness/scenarios.ts';
 /**
  * The defaults, and what --quick changes (explicit flags win over both). Many short rounds, not a
  * few long trials: rounds pair the cells against drift and give the t intervals their degrees of
- * freedom. A 1 s trial costs about 2.6 s of wall time (ramp-up, tail, settle, flush, verifying),
- * and 6 rounds of 16-17 cells on 4 scenarios took 22.4 minutes on 2 cores: 5 rounds keep the
- * default run near 20. The warm-up is long because a traced server keeps getting faster for its
- * first 6-7 s under load (the JIT): with 1 s, a cell's first trials ran slower than its last.
+ * freedom. A 1 s trial costs about 2.2 s of wall time (ramp-up, tail, settle, flush, verifying),
+ * and 5 rounds of 16 cells on 4 scenarios took 18 min 15 s on 2 cores, within the 20 allowed.
+ * The warm-up is long because a traced server keeps getting faster for its first 6-7 s under load
+ * (the JIT): with 1 s, a cell's first trials ran slower than its last.
  */
 export const DEFAULTS = { trials: 5, duration: 1, warmup: 6, seed: 1, longIdleStreams: 200, longIdleSec: 2 };
 /** --quick: every strategy and tracer once; a smoke run, not a measurement. */
