@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { before, describe, test } from 'node:test';
-import { runBench } from '../bench/harness/bench-run.ts';
-import { Progress } from '../bench/common/progress.ts';
 import { createRandom, deriveSeed, type Random } from '../bench/stats/random.ts';
 import { startServer, type ServerProcess } from '../bench/harness/server-process.ts';
 import type { Sink } from '../bench/spans/sink.ts';
@@ -11,10 +8,9 @@ import { SPAN_KIND_ATTRIBUTE } from '../servers/ground-truth.ts';
 import { fetchStream } from '../bench/harness/stream-client.ts';
 import { verify, type VerifyReport } from '../bench/spans/verifier.ts';
 import { settle } from '../bench/harness/verify-run.ts';
-import { validateResult } from '../results/schema.ts';
 import type { Outcome, RequestTruth } from '../servers/ground-truth.ts';
 import type { StrategyName } from '../strategies/registry.ts';
-import { isAlive, serverPids } from './support/run.ts';
+import { serverPids } from './support/run.ts';
 import { useSink } from './support/sink-fixture.ts';
 
 // Real server processes, the real SDK, spans over HTTP to the suite's own sink; the faults come
@@ -185,82 +181,4 @@ describe('faults, with the strategies that own the root', () => {
     }
     assert.equal(report.requests, faults.length);
   });
-});
-
-/** The pid of this process's server running a strategy, read from its command line. */
-function serverPidOf(strategy: string): number {
-  const pid = serverPids(process.pid).find((candidate) => {
-    const args = readFileSync(`/proc/${candidate}/cmdline`, 'utf8').split('\0');
-    return args[args.indexOf('--strategy') + 1] === strategy;
-  });
-  assert.ok(pid !== undefined, `no server running ${strategy}`);
-  return pid;
-}
-
-/** Says nothing; kills the victim's server from outside, mid-way through its first trial. */
-class KillMidTrial extends Progress {
-  killedPid: number | undefined;
-
-  constructor(private readonly victim: string) {
-    super(0);
-  }
-
-  override trialStarts(_done: number, what: string): void {
-    if (this.killedPid !== undefined || !what.startsWith(`${this.victim}/`)) return;
-    const pid = serverPidOf(this.victim);
-    this.killedPid = pid;
-    // 300 ms into the trial's 1 s of load.
-    setTimeout(() => process.kill(pid, 'SIGKILL'), 300).unref();
-  }
-
-  override trialEnds(): void {}
-  override message(): void {}
-}
-
-// Last in the file: runBench pins this process to one core where it can.
-test('a server killed mid-cell: the run keeps the other cell, records the failure, leaves no process', async () => {
-  assert.deepEqual(serverPids(process.pid), [], 'servers left over from the tests above');
-  const progress = new KillMidTrial('timer-keepalive');
-  const result = await runBench(
-    {
-      strategies: ['close-listener', 'timer-keepalive'],
-      tracers: ['sentry-static'],
-      scenarios: ['plain-json'],
-      nodes: ['24'],
-      trials: 2,
-      durationSec: 1,
-      warmupSec: 0,
-      connections: 4,
-      seed: SEED,
-      quick: true,
-      calibrate: false,
-      tickMs: 50,
-      burnUs: 0,
-      longIdleStreams: 1,
-      longIdleSec: 1,
-    },
-    { stopped: false },
-    progress,
-  );
-
-  assert.ok(progress.killedPid !== undefined, 'the victim never ran a trial');
-  assert.equal(isAlive(progress.killedPid), false);
-  assert.deepEqual(serverPids(process.pid), [], 'a server outlived the run');
-
-  const validation = validateResult(result);
-  assert.ok(validation.ok, validation.ok ? '' : validation.error);
-  assert.equal(result.complete, false);
-  assert.deepEqual(
-    result.failures.map(({ strategy, trial }) => ({ strategy, trial })),
-    [{ strategy: 'timer-keepalive', trial: undefined }],
-  );
-  assert.match(result.failures[0]!.error, /server crashed/);
-
-  const [survivor, victim] = ['close-listener', 'timer-keepalive'].map((strategy) => result.cells.find((cell) => cell.strategy === strategy));
-  assert.ok(survivor && victim);
-  assert.match(victim.failed ?? '', /server crashed/);
-  assert.equal(victim.trials.length, 0, 'the killed trial left no figures');
-  assert.equal(survivor.failed, null);
-  assert.equal(survivor.trials.length, 2, 'the other cell ran every trial');
-  for (const trial of survivor.trials) assert.ok(trial.error === null && trial.requests > 0);
 });
