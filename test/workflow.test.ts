@@ -97,5 +97,9 @@ describe('npm test', () => {
     assert.match(scripts['test:serial'] ?? '', /--test-concurrency=1/);
     const files = readdirSync(join(ROOT, 'test')).filter((name) => name.endsWith('.test.ts')).map((name) => `test/${name}`);
     assert.deepEqual([...parallel, ...serial].sort(), files.sort());
+    // npm test runs both lists, through the script that runs them side by side.
+    assert.match(scripts.test ?? '', /test\/support\/run-suite\.ts/);
+    const suite = readFileSync(join(ROOT, 'test/support/run-suite.ts'), 'utf8');
+    for (const script of ['test:serial', 'test:parallel']) assert.ok(suite.includes(`'${script}'`), script);
   });
 });

@@ -1,0 +1,44 @@
+/**
+ * npm test, after the build: test:serial (the files whose verdicts depend on timing, one at a
+ * time) at normal priority, and beside it test:parallel (the files whose checks hold whatever else
+ * runs, two at a time) at the lowest priority, nice 19. The serial files keep the CPU whenever they
+ * want it; the others take only what they leave idle (a serial file keeps about one of two cores
+ * busy).
+ * The serial output is shown as it comes, the parallel output whole once the serial files are done.
+ * Exits non-zero when either failed.
+ */
+import { spawn } from 'node:child_process';
+import { ROOT } from './run.ts';
+
+interface Finished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+function finished(child: ReturnType<typeof spawn>): Promise<Finished> {
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+}
+
+const serial = spawn('npm', ['run', '--silent', 'test:serial'], { cwd: ROOT, stdio: 'inherit' });
+const parallel = spawn('nice', ['-n', '19', 'npm', 'run', '--silent', 'test:parallel'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+const parallelOutput: Buffer[] = [];
+parallel.stdout!.on('data', (chunk: Buffer) => parallelOutput.push(chunk));
+parallel.stderr!.on('data', (chunk: Buffer) => parallelOutput.push(chunk));
+
+// Ctrl-C reaches both through the terminal; a CI runner's SIGTERM is passed on, so nothing is left running.
+process.once('SIGTERM', () => {
+  serial.kill('SIGTERM');
+  parallel.kill('SIGTERM');
+});
+
+const serialEnd = await finished(serial);
+const parallelEnd = await finished(parallel);
+process.stdout.write(`\n# test:parallel (ran beside test:serial at nice 19)\n${Buffer.concat(parallelOutput).toString('utf8')}`);
+const failed = (end: Finished): boolean => end.code !== 0;
+for (const [name, end] of [['test:serial', serialEnd], ['test:parallel', parallelEnd]] as const) {
+  if (failed(end)) process.stderr.write(`${name} failed (${end.signal ?? `exit ${end.code}`})\n`);
+}
+process.exitCode = failed(serialEnd) || failed(parallelEnd) ? 1 : 0;
