@@ -32,7 +32,6 @@ export interface SoakFlags {
 /** Bench flags that mean nothing to a soak: given with --soak they are bad input. */
 const NOT_FOR_SOAK = ['trials', 'duration', 'warmup', 'connections', 'seed', 'quick', 'calibrate', 'idle-servers'];
 
-
 /** Everything about the soak's flags that can be wrong is a UsageError before anything starts. */
 export function parseSoakOptions(flags: SoakFlags): SoakOptions {
   const minutesPerCell = parseNumber('soak', flags.soak, MIN_MINUTES_PER_CELL, SOAK.maxMinutes, 'minutes per cell');

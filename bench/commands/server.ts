@@ -6,7 +6,7 @@
  * It runs from build/ (compiled), and refuses a build older than its sources.
  */
 import { spawn } from 'node:child_process';
-import { staleCompiledBuild } from '../common/build.ts';
+import { refuseStaleCompiledBuild } from '../common/build.ts';
 import { defineCommand, parseChoice, parseFlags, parseIntegerFlag, runCommand, UsageError } from '../common/cli.ts';
 import { DEFAULT_NODE, isThisNode, NODE_RUNTIMES, nodeBinary } from '../common/node-runtime.ts';
 import { ALL_STRATEGY_NAMES, createStrategy, loadsNoSdk } from '../../strategies/registry.ts';
@@ -34,8 +34,7 @@ const COMMAND = defineCommand({
 
 runCommand(async () => {
   const { values } = parseFlags(process.argv.slice(2), COMMAND);
-  const stale = staleCompiledBuild(import.meta.url);
-  if (stale) throw new UsageError(`the compiled server is stale: ${stale} (run: npm run build)`);
+  refuseStaleCompiledBuild(import.meta.url, 'server');
   const binary = nodeBinary(parseChoice('node', values.node, NODE_RUNTIMES));
   if (!isThisNode(binary)) return runOn(binary);
   if (values.strategy === undefined) throw new UsageError(`--strategy is required (accepted: ${ALL_STRATEGY_NAMES.join(', ')})`);

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { UsageError } from './cli.ts';
 
 /**
  * The compiled JavaScript that servers and other measured children run (`npm run build`, run by
@@ -58,6 +59,12 @@ export function buildIfStale(): string | null {
  */
 export function staleCompiledBuild(moduleUrl: string): string | null {
   return moduleUrl.endsWith('.js') ? staleBuildReason() : null;
+}
+
+/** A compiled entry point's first step (inside runCommand): a stale build is one line and exit 2. */
+export function refuseStaleCompiledBuild(moduleUrl: string, what: string): void {
+  const stale = staleCompiledBuild(moduleUrl);
+  if (stale) throw new UsageError(`the compiled ${what} is stale: ${stale} (run: npm run build)`);
 }
 
 function sourceFiles(): string[] {

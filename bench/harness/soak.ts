@@ -130,7 +130,8 @@ interface CellRecord {
 
 /**
  * One cell: a fresh server, then waves until the cell's time is up (a wave starts only when one
- * more of the last wave's length still fits) or it has had --waves of them. Ctrl-C or a crash keeps the samples so far.
+ * more of the last wave's length still fits) or it has had --waves of them. Ctrl-C or a crash
+ * keeps the samples so far.
  */
 async function soakCell(
   cell: Cell,

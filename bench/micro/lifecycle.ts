@@ -11,7 +11,7 @@ import { CONTROL_PREFIX } from '../../servers/ground-truth.ts';
 import { setupTracer, TRACER_NAMES, type TracerName } from '../../servers/tracer.ts';
 import { createStrategy, STRATEGY_NAMES } from '../../strategies/registry.ts';
 import { defaultStrategyOptions } from '../../strategies/strategy.ts';
-import { staleCompiledBuild } from '../common/build.ts';
+import { refuseStaleCompiledBuild } from '../common/build.ts';
 import { parseChoice, parseInteger, runCommand, UsageError } from '../common/cli.ts';
 import { discardSends } from './discarding.ts';
 import type { SentCounts } from './discarding-transport.ts';
@@ -40,8 +40,7 @@ async function setUp(tracerName: TracerName): Promise<Setup> {
 }
 
 runCommand(async () => {
-  const stale = staleCompiledBuild(import.meta.url);
-  if (stale) throw new UsageError(`the compiled micro benchmark is stale: ${stale} (run: npm run build)`);
+  refuseStaleCompiledBuild(import.meta.url, 'micro benchmark');
   const [tracerArg = '', timeArg = ''] = process.argv.slice(2);
   const tracerName = parseChoice('tracer', tracerArg, TRACER_NAMES);
   const settings = microSettings(parseInteger('time', timeArg, 1));

@@ -13,12 +13,11 @@ import { DEFAULT_NODE, type NodeRuntime, nodeBinary, nodeVersion } from '../comm
  * npm run bench:micro: the cost of keeping one root open through one stream's life, per strategy,
  * without the network (the cases are in bench/micro-cases.ts, the measuring in micro-measure.ts).
  * The SDK initialises once per process, so each tracer is measured in a child process of its own
- * (bench/micro-lifecycle.ts), one after the other, and its figures come back over IPC: tracer none
+ * (bench/micro/lifecycle.ts), one after the other, and its figures come back over IPC: tracer none
  * (inert roots, no SDK: a strategy's mechanism alone), then both lifecycles of the real SDK.
  */
 
-/** The lifecycle child runs from its source under tsx, whether this file runs from source or from build/. */
-/** Compiled, as the servers are: the SDKs load in a third of the time they take under tsx. */
+/** Compiled, as the servers are: importing an SDK under tsx doubles a process's start-up (common/build.ts). */
 const LIFECYCLE_SOURCE = 'bench/micro/lifecycle.ts';
 
 /** What a lifecycle child sends its parent. */
