@@ -5,6 +5,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { REQUEST_ID_ATTRIBUTE, SPAN_KIND_ATTRIBUTE } from './ground-truth.ts';
 import type { RootSpan, Strategy } from '../strategies/strategy.ts';
 import { CONTROL_PREFIX } from './ground-truth.ts';
+import { knownLoop } from '../strategies/controls/known-loop.ts';
+import { AllocationCounter } from './allocation-counter.ts';
 import { ProcessProbe } from './process-probe.ts';
 import { RequestTracker } from './request-tracker.ts';
 import { SharedSource } from './shared-source.ts';
@@ -30,6 +32,7 @@ export function buildApp({ strategy, tracer, sharedTickMs = 20 }: AppOptions): F
   const tracker = new RequestTracker(strategy.rootOwner === 'strategy');
   const source = new SharedSource(sharedTickMs);
   const probe = new ProcessProbe(() => tracker.progress());
+  const allocation = new AllocationCounter();
   // The control routes answer beside fastify, so no SDK instrumentation of fastify sees them.
   const app = Fastify({
     logger: false,
@@ -96,6 +99,9 @@ export function buildApp({ strategy, tracer, sharedTickMs = 20 }: AppOptions): F
     else if (route === 'POST probe/start') answer = { started: probe.start() ?? true };
     else if (route === 'GET probe/heap') answer = probe.heapNow();
     else if (route === 'POST probe/stop') answer = probe.stop();
+    else if (route === 'GET allocation') answer = allocation.read();
+    else if (route === 'POST collect-young') answer = { collected: allocation.collectYoung() };
+    else if (route === 'POST known-loop') answer = { state: knownLoop(Number(searchParams.get('iterations') ?? 0)) };
     response.writeHead(answer === undefined ? 404 : 200, { 'content-type': 'application/json' });
     response.end(JSON.stringify(answer ?? { error: `no control route ${request.method} ${pathname}` }));
   }

@@ -27,6 +27,8 @@ export interface StrategyOptions {
   idleLimitMs: number;
   /** Calibration only: busy CPU added per request. */
   burnUs: number;
+  /** Calibration only: iterations of a known loop added per request (instruction counts). */
+  burnIterations: number;
 }
 
 export const defaultStrategyOptions: StrategyOptions = {
@@ -34,6 +36,7 @@ export const defaultStrategyOptions: StrategyOptions = {
   maxLifetimeMs: 5 * 60_000,
   idleLimitMs: 60_000,
   burnUs: 0,
+  burnIterations: 0,
 };
 
 /**

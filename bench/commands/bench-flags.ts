@@ -76,6 +76,11 @@ export const BENCH_COMMAND = defineCommand({
     },
     soak: { type: 'string', value: 'MIN', help: `the memory soak instead of the load run: minutes per cell, at most ${SOAK.maxMinutes}, long-idle only` },
     waves: { type: 'string', value: 'N', help: 'with --soak: a cell ends after N waves, or when its minutes are up if that comes first', integer: [1, 1_000_000], defaultText: 'no limit' },
+    instructions: { type: 'boolean', default: false, help: 'count instructions per request through the real server under valgrind, instead of the load run' },
+    repeats: { type: 'string', value: 'R', help: '--instructions: server processes per strategy and tracer', integer: [1, 10], defaultText: '1' },
+    jobs: { type: 'string', value: 'J', help: '--instructions: processes counted at once', integer: [1, 64], defaultText: '2' },
+    'burn-iterations': { type: 'string', value: 'N', help: '--instructions: calibration-burn adds N iterations of a known loop per request', integer: [0, 1_000_000_000], defaultText: '0' },
+    'no-calibration': { type: 'boolean', default: false, help: "--instructions: skip the known-loop check (the result then says it did not run)" },
     'idle-servers': { type: 'string', value: 'MODE', help: `a scenario's servers not being measured: ${list(IDLE_SERVERS)}`, defaultText: DEFAULT_IDLE_SERVERS },
   },
 });

@@ -30,7 +30,7 @@ export interface SoakFlags {
 }
 
 /** Bench flags that mean nothing to a soak: given with --soak they are bad input. */
-const NOT_FOR_SOAK = ['trials', 'duration', 'warmup', 'connections', 'seed', 'quick', 'calibrate', 'idle-servers'];
+const NOT_FOR_SOAK = ['trials', 'duration', 'warmup', 'connections', 'seed', 'quick', 'calibrate', 'idle-servers', 'instructions', 'repeats', 'jobs', 'burn-iterations', 'no-calibration'];
 
 /** Everything about the soak's flags that can be wrong is a UsageError before anything starts. */
 export function parseSoakOptions(flags: SoakFlags): SoakOptions {

@@ -27,6 +27,9 @@ runCommand(async () => {
   const { values } = parseFlags(process.argv.slice(2), BENCH_COMMAND);
   // The harness (servers, load, sink) loads only once the flags are good: bad input fails fast.
   if (values.soak !== undefined) return (await import('./bench-soak.ts')).runSoakCommand({ ...values, soak: values.soak });
+  if (values.instructions) return (await import('./bench-instructions.ts')).runInstructionCommand(values);
+  const instructionOnly = (['repeats', 'jobs', 'burn-iterations'] as const).find((flag) => values[flag] !== undefined) ?? (values['no-calibration'] ? 'no-calibration' : undefined);
+  if (instructionOnly) throw new UsageError(`--${instructionOnly} is for instruction counts: use it with --instructions`);
   const quick = values.quick;
   const preset: Partial<Record<keyof typeof DEFAULTS, number>> = quick ? QUICK : values.calibrate ? CALIBRATE : {};
   const pick = (flag: 'trials' | 'duration' | 'warmup' | 'seed' | 'long-idle-streams' | 'long-idle-sec', name: keyof typeof DEFAULTS): number => {

@@ -33,7 +33,13 @@ runCommand(async () => {
   // The charting code loads only once the input is known good: bad input fails fast.
   const { buildReport, writeReport } = await import('../report/report.ts');
   const { buildInstructionReport } = await import('../report/instruction-report.ts');
-  const files = input.kind === 'instructions' ? buildInstructionReport(input.result, format) : buildReport(input.result, format);
+  const { buildRequestInstructionReport } = await import('../report/request-instruction-report.ts');
+  const files =
+    input.kind === 'instructions'
+      ? buildInstructionReport(input.result, format)
+      : input.kind === 'request-instructions'
+        ? buildRequestInstructionReport(input.result, format)
+        : buildReport(input.result, format);
   writeReport(out, files);
   process.stdout.write(`wrote ${files.length} files to ${out}: ${files.map((file) => file.name).join(', ')}\n`);
 });

@@ -29,6 +29,7 @@ const COMMAND = defineCommand({
     'max-lifetime-ms': { type: 'string', value: 'N', help: 'a root open this long is ended (ms)', integer: [1], default: String(defaultStrategyOptions.maxLifetimeMs) },
     'idle-limit-ms': { type: 'string', value: 'N', help: 'a stream silent this long counts as stuck (ms)', integer: [1], default: String(defaultStrategyOptions.idleLimitMs) },
     'burn-us': { type: 'string', value: 'N', help: 'calibration only: busy CPU added per request (µs)', integer: [0, 1_000_000], default: String(defaultStrategyOptions.burnUs) },
+    'burn-iterations': { type: 'string', value: 'N', help: 'calibration only: iterations of a known loop added per request', integer: [0, 1_000_000_000], default: String(defaultStrategyOptions.burnIterations) },
   },
 });
 
@@ -51,6 +52,7 @@ runCommand(async () => {
     maxLifetimeMs: parseIntegerFlag(COMMAND, 'max-lifetime-ms', values['max-lifetime-ms']),
     idleLimitMs: parseIntegerFlag(COMMAND, 'idle-limit-ms', values['idle-limit-ms']),
     burnUs: parseIntegerFlag(COMMAND, 'burn-us', values['burn-us']),
+    burnIterations: parseIntegerFlag(COMMAND, 'burn-iterations', values['burn-iterations']),
   });
   const dsn = values.dsn ?? process.env.SENTRY_DSN;
   if (tracerName !== 'none' && !dsn) {

@@ -44,3 +44,6 @@ export function pinProcesses(): Pinning {
     serverCpus: String(SERVER_CORE),
   };
 }
+
+/** Instruction counts do not depend on the host's load: their children run unpinned, side by side. */
+export const NOT_PINNED_FOR_COUNTS: Pinning = { available: false, server: null, load: null, note: 'instruction counts: not pinned, not load-sensitive', serverCpus: null };

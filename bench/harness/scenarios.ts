@@ -17,6 +17,13 @@ export interface Scenario {
    * lost is a figure (default DEFAULT_CONNECTIONS).
    */
   readonly connections?: number;
+  /**
+   * Under instruction counts (npm run bench -- --instructions) these replace parts of the query:
+   * no gaps to wait through under valgrind, a short stream where the scenario is mostly waiting.
+   */
+  readonly countQuery?: Readonly<Record<string, string>>;
+  /** Instruction counts send a window's requests all at once, not one after another: streams that mostly wait. */
+  readonly countConcurrently?: boolean;
 }
 
 export const DEFAULT_CONNECTIONS = 50;
@@ -38,6 +45,7 @@ export const SCENARIOS = {
     streaming: true,
     failQuery: { failAt: '10' },
     loadQuery: { gapMs: '1' },
+    countQuery: { gapMs: '0' },
     // At 50 connections untraced's core was only 72-85 % busy: each stream waits 20 x 1 ms gaps.
     connections: 100,
   },
@@ -54,6 +62,8 @@ export const SCENARIOS = {
     query: { seconds: '3' },
     streaming: true,
     failQuery: { failAt: '2' },
+    countQuery: { seconds: '1' },
+    countConcurrently: true,
   },
   'shared-source': sharedSourceScenario('shared-source', false),
   'shared-source-bound': sharedSourceScenario('shared-source-bound', true),
@@ -74,6 +84,8 @@ export interface UrlVariant {
   failing?: boolean;
   /** The query used under load. */
   underLoad?: boolean;
+  /** The query used under instruction counts. */
+  counted?: boolean;
   /** Any last overrides, e.g. the long-idle stream's length. */
   overrides?: Record<string, string>;
 }
@@ -83,6 +95,7 @@ export function scenarioUrl(baseUrl: string, scenario: Scenario, variant: UrlVar
   const query = new URLSearchParams({
     ...scenario.query,
     ...(variant.underLoad ? scenario.loadQuery : {}),
+    ...(variant.counted ? scenario.countQuery : {}),
     ...(variant.failing ? scenario.failQuery : {}),
     ...variant.overrides,
   });

@@ -27,6 +27,10 @@ export interface ServerSpec {
    */
   cpus?: string | null;
   readyTimeoutMs?: number;
+  /** A program the server runs under, e.g. valgrind and its options (instruction counts). */
+  launcher?: readonly string[];
+  /** The server's environment (default: the harness's, without a DSN). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A server process the harness started, ready to take requests. */
@@ -51,6 +55,8 @@ export interface ServerProcess {
   /** SIGCONT: the frozen server runs again; its timers catch up at once. Idempotent. */
   thaw(): void;
   readonly frozen: boolean;
+  /** Any control route (servers/app.ts), answered as JSON. */
+  control(path: string, method?: 'GET' | 'POST'): Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -62,13 +68,13 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
   const runtime = spec.node ?? DEFAULT_NODE;
   const flags = ['--strategy', spec.strategy, '--tracer', spec.tracer, '--node', runtime, '--port', '0', ...(spec.args ?? [])];
   if (spec.dsn) flags.push('--dsn', spec.dsn);
-  const node = [nodeBinary(runtime), ...(spec.nodeArgs ?? []), SERVER_MAIN, ...flags];
+  const node = [...(spec.launcher ?? []), nodeBinary(runtime), ...(spec.nodeArgs ?? []), SERVER_MAIN, ...flags];
   // A pinned harness would pass its own core on to the child: start on every core instead.
   // taskset execs node, so the server keeps the pid the harness spawned.
   const unpinned = spec.cpus ? ['taskset', '-c', `0-${cpus().length - 1}`, ...node] : node;
   const [file, ...args] = unpinned as [string, ...string[]];
   // The IPC channel lets the server notice when the harness dies and exit by itself.
-  const child = spawnChild(file, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: { ...process.env, SENTRY_DSN: '' } });
+  const child = spawnChild(file, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: spec.env ?? { ...process.env, SENTRY_DSN: '' } });
 
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (text: string) => {
@@ -138,6 +144,7 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
     },
     probeHeap: async () => (await control('probe/heap')) as { heapAfterGcMb: number | null; rssMb: number },
     probeStop: async () => (await control('probe/stop', 'POST')) as ProcessSample,
+    control,
     stop: () => stopChild(child),
   };
 }

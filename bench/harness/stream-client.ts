@@ -7,6 +7,8 @@ export interface StreamRequest {
   abortAfterChunks?: number;
   /** Give up after this long: the request counts as an error. */
   timeoutMs?: number;
+  /** More request headers (x-request-id is set from requestId). */
+  headers?: Record<string, string>;
 }
 
 export interface StreamResult {
@@ -47,7 +49,7 @@ export function fetchStream(request: StreamRequest): Promise<StreamResult> {
       resolve(result);
     };
 
-    const req = http.get(request.url, { headers: { 'x-request-id': request.requestId }, agent: false }, (res) => {
+    const req = http.get(request.url, { headers: { ...request.headers, 'x-request-id': request.requestId }, agent: false }, (res) => {
       result.status = res.statusCode;
       res.on('data', (chunk: Buffer) => {
         const now = performance.now();

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { COUNTING_NODE_FLAGS, countingEnv, VALGRIND_MISSING, valgrindVersion } from '../common/valgrind.ts';
 import {
   type CalibrationCheck,
   INSTRUCTION_SCHEMA_VERSION,
@@ -13,7 +14,9 @@ import { UsageError } from '../common/cli.ts';
 import { nodeBinary, type NodeRuntime } from '../common/node-runtime.ts';
 import { renderTable } from '../common/table.ts';
 import { collectEnvironment } from '../harness/environment.ts';
-import type { Pinning } from '../harness/pinning.ts';
+import { NOT_PINNED_FOR_COUNTS } from '../harness/pinning.ts';
+import { pool } from '../common/pool.ts';
+import { spreadOf } from '../stats/spread.ts';
 import type { ChildReport } from './instruction-child.ts';
 import {
   CHUNKS_PER_STREAM,
@@ -35,34 +38,8 @@ import {
 
 export const VALGRIND_OPTIONS = ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null'];
 
-/**
- * Node flags that make the counts repeat and add up, each kept for what measuring it showed (the
- * README section "Instruction counts" has the figures):
- * - fixed hash and random seeds: V8's random hash seed alone moved a run by 3.5 %;
- * - --single-threaded: no V8 helper threads;
- * - --jitless: with the JIT, where in the loop code tiers up decides what the difference of two
- *   counts holds, and the calibration failed (doubled work read 6.7x, a known loop 0.94x). The
- *   counts are of V8's interpreter: larger than an optimised server's, the same for every strategy;
- * - a fixed 256 MB young generation: more than any child allocates in its life, so it runs no GC
- *   at all (the child checks, and reports the bytes the counted part allocated instead). With
- *   V8's own sizing, GCs whose timing follows wall time (the young generation shrinks on
- *   allocation throughput, incremental marking paces by elapsed time) made the SDK runs disagree
- *   by 10-12 %; with V8's GC timing made fixed instead, they repeat, but whole GCs fall in or out of
- *   the difference (+11 % per stream, and doubled work read 1.66x). Not used: a forced full GC
- *   before the counted part; how much memory it gave back varied, by 0.94 M instructions, from
- *   run to run;
- * - --no-memory-reducer: the one GC V8 starts on a timer. It fired in no run measured with the young
- *   generation above, but the children end in turns of the event loop, where its task runs.
- */
-export const NODE_FLAGS = [
-  '--single-threaded',
-  '--hash-seed=1',
-  '--random-seed=1',
-  '--jitless',
-  '--min-semi-space-size=256',
-  '--max-semi-space-size=256',
-  '--no-memory-reducer',
-];
+/** The micro children run with the flags that make whole-request counts repeat. */
+export const NODE_FLAGS = COUNTING_NODE_FLAGS;
 
 /** Repeats of a case may disagree by this much; more, and the figure is not trusted. */
 export const REPEAT_TOLERANCE_PERCENT = 2;
@@ -70,16 +47,6 @@ export const REPEAT_TOLERANCE_PERCENT = 2;
 export const CALIBRATION_TOLERANCE_PERCENT = 5;
 
 const CHILD_SOURCE = 'bench/micro/instruction-child.ts';
-const NO_PINNING: Pinning = { available: false, server: null, load: null, note: 'instruction counts: not pinned, not load-sensitive', serverCpus: null };
-
-/** valgrind --version, or null where it is not installed. */
-export function valgrindVersion(): string | null {
-  const probe = spawnSync('valgrind', ['--version'], { encoding: 'utf8' });
-  return probe.status === 0 ? probe.stdout.trim() : null;
-}
-
-export const VALGRIND_MISSING =
-  'valgrind is not installed: instruction counts need it (Debian/Ubuntu: sudo apt-get install valgrind; Fedora: sudo dnf install valgrind; macOS: not supported)';
 
 export interface InstructionOptions {
   repeats: number;
@@ -97,24 +64,13 @@ interface Job {
   count: number;
 }
 
-/**
- * The children's environment: the harness's, without a DSN, and without NODE_EXTRA_CA_CERTS. With
- * it, Node reads the extra certificates on a thread of its own, racing the main thread's start-up:
- * measured, start-up then varied by 170 k instructions from run to run, 40 k without. The
- * children open no TLS connection.
- */
-function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, SENTRY_DSN: '' };
-  delete env.NODE_EXTRA_CA_CERTS;
-  return env;
-}
 
 /** One child under cachegrind: its instructions and allocated bytes, once its report shows the work was done. */
 function countInChild(binary: string, job: Job): Promise<Pick<InstructionRun, 'instructions' | 'allocatedBytes'>> {
   const key = caseKey(job.entry);
   const args = [...VALGRIND_OPTIONS, binary, ...NODE_FLAGS, builtPath(CHILD_SOURCE), key, String(job.count)];
   return new Promise((resolve, reject) => {
-    const child = spawnChild('valgrind', args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() });
+    const child = spawnChild('valgrind', args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: countingEnv() });
     let stdout = '';
     let stderr = '';
     child.stdout?.setEncoding('utf8').on('data', (text: string) => (stdout += text));
@@ -152,26 +108,6 @@ function checkReport(entry: InstructionCase, report: ChildReport): string | null
   return null;
 }
 
-/** Runs jobs `width` at a time, in order of submission. */
-async function pool<T, R>(items: readonly T[], width: number, run: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await run(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
-  return results;
-}
-
-export function spreadOf(values: readonly number[]): Spread {
-  const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
-  const min = Math.min(...values);
-  const max = Math.max(...values);
-  return { mean, min, max, spreadPercent: mean === 0 ? 0 : ((max - min) / Math.abs(mean)) * 100 };
-}
 
 /** Per repeat: a run's figure (instructions, or allocated bytes) per unit from the two counts. */
 function perUnitByRepeat(entry: InstructionCase, runs: readonly InstructionRun[], repeats: number, figure: 'instructions' | 'allocatedBytes'): number[] {
@@ -238,7 +174,7 @@ export async function runInstructions({ repeats, node, jobs, only, log = () => {
     schemaVersion: INSTRUCTION_SCHEMA_VERSION,
     kind: 'instructions',
     createdAt,
-    env: collectEnvironment(NO_PINNING),
+    env: collectEnvironment(NOT_PINNED_FOR_COUNTS),
     config: {
       repeats,
       node: `${node === 'system' ? 'system' : `node${node}`} ${nodeVersion}`,

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { UsageError } from '../common/cli.ts';
 import { validateResult, type ResultFile } from '../../results/schema.ts';
 import { type InstructionResult, validateInstructionResult } from '../../results/instruction-schema.ts';
+import { type RequestInstructionResult, validateRequestInstructionResult } from '../../results/request-instruction-schema.ts';
 
 /**
  * Reads a result file and checks it against the schema. Every way it can be unusable (missing,
@@ -14,17 +15,28 @@ export function readResultFile(path: string): ResultFile {
   return validation.result;
 }
 
-/** What `npm run report` reads: a load result, or instruction counts (kind 'instructions'). */
-export type ReportInput = { kind: 'load'; result: ResultFile } | { kind: 'instructions'; result: InstructionResult };
+/**
+ * What `npm run report` and `compare` read: a load result, micro instruction counts (kind
+ * 'instructions') or whole-request instruction counts (kind 'request-instructions').
+ */
+export type ReportInput =
+  | { kind: 'load'; result: ResultFile }
+  | { kind: 'instructions'; result: InstructionResult }
+  | { kind: 'request-instructions'; result: RequestInstructionResult };
 
 export function readReportInput(path: string): ReportInput {
   const parsed = readJson(path);
-  if (typeof parsed === 'object' && parsed !== null && 'kind' in parsed && parsed.kind === 'instructions') {
-    const validation = validateInstructionResult(parsed);
-    if (!validation.ok) throw new UsageError(`${path}: ${validation.error}`);
-    return { kind: 'instructions', result: validation.value };
-  }
-  return { kind: 'load', result: readResultFile(path) };
+  const kind = typeof parsed === 'object' && parsed !== null && 'kind' in parsed ? parsed.kind : undefined;
+  if (kind === 'instructions') return { kind, result: validOrRefused(path, validateInstructionResult(parsed)) };
+  if (kind === 'request-instructions') return { kind, result: validOrRefused(path, validateRequestInstructionResult(parsed)) };
+  const validation = validateResult(parsed);
+  if (!validation.ok) throw new UsageError(`${path}: ${validation.error}`);
+  return { kind: 'load', result: validation.result };
+}
+
+function validOrRefused<T>(path: string, validation: { ok: true; value: T } | { ok: false; error: string }): T {
+  if (!validation.ok) throw new UsageError(`${path}: ${validation.error}`);
+  return validation.value;
 }
 
 function readJson(path: string): unknown {

@@ -1,14 +1,29 @@
 import type { StrategyFactory } from '../strategy.ts';
+import { knownLoop } from './known-loop.ts';
+
+/** A request may set its own number of known-loop iterations (the instruction counts' calibration). */
+export const BURN_ITERATIONS_HEADER = 'x-burn-iterations';
 
 /**
- * Calibration only: untraced plus a known CPU cost per request, so a run can show whether the
- * suite detects a cost of that size. Not part of the default matrix.
+ * Calibration only: untraced plus a known cost per request, so a run can show whether the suite
+ * detects a cost of that size. Wall clock: burnUs of busy CPU. Instruction counts: burnIterations
+ * of the known loop (a fixed number of instructions, where busy-waiting on the clock is not), or
+ * as many as the request's x-burn-iterations header says. Not part of the default matrix.
  */
-export const calibrationBurn: StrategyFactory = ({ burnUs }) => ({
+export const calibrationBurn: StrategyFactory = ({ burnUs, burnIterations }) => ({
   name: 'calibration-burn',
-  description: `untraced plus ${burnUs} µs of busy CPU per request (calibration only)`,
+  description:
+    burnIterations > 0
+      ? `untraced plus ${burnIterations} iterations of a known loop per request (calibration only)`
+      : `untraced plus ${burnUs} µs of busy CPU per request (calibration only)`,
   rootOwner: 'none',
-  track() {
+  track(_root, res) {
+    const asked = res.req.headers[BURN_ITERATIONS_HEADER];
+    const iterations = typeof asked === 'string' ? Number(asked) : burnIterations;
+    if (iterations > 0) {
+      knownLoop(iterations);
+      return;
+    }
     const until = performance.now() + burnUs / 1000;
     while (performance.now() < until) {
       // busy: the injected cost is CPU time on the server's core

@@ -1,0 +1,89 @@
+import { type RequestInstructionResult, validateRequestInstructionResult } from '../../results/request-instruction-schema.ts';
+import { type AnyStrategyName, calibrationStrategies, ENABLED_TEST_STRATEGY_NAMES, STRATEGY_NAMES } from '../../strategies/registry.ts';
+import { writeFileAtomic } from '../common/atomic-write.ts';
+import { buildIfStale } from '../common/build.ts';
+import { stopAllChildren } from '../common/children.ts';
+import { parseChoiceList, parseIntegerFlag, UsageError } from '../common/cli.ts';
+import { DEFAULT_NODE, parseNodeList } from '../common/node-runtime.ts';
+import { VALGRIND_MISSING, valgrindVersion } from '../common/valgrind.ts';
+import { checkPackagesRunOn, gitCommit } from '../harness/environment.ts';
+import { SDK_TRACERS } from '../harness/matrix.ts';
+import { SCENARIO_NAMES } from '../harness/scenarios.ts';
+import type { RequestInstructionOptions } from '../instructions/instruction-run.ts';
+import { BENCH_COMMAND, defaultScenarios } from './bench-flags.ts';
+
+/**
+ * npm run bench -- --instructions [flags]: instructions and heap bytes per request, through the
+ * real compiled server under valgrind, for every cell of the matrix (bench/instructions/). The
+ * same matrix flags and defaults as the load run. Exit 0 when every cell was counted and held its
+ * checks, 1 when a cell was refused, a process failed or the known-loop check failed, 2 on bad
+ * input (valgrind missing included), 130 on Ctrl-C (the cells finished are saved).
+ */
+
+/** Load-run flags that mean nothing to instruction counts. */
+const NOT_FOR_INSTRUCTIONS = ['trials', 'duration', 'warmup', 'connections', 'seed', 'calibrate', 'idle-servers', 'waves', 'long-idle-streams', 'long-idle-sec', 'tick-ms'];
+
+type BenchFlags = Record<string, string | boolean | undefined>;
+
+export function parseInstructionOptions(flags: BenchFlags): Omit<RequestInstructionOptions, 'log' | 'stop'> {
+  const extra = NOT_FOR_INSTRUCTIONS.find((name) => flags[name] !== undefined && flags[name] !== false);
+  if (extra) {
+    throw new UsageError(`--instructions does not take --${extra} (it takes --strategies, --tracers, --scenarios, --node, --quick, --repeats, --jobs, --burn-iterations, --no-calibration, --out, --json)`);
+  }
+  const text = (name: string): string | undefined => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
+  const quick = flags.quick === true;
+  const choices: AnyStrategyName[] = [...STRATEGY_NAMES, ...(Object.keys(calibrationStrategies) as AnyStrategyName[]), ...ENABLED_TEST_STRATEGY_NAMES];
+  const integer = (name: 'repeats' | 'jobs' | 'burn-iterations', fallback: number): number => {
+    const value = text(name);
+    return value === undefined ? fallback : parseIntegerFlag(BENCH_COMMAND, name, value);
+  };
+  const options = {
+    strategies: parseChoiceList('strategies', text('strategies') ?? STRATEGY_NAMES.join(','), choices),
+    tracers: parseChoiceList('tracers', text('tracers') ?? SDK_TRACERS.join(','), SDK_TRACERS),
+    scenarios: parseChoiceList('scenarios', text('scenarios') ?? defaultScenarios(quick, false).join(','), SCENARIO_NAMES),
+    nodes: parseNodeList(text('node') ?? DEFAULT_NODE),
+    repeats: integer('repeats', 1),
+    jobs: integer('jobs', 2),
+    burnIterations: integer('burn-iterations', 0),
+    calibrate: flags['no-calibration'] !== true,
+  };
+  checkPackagesRunOn(options.nodes);
+  return options;
+}
+
+export async function runInstructionCommand(flags: BenchFlags): Promise<number> {
+  const options = parseInstructionOptions(flags);
+  const out = typeof flags.out === 'string' ? flags.out : defaultInstructionPath(flags.quick === true);
+  if (out.trim() === '') throw new UsageError('--out needs a file name');
+  const valgrind = valgrindVersion();
+  if (!valgrind) throw new UsageError(VALGRIND_MISSING);
+  buildIfStale();
+
+  const [{ runRequestInstructions }, { renderRequestInstructionTable, requestInstructionsHold }] = await Promise.all([
+    import('../instructions/instruction-run.ts'),
+    import('../report/request-instruction-report.ts'),
+  ]);
+  const stop = { stopped: false };
+  process.once('SIGINT', () => {
+    stop.stopped = true;
+    process.stderr.write('\ninterrupted: stopping the counted servers, saving the cells finished\n');
+    void stopAllChildren();
+  });
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  const result = await runRequestInstructions({ ...options, log, stop }, valgrind);
+  save(result, out);
+  process.stdout.write(flags.json === true ? `${JSON.stringify(result, null, 2)}\n` : `${renderRequestInstructionTable(result)}\n\nresult written to ${out}\n`);
+  if (stop.stopped) return 130;
+  return requestInstructionsHold(result) ? 0 : 1;
+}
+
+function defaultInstructionPath(quick: boolean): string {
+  const commit = gitCommit();
+  return `results/${new Date().toISOString().slice(0, 10)}-${commit ? commit.slice(0, 7) : 'nogit'}-request-instructions${quick ? '-quick' : ''}.json`;
+}
+
+function save(result: RequestInstructionResult, path: string): void {
+  const validation = validateRequestInstructionResult(result);
+  if (!validation.ok) throw new Error(`the result does not match results/request-instruction-schema.ts: ${validation.error}`);
+  writeFileAtomic(path, `${JSON.stringify(result, null, 2)}\n`);
+}

@@ -1,0 +1,88 @@
+import type { Sink } from '../spans/sink.ts';
+import { fetchStream, type StreamRequest } from '../harness/stream-client.ts';
+import type { CountedServer } from './counted-server.ts';
+
+/** One counted window: requests sent, the server's instructions and heap bytes allocated meanwhile. */
+export interface CountedWindow {
+  requests: number;
+  instructions: number;
+  allocatedBytes: number;
+}
+
+/** How a window's requests are sent: one after another, or all at once (streams that mostly wait). */
+export interface WindowLoad {
+  /** Sends the index-th request of the process (ids stay unique across windows); rejects unless it completed. */
+  send(index: number): Promise<void>;
+  concurrently: boolean;
+}
+
+/** A scenario's GET requests, each read to its end; anything but a complete 200 is a failure. */
+export function streamLoad(request: (index: number) => StreamRequest, concurrently: boolean): WindowLoad {
+  return {
+    concurrently,
+    async send(index) {
+      const sent = request(index);
+      const result = await fetchStream({ timeoutMs: 120_000, ...sent });
+      if (result.status !== 200 || result.ending !== 'complete') {
+        throw new Error(`request ${sent.url} ended ${result.ending} with status ${result.status ?? 'none'}`);
+      }
+    },
+  };
+}
+
+/** What the SDK is given to send before a window closes: its sends are part of a request's cost. */
+const SINK_QUIET_MS = 50;
+const SINK_TIMEOUT_MS = 60_000;
+
+/**
+ * The requests of one scenario (or of a control route) against a counted server, counted window by
+ * window. Before each window the SDK has sent everything, and a dump zeroes the counter. The window ends once its responses are complete and the SDK has
+ * sent their spans, with a dump. A window in which V8 collected is refused: its bytes would be
+ * wrong and the collection's instructions are not the requests' own.
+ */
+export class WindowCounter {
+  private sent = 0;
+
+  constructor(
+    private readonly counted: CountedServer,
+    private readonly sink: Sink,
+  ) {}
+
+  /**
+   * Requests not counted: the app's code paths, the SDK's and the strategy's are taken once before
+   * counting. A young-generation collection first, so the windows that follow fit in it.
+   */
+  async warmUp(load: WindowLoad, requests: number): Promise<void> {
+    await this.counted.collectYoung();
+    await this.send(load, requests);
+    await this.settle();
+  }
+
+  async count(load: WindowLoad, requests: number): Promise<CountedWindow> {
+    await this.settle();
+    const before = await this.counted.allocation();
+    await this.counted.dump();
+    await this.send(load, requests);
+    await this.settle();
+    const instructions = await this.counted.dump();
+    const after = await this.counted.allocation();
+    if (after.collections !== before.collections) {
+      throw new Error(`V8 collected ${after.collections - before.collections} times inside a window of ${requests} requests: the window is refused`);
+    }
+    return { requests, instructions, allocatedBytes: after.usedHeapBytes - before.usedHeapBytes };
+  }
+
+  /** The SDK sends what it holds, and the sink has received it all. */
+  private async settle(): Promise<void> {
+    await this.counted.server.flush();
+    if (!(await this.sink.waitForQuiet(SINK_QUIET_MS, SINK_TIMEOUT_MS))) throw new Error(`the sink was still receiving ${SINK_TIMEOUT_MS / 1000} s after a flush`);
+  }
+
+  private async send(load: WindowLoad, requests: number): Promise<void> {
+    const first = this.sent;
+    this.sent += requests;
+    const indexes = Array.from({ length: requests }, (_, offset) => first + offset);
+    if (load.concurrently) await Promise.all(indexes.map((index) => load.send(index)));
+    else for (const index of indexes) await load.send(index);
+  }
+}
