@@ -62,6 +62,9 @@ describe('.github/workflows/bench.yml', () => {
       'npm run bench:micro -- --instructions',
       'npm run report -- results/instructions.json --out results/instructions-gab --format gab',
       'output-file-path: results/instructions-gab/customSmallerIsBetter.json',
+      'npm run bench -- --instructions --jobs "$(nproc)" --out results/request-instructions.json',
+      'npm run --silent compare -- results/request-instructions-base.json results/request-instructions.json --markdown',
+      'output-file-path: results/request-instructions-gab/customSmallerIsBetter.json',
     ]) {
       assert.ok(workflow.includes(step), step);
     }
