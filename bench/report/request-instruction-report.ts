@@ -7,6 +7,9 @@ import { GAB_FILE_NAMES, type GabEntry } from './gab.ts';
 import { renderIntervalChart, type IntervalRow } from './interval-chart.ts';
 import type { ReportFile } from './report.ts';
 import type { ReportFormat } from './report-format.ts';
+import type { ResultFile } from '../../results/schema.ts';
+import { instructionsAgainstLoad, renderAgainstLoadMarkdown } from './instructions-against-load.ts';
+import { overheadRatio } from './request-overhead.ts';
 
 /**
  * Whole-request instruction counts (npm run bench -- --instructions) as a table: per cell the
@@ -16,17 +19,6 @@ import type { ReportFormat } from './report-format.ts';
 
 const millions = (value: number): string => (value / 1e6).toFixed(3);
 const kib = (value: number): string => (value / 1024).toFixed(1);
-
-/** The untraced cell of the same scenario and Node, where it was counted and held. */
-export function untracedOf(result: RequestInstructionResult, cell: RequestCell): RequestCell | undefined {
-  return result.cells.find((other) => other.strategy === 'untraced' && other.scenario === cell.scenario && other.node === cell.node && other.perRequest);
-}
-
-/** Instructions per request over untraced's, as a ratio (1.00 = untraced). */
-export function overheadRatio(result: RequestInstructionResult, cell: RequestCell): number | null {
-  const base = untracedOf(result, cell);
-  return base?.perRequest && cell.perRequest ? cell.perRequest.mean / base.perRequest.mean : null;
-}
 
 function rows(result: RequestInstructionResult): (string | number)[][] {
   return result.cells.map((cell) => {
@@ -122,7 +114,7 @@ function gabEntries(result: RequestInstructionResult): GabEntry[] {
   );
 }
 
-export function buildRequestInstructionReport(result: RequestInstructionResult, format: ReportFormat): ReportFile[] {
+export function buildRequestInstructionReport(result: RequestInstructionResult, format: ReportFormat, load?: { result: ResultFile; file: string }): ReportFile[] {
   if (format === 'gab') return [{ name: GAB_FILE_NAMES.smallerIsBetter, content: `${JSON.stringify(gabEntries(result), null, 2)}\n` }];
   const made = charts(result);
   const markdown = [
@@ -130,6 +122,7 @@ export function buildRequestInstructionReport(result: RequestInstructionResult, 
     caption(result).join('  \n'),
     '## Cells',
     renderRequestInstructionMarkdown(result),
+    ...(load ? [renderAgainstLoadMarkdown(instructionsAgainstLoad(result, load.result), load.file)] : []),
     '## Charts',
     ...made.map((chart) => `### ${chart.title}\n\n${chart.description}\n\n![${chart.title}](${encodeURI(chart.file)})`),
   ];
