@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import { cpus } from 'node:os';
 import { builtPath } from '../common/build.ts';
 import { signalChild, spawnChild, stopChild } from '../common/children.ts';
@@ -114,9 +115,9 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new ServerFailed(`server ${spec.strategy}/${spec.tracer} has exited${stderr ? `: ${lastLines(stderr)}` : ''}`);
     }
-    const response = await fetch(`${url}${CONTROL_PREFIX}${path}`, { method });
-    if (!response.ok) throw new ServerFailed(`${method} ${path} answered ${response.status}`);
-    return response.json();
+    const { status, body } = await requestOnce(`${url}${CONTROL_PREFIX}${path}`, method);
+    if (status !== 200) throw new ServerFailed(`${method} ${path} answered ${status}`);
+    return JSON.parse(body) as unknown;
   };
 
   let frozen = false;
@@ -147,6 +148,25 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
     control,
     stop: () => stopChild(child),
   };
+}
+
+/**
+ * One request on a connection of its own, closed after it. A kept-alive connection would be closed
+ * by the server's idle timer after 5 s, or not, depending on how long the harness waited: the work
+ * of that close would fall into a counted window or not (instruction counts), and a new connection
+ * would cost more than a reused one.
+ */
+function requestOnce(url: string, method: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method, agent: false }, (response) => {
+      let body = '';
+      response.setEncoding('utf8').on('data', (text: string) => (body += text));
+      response.once('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      response.once('error', reject);
+    });
+    request.once('error', reject);
+    request.end();
+  });
 }
 
 /** SIGSTOP is delivered asynchronously: wait (up to 1 s) until /proc shows the process stopped. */

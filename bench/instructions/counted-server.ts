@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AllocationReading } from '../../servers/allocation-counter.ts';
@@ -8,23 +8,40 @@ import { type ServerProcess, type ServerSpec, startServer } from '../harness/ser
 
 /**
  * The real compiled server under valgrind's callgrind, which can be asked for its count at any
- * moment (callgrind_control --dump): one process counts many windows, so start-up (10-30 s under
- * valgrind) is paid once per strategy and tracer, not once per count. A dump also zeroes the
- * counter, so a window is the dump at its end. Measured against cachegrind, which counts only at
- * exit (two processes per figure): callgrind runs a request about 1.6x slower and starts 1.5x
- * slower, and wins once a process serves more than one scenario.
+ * moment (callgrind_control): one process counts many windows, so start-up (10-30 s under
+ * valgrind) is paid once per strategy and tracer, not once per count. A window is a zero of the
+ * counter at its start and a reading at its end. Measured against cachegrind, which counts only
+ * at exit (two processes per figure): callgrind runs a request about 1.6x slower and starts 1.5x
+ * slower, and wins once a process serves more than one scenario. Start-up and warm-ups run with
+ * instrumentation off (--instr-atstart=no), at valgrind's plain speed: nothing of them is counted.
  */
-export const CALLGRIND_OPTIONS = ['--tool=callgrind', '--dump-line=no', '--compress-strings=no', '--compress-pos=no'];
+export const CALLGRIND_OPTIONS = ['--tool=callgrind', '--instr-atstart=no', '--dump-line=no', '--compress-strings=no', '--compress-pos=no'];
+
+/**
+ * The counting flags of the micro children, and for a server that lives for minutes and allocates
+ * hundreds of MB: a new space that really is 256 MB (V8 caps the scavenger's at 32 MB unless told),
+ * an old generation that starts large enough never to need a major GC, and no incremental marking,
+ * whose steps run inside allocations, paced by the clock. A GC in a window is still refused.
+ */
+export const SERVER_COUNTING_FLAGS = [
+  ...COUNTING_NODE_FLAGS,
+  '--scavenger-max-new-space-capacity-mb=256',
+  '--initial-old-space-size=1024',
+  '--no-incremental-marking',
+  '--expose-gc',
+];
 
 /** Ready within this long under valgrind, even on a busy machine (10-30 s quiet, 95 s seen busy). */
 const READY_TIMEOUT_MS = 300_000;
-/** A dump is written by the valgrind process when it gets to it; wait this long for the file. */
-const DUMP_TIMEOUT_MS = 120_000;
 
 export interface CountedServer {
   readonly server: ServerProcess;
-  /** Instructions since the last dump (or the start), and zeroes the counter. */
-  dump(): Promise<number>;
+  /** Counting on or off: off runs faster, and what runs then is never counted. */
+  instrument(on: boolean): Promise<void>;
+  /** Sets the counter to zero. */
+  zero(): Promise<void>;
+  /** Instructions since the last zero, every thread's. */
+  read(): Promise<number>;
   /** The server's heap and garbage collections so far. */
   allocation(): Promise<AllocationReading>;
   /** A young-generation collection now, outside any window: what follows starts from an empty young generation. */
@@ -33,13 +50,14 @@ export interface CountedServer {
 }
 
 export async function startCountedServer(spec: Omit<ServerSpec, 'launcher' | 'env' | 'readyTimeoutMs'>): Promise<CountedServer> {
+  // No dump file is wanted (the counts are read live); callgrind still writes one at exit.
   const directory = mkdtempSync(join(tmpdir(), 'streamtrace-callgrind-'));
   let server: ServerProcess;
   try {
     server = await startServer({
       ...spec,
       launcher: ['valgrind', ...CALLGRIND_OPTIONS, `--callgrind-out-file=${join(directory, 'callgrind.out')}`],
-      nodeArgs: [...COUNTING_NODE_FLAGS, '--expose-gc', ...(spec.nodeArgs ?? [])],
+      nodeArgs: [...SERVER_COUNTING_FLAGS, ...(spec.nodeArgs ?? [])],
       env: countingEnv(),
       readyTimeoutMs: READY_TIMEOUT_MS,
     });
@@ -47,14 +65,16 @@ export async function startCountedServer(spec: Omit<ServerSpec, 'launcher' | 'en
     rmSync(directory, { recursive: true, force: true });
     throw error;
   }
-  let dumps = 0;
+  let instrumented = false;
   return {
     server,
-    async dump() {
-      dumps += 1;
-      await callgrindControl('--dump', server.pid);
-      return readDump(join(directory, `callgrind.out.${dumps}`));
+    async instrument(on) {
+      if (on === instrumented) return;
+      await callgrindControl([`--instr=${on ? 'on' : 'off'}`], server.pid);
+      instrumented = on;
     },
+    zero: async () => void (await callgrindControl(['--zero'], server.pid)),
+    read: async () => totalInstructions(await callgrindControl(['-e', 'Ir'], server.pid)),
     allocation: async () => (await server.control('allocation')) as AllocationReading,
     async collectYoung() {
       const { collected } = (await server.control('collect-young', 'POST')) as { collected: boolean };
@@ -67,39 +87,25 @@ export async function startCountedServer(spec: Omit<ServerSpec, 'launcher' | 'en
   };
 }
 
-/** callgrind_control asks the valgrind process (through vgdb) to act; it may return before the dump is on disk. */
-function callgrindControl(command: string, pid: number): Promise<void> {
+/**
+ * callgrind_control talks to the valgrind process through vgdb and prints its answer; the
+ * command has been carried out when it returns.
+ */
+function callgrindControl(args: readonly string[], pid: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawnChild('callgrind_control', [command, String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawnChild('callgrind_control', [...args, String(pid)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
     let stderr = '';
+    child.stdout?.setEncoding('utf8').on('data', (text: string) => (stdout += text));
     child.stderr?.setEncoding('utf8').on('data', (text: string) => (stderr += text));
     child.once('error', (error) => reject(new Error(`callgrind_control could not start: ${error.message}`)));
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`callgrind_control ${command} ${pid} failed (code ${code}): ${stderr.trim()}`))));
+    child.once('exit', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`callgrind_control ${args.join(' ')} ${pid} failed (code ${code}): ${stderr.trim() || stdout.trim()}`))));
   });
 }
 
-/** The dump's total, once the file is complete (its `totals:` line comes last), then the file is removed. */
-async function readDump(path: string): Promise<number> {
-  const deadline = performance.now() + DUMP_TIMEOUT_MS;
-  for (;;) {
-    const text = tryRead(path);
-    const totals = text === null ? null : /^totals:\s+(\d+)/m.exec(text);
-    if (totals) {
-      rmSync(path, { force: true });
-      return Number(totals[1]);
-    }
-    if (performance.now() > deadline) {
-      const present = readdirSync(join(path, '..')).join(', ');
-      throw new Error(`callgrind wrote no complete dump ${path} within ${DUMP_TIMEOUT_MS / 1000} s (files: ${present || 'none'})`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-function tryRead(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return null;
-  }
+/** The sum over threads of `callgrind_control -e` ("Th 1  1,924,659" lines under "Totals:"). */
+export function totalInstructions(status: string): number {
+  const threads = [...status.matchAll(/^\s*Th\s*\d+\s+([\d,]+)\s*$/gm)];
+  if (threads.length === 0) throw new Error(`callgrind_control printed no counts: ${status.trim().split('\n').slice(-3).join(' | ')}`);
+  return threads.reduce((sum, match) => sum + Number(match[1]!.replaceAll(',', '')), 0);
 }

@@ -12,7 +12,6 @@ import { BURN_ITERATIONS_HEADER } from '../../strategies/controls/calibration-bu
 import type { TracerName } from '../../servers/tracer.ts';
 import { nodeBinary, type NodeRuntime } from '../common/node-runtime.ts';
 import { pool } from '../common/pool.ts';
-import { COUNTING_NODE_FLAGS } from '../common/valgrind.ts';
 import { collectEnvironment } from '../harness/environment.ts';
 import { buildMatrix } from '../harness/matrix.ts';
 import { NOT_PINNED_FOR_COUNTS } from '../harness/pinning.ts';
@@ -20,7 +19,7 @@ import { type Scenario, type ScenarioName, SCENARIOS, scenarioUrl } from '../har
 import { startSink } from '../spans/sink.ts';
 import { spreadOf } from '../stats/spread.ts';
 import type { Spread } from '../../results/instruction-schema.ts';
-import { CALLGRIND_OPTIONS, type CountedServer, startCountedServer } from './counted-server.ts';
+import { CALLGRIND_OPTIONS, type CountedServer, SERVER_COUNTING_FLAGS, startCountedServer } from './counted-server.ts';
 import { type CountedWindow, streamLoad, type WindowLoad, WindowCounter } from './request-windows.ts';
 
 /**
@@ -37,8 +36,8 @@ export interface CountPlan {
 }
 const DEFAULT_PLAN: CountPlan = { warmup: 20, window: 10 };
 export const COUNT_PLANS: Partial<Record<ScenarioName, CountPlan>> = {
-  'plain-json': { warmup: 40, window: 20 },
-  'bulk-download': { warmup: 10, window: 5 },
+  'plain-json': { warmup: 40, window: 40 },
+  'bulk-download': { warmup: 10, window: 6 },
 };
 export const planOf = (scenario: ScenarioName): CountPlan => COUNT_PLANS[scenario] ?? DEFAULT_PLAN;
 
@@ -136,7 +135,7 @@ export async function runRequestInstructions(options: RequestInstructionOptions,
       scenarios: [...options.scenarios],
       nodes: [...options.nodes],
       processesPerCell: options.repeats,
-      nodeFlags: [...COUNTING_NODE_FLAGS, '--expose-gc'],
+      nodeFlags: SERVER_COUNTING_FLAGS,
       valgrind: `${valgrind} ${CALLGRIND_OPTIONS.join(' ')}`,
       plans: Object.fromEntries(options.scenarios.map((scenario) => [scenario, planOf(scenario)])),
       windowMultiples: [...WINDOW_MULTIPLES],
