@@ -1,5 +1,5 @@
 /**
- * npm run compare -- BASE.json HEAD.json [--threshold PCT] [--json | --markdown] (--help: the flags)
+ * npm run compare -- BASE.json HEAD.json [--threshold PCT] [--max-noise PCT] [--json | --markdown] (--help: the flags)
  *
  * Compares two result files cell by cell (the rule is in bench/compare.ts): prints a table (or
  * Markdown for a PR comment, or JSON), warns when the runs come from different machines or
@@ -9,12 +9,19 @@ import { readResultFile } from '../report/read-result.ts';
 import { defineCommand, parseFlags, runCommand, UsageError } from '../common/cli.ts';
 import { compareResults, comparisonExitCode } from '../report/compare.ts';
 import { renderComparisonMarkdown, renderComparisonText } from '../report/comparison-report.ts';
+import { DEFAULT_MAX_NOISE } from '../../results/host-noise.ts';
 
 const COMMAND = defineCommand({
   usage: 'npm run compare -- BASE.json HEAD.json [flags]',
   positionals: true,
   flags: {
     threshold: { type: 'string', value: 'PCT', help: 'a regression smaller than this percentage does not fail: a number from 0, e.g. 5 or 2.5', defaultText: '0' },
+    'max-noise': {
+      type: 'string',
+      value: 'PCT',
+      help: "no wall-clock difference is called when either file's host noise (the reference work's CV) is above this percentage: a number from 0, e.g. 5 or 10",
+      defaultText: String(DEFAULT_MAX_NOISE * 100),
+    },
     json: { type: 'boolean', default: false, help: 'print the comparison as JSON' },
     markdown: { type: 'boolean', default: false, help: 'print it as Markdown, for a pull request comment (not with --json)' },
   },
@@ -27,11 +34,12 @@ runCommand(async () => {
   }
   if (values.json && values.markdown) throw new UsageError('--json and --markdown exclude each other: choose one');
   const thresholdPercent = values.threshold === undefined ? 0 : parsePercent('threshold', values.threshold);
+  const maxNoise = values['max-noise'] === undefined ? DEFAULT_MAX_NOISE : parsePercent('max-noise', values['max-noise']) / 100;
   const [baseFile, headFile] = positionals as [string, string];
   const base = readResultFile(baseFile);
   const head = readResultFile(headFile);
 
-  const comparison = compareResults(base, head, { thresholdPercent, baseFile, headFile });
+  const comparison = compareResults(base, head, { thresholdPercent, baseFile, headFile, maxNoise });
   const output = values.json
     ? `${JSON.stringify(comparison, null, 2)}\n`
     : values.markdown
