@@ -1,5 +1,6 @@
 import { cpus } from 'node:os';
-import type { Config, Failure, ResultFile } from '../../results/schema.ts';
+import type { Config, Failure, NoiseCheck, NoiseFloor, ResultFile } from '../../results/schema.ts';
+import { DEFAULT_MAX_NOISE, worstNoise } from '../../results/host-noise.ts';
 import { SCHEMA_VERSION } from '../../results/schema.ts';
 import type { AnyStrategyName } from '../../strategies/registry.ts';
 import type { TracerName } from '../../servers/tracer.ts';
@@ -67,10 +68,8 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
   const random = createRandom(deriveSeed(options.seed, 'order'));
   const report = progress ?? new Progress(matrix.length * options.trials);
   report.message(`pinning: ${pinning.note}`);
-  if (env.noiseFloor) {
-    const { cv, runs } = env.noiseFloor;
-    report.message(`noise floor: the same reference work varied ${(cv * 100).toFixed(1)} % (CV of ${runs} runs) on the server core`);
-  }
+  const noiseChecks: NoiseCheck[] = [];
+  reportNoise(report, 'at the start', env.noiseFloor);
 
   const fail = (cell: Cell, error: unknown, trial?: number): void => {
     const message = error instanceof Error ? error.message : String(error);
@@ -139,6 +138,10 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
       } finally {
         await Promise.all([...servers.values()].map((server) => server.stop()));
       }
+      // The core again, its servers gone: between scenarios, and after the last one the end.
+      const check = measureNoiseFloor(pinning.serverCpus);
+      if (check) noiseChecks.push({ afterScenario: scenario, ...check });
+      reportNoise(report, `after ${scenario}`, check);
     }
   } finally {
     await sink.close();
@@ -171,9 +174,9 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
     createdAt,
     complete: finished,
     failures,
-    env,
+    env: { ...env, noiseChecks },
     config,
-    cells: summariseCells([...cells.values()], { seed: options.seed, noiseFloorCv: env.noiseFloor?.cv ?? null }),
+    cells: summariseCells([...cells.values()], { seed: options.seed, noiseFloorCv: worstNoise({ ...env, noiseChecks }) }),
   };
 }
 
@@ -223,6 +226,20 @@ async function isServing(server: ServerProcess): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** The reference work's CV, and a warning when the host is too noisy for compare's wall-clock verdicts. */
+function reportNoise(report: Progress, when: string, noise: NoiseFloor): void {
+  if (!noise) {
+    report.message(`host noise ${when}: the reference work could not run`);
+    return;
+  }
+  const line = `host noise ${when}: the same reference work varied ${(noise.cv * 100).toFixed(1)} % (CV of ${noise.runs} runs) on the server core`;
+  report.message(
+    noise.cv > DEFAULT_MAX_NOISE
+      ? `warning: ${line}, above ${DEFAULT_MAX_NOISE * 100} %: compare calls no wall-clock difference from this run (--max-noise)`
+      : line,
+  );
 }
 
 function describeTrial(requestsPerSec: number, correctRate: number | null, cpu: number | null): string {

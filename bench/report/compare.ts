@@ -3,7 +3,7 @@ import { coefficientOfVariation, holmSignificant, mean, median, welchTest } from
 import { pooledRatio, type PooledCell } from '../stats/pooled.ts';
 import { cellName } from '../../results/cell-name.ts';
 import { DEFAULT_MAX_NOISE, describeNoise, worstNoise } from '../../results/host-noise.ts';
-import { formatFractionPercent, formatSignedPercent } from '../common/format.ts';
+import { formatFractionPercent, formatPValue, formatSignedPercent } from '../common/format.ts';
 import { COMPARED_METRICS, type MetricDefinition, type SummaryMetric } from './metrics.ts';
 import { configDifferences, type RunDifference } from './run-differences.ts';
 import { cellMachineDifferences, severalMachinesNotes } from './machines.ts';
@@ -379,13 +379,9 @@ function applyHolm(gated: (PooledComparison | CorrectnessComparison)[]): void {
     figure.holmSignificant = significant[index] as boolean;
     if (!figure.holmSignificant && figure.regression) {
       figure.regression = false;
-      if ('basis' in figure) figure.basis += `; not significant over the ${gated.length} gated figures (Holm, p = ${formatP(figure.p as number)})`;
+      if ('basis' in figure) figure.basis += `; not significant over the ${gated.length} gated figures (Holm, p = ${formatPValue(figure.p as number)})`;
     }
   });
-}
-
-function formatP(p: number): string {
-  return p < 0.0001 ? p.toExponential(1) : p.toPrecision(2);
 }
 
 function sampleOf(values: readonly number[]): FigureSample {
