@@ -242,7 +242,7 @@ export function compareResults(base: ResultFile, head: ResultFile, options: Comp
 }
 
 /** Whether each file's host was quiet enough for a wall-clock verdict (see the rule above). */
-export function noiseGate(base: ResultFile, head: ResultFile, maxNoise: number): NoiseGate {
+function noiseGate(base: ResultFile, head: ResultFile, maxNoise: number): NoiseGate {
   const sides = [['base', worstNoise(base.env)], ['head', worstNoise(head.env)]] as const;
   const noisy = sides.filter(([, cv]) => cv !== null && cv > maxNoise);
   const unrecorded = sides.filter(([, cv]) => cv === null).map(([side]) => side);
@@ -295,12 +295,18 @@ function pooledCellOf(baseCell: ResultCell, headCell: ResultCell, metric: Summar
 }
 
 /** A pooled figure's verdict; `regression` is provisional: compareResults keeps it only where Holm does. */
-export function judgePooled(pool: string, definition: MetricDefinition, cells: readonly PooledCell[], thresholdPercent: number, wallClockCalled: boolean): PooledComparison {
+function judgePooled(pool: string, definition: MetricDefinition, cells: readonly PooledCell[], thresholdPercent: number, wallClockCalled: boolean): PooledComparison {
   const usable = cells.filter((cell) => cell.base.size > 0 && cell.head.size > 0);
   const ratio = pooledRatio(usable);
   const common = { pool, metric: definition.metric, title: definition.title, cells: usable.length, scenarios: new Set(usable.map((cell) => cell.stratum)).size, holmSignificant: false };
   if (ratio === null) {
-    const basis = usable.length === 0 ? 'no cell measured in both files' : 'fewer than two rounds of a scenario on a side: no interval';
+    const zero = usable.some((cell) => [...cell.base.values(), ...cell.head.values()].some((value) => !(value > 0)));
+    const basis =
+      usable.length === 0
+        ? 'no cell measured in both files'
+        : zero
+          ? 'a trial measured 0, which a ratio cannot pool: see the cells\' own lines'
+          : 'fewer than two rounds of a scenario on a side: no interval';
     return { ...common, changePercent: null, changeInterval95: null, accuracyPercent: null, p: null, degreesOfFreedom: null, verdict: 'not measured', basis, worse: false, regression: false };
   }
   const changePercent = ratio.change * 100;
