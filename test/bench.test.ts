@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { validateResult, type ResultFile } from '../results/schema.ts';
+import { describeNoiseReading } from '../bench/harness/noise-floor.ts';
 import { isAlive, runEntry, serverPids, startEntry } from './support/run.ts';
 
 // Bad flags are in test/bad-input.test.ts, which runs side by side with other files.
@@ -87,4 +88,14 @@ test('Ctrl-C stops every server and saves the finished trials, marked incomplete
   } finally {
     bench.kill('SIGKILL');
   }
+});
+
+test('bench warns of a host noisier than compare accepts, and only then', () => {
+  const reading = (cv: number) => ({ runs: 20, medianCpuMs: 64, cv, cpus: '0' });
+  assert.equal(
+    describeNoiseReading('after sse-tokens', reading(0.12)),
+    'warning: host noise after sse-tokens: the same reference work varied 12.0 % (CV of 20 runs) on the server core, above 5 %: compare calls no wall-clock difference from this run (--max-noise)',
+  );
+  assert.equal(describeNoiseReading('at the start', reading(0.031)), 'host noise at the start: the same reference work varied 3.1 % (CV of 20 runs) on the server core');
+  assert.match(describeNoiseReading('at the start', null), /could not run/);
 });

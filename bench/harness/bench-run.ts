@@ -1,13 +1,13 @@
 import { cpus } from 'node:os';
-import type { Config, Failure, NoiseCheck, NoiseFloor, ResultFile } from '../../results/schema.ts';
-import { DEFAULT_MAX_NOISE, worstNoise } from '../../results/host-noise.ts';
+import type { Config, Failure, NoiseCheck, ResultFile } from '../../results/schema.ts';
+import { worstNoise } from '../../results/host-noise.ts';
 import { SCHEMA_VERSION } from '../../results/schema.ts';
 import type { AnyStrategyName } from '../../strategies/registry.ts';
 import type { TracerName } from '../../servers/tracer.ts';
 import { cellName } from '../../results/cell-name.ts';
 import { collectEnvironment } from './environment.ts';
 import { buildMatrix, type Cell } from './matrix.ts';
-import { measureNoiseFloor } from './noise-floor.ts';
+import { describeNoiseReading, measureNoiseFloor } from './noise-floor.ts';
 import { pinProcesses } from './pinning.ts';
 import { Progress } from '../common/progress.ts';
 import { createRandom, deriveSeed, shuffle } from '../stats/random.ts';
@@ -69,7 +69,7 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
   const report = progress ?? new Progress(matrix.length * options.trials);
   report.message(`pinning: ${pinning.note}`);
   const noiseChecks: NoiseCheck[] = [];
-  reportNoise(report, 'at the start', env.noiseFloor);
+  report.message(describeNoiseReading('at the start', env.noiseFloor));
 
   const fail = (cell: Cell, error: unknown, trial?: number): void => {
     const message = error instanceof Error ? error.message : String(error);
@@ -141,7 +141,7 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
       // The core again, its servers gone: between scenarios, and after the last one the end.
       const check = measureNoiseFloor(pinning.serverCpus);
       if (check) noiseChecks.push({ afterScenario: scenario, ...check });
-      reportNoise(report, `after ${scenario}`, check);
+      report.message(describeNoiseReading(`after ${scenario}`, check));
     }
   } finally {
     await sink.close();
@@ -226,20 +226,6 @@ async function isServing(server: ServerProcess): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/** The reference work's CV, and a warning when the host is too noisy for compare's wall-clock verdicts. */
-function reportNoise(report: Progress, when: string, noise: NoiseFloor): void {
-  if (!noise) {
-    report.message(`host noise ${when}: the reference work could not run`);
-    return;
-  }
-  const line = `host noise ${when}: the same reference work varied ${(noise.cv * 100).toFixed(1)} % (CV of ${noise.runs} runs) on the server core`;
-  report.message(
-    noise.cv > DEFAULT_MAX_NOISE
-      ? `warning: ${line}, above ${DEFAULT_MAX_NOISE * 100} %: compare calls no wall-clock difference from this run (--max-noise)`
-      : line,
-  );
 }
 
 function describeTrial(requestsPerSec: number, correctRate: number | null, cpu: number | null): string {
