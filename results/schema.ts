@@ -72,16 +72,26 @@ export const PinningSchema = strictObject(
   'CPU pinning used for the run',
 );
 
+const NOISE_MEASUREMENT = {
+  runs: count('Timed runs of the fixed reference work'),
+  medianCpuMs: nonNegative('Median CPU time of one run (ms)'),
+  cv: nonNegative('Coefficient of variation of the runs: how much the same work varies on this core'),
+  cpus: nullable(Type.String({ description: 'The cpus it ran on (the server core); null without pinning' })),
+};
+
 export const NoiseFloorSchema = nullable(
   strictObject(
-    {
-      runs: count('Timed runs of the fixed reference work'),
-      medianCpuMs: nonNegative('Median CPU time of one run (ms)'),
-      cv: nonNegative('Coefficient of variation of the runs: how much the same work varies on this core'),
-      cpus: nullable(Type.String({ description: 'The cpus it ran on (the server core); null without pinning' })),
-    },
-    "The server core's own steadiness: the same work (bench/harness/reference-work.ts) timed again and again; null when it could not run",
+    NOISE_MEASUREMENT,
+    "The server core's own steadiness at the start of the run: the same work (bench/harness/reference-work.ts) timed again and again; null when it could not run",
   ),
+);
+
+export const NoiseCheckSchema = strictObject(
+  {
+    afterScenario: Type.String({ description: "The scenario it followed (its servers stopped): between scenarios, and after the last one the run's end" }),
+    ...NOISE_MEASUREMENT,
+  },
+  'The same reference work as noiseFloor, measured again later in the run',
 );
 
 export const EnvSchema = strictObject(
@@ -103,6 +113,11 @@ export const EnvSchema = strictObject(
     gitDirty: Type.Boolean({ description: 'True when the work tree had uncommitted changes' }),
     pinning: PinningSchema,
     noiseFloor: Type.Optional(NoiseFloorSchema),
+    noiseChecks: Type.Optional(
+      Type.Array(NoiseCheckSchema, {
+        description: 'The reference work after each scenario (the last: the end of the run); absent in runs before it was measured, empty when it could not run',
+      }),
+    ),
   },
   'The machine and software the run measured',
 );
@@ -148,6 +163,27 @@ export const ConfigSchema = strictObject(
   'The options the run was started with',
 );
 
+/**
+ * What might move CPU per request beyond the request's own work, over the same measured window
+ * (bench/report/drivers.ts ranks them against it). Absent in runs before they were recorded.
+ */
+export const TrialDriversSchema = strictObject(
+  {
+    gcMsPerRequest: nullable(nonNegative("Server time in garbage collection (perf_hooks 'gc' entries, all kinds) per response's worth of work (ms)")),
+    gcPerRequest: nullable(nonNegative('Garbage collections per response\'s worth of work')),
+    loopTurnsPerRequest: nullable(nonNegative("Server event-loop iterations (libuv's loop count, performance.nodeTiming.uvMetricsInfo) per response's worth of work; null where the server's Node lacks it")),
+    eventsPerLoopTurn: nullable(nonNegative('I/O events libuv handed the server per loop iteration: how much each turn carries')),
+    voluntaryContextSwitchesPerSec: nullable(nonNegative('Server context switches it gave up the CPU for (waiting), per second of window (process.resourceUsage, all threads)')),
+    involuntaryContextSwitchesPerSec: nullable(nonNegative('Server context switches forced on it (preempted: another task wanted its core), per second of window')),
+    harnessBytesPerRead: nullable(
+      nonNegative(
+        "Bytes per read syscall of the harness process (load generator, probe and sink together: /proc/self/io rchar / syscr over the window); null where /proc is absent",
+      ),
+    ),
+  },
+  'Per-trial candidates for what drives CPU per request, over the measured window',
+);
+
 export const TrialSchema = strictObject(
   {
     index: count("The trial's number within its cell, from 0"),
@@ -181,6 +217,7 @@ export const TrialSchema = strictObject(
     }),
     openStreams: nullable(count('Streams open at the peak; long-idle only')),
     memoryPerStreamKb: nullable(Type.Number({ description: 'Heap (after GC) held per open stream, against the heap before they opened (KiB); long-idle only' })),
+    drivers: Type.Optional(TrialDriversSchema),
     error: nullable(Type.String({ description: 'Why the trial failed; its figures are then not used' })),
   },
   "One trial's raw figures",
@@ -338,6 +375,8 @@ export type Trial = Static<typeof TrialSchema>;
 export type MetricSummary = Static<typeof MetricSummarySchema>;
 export type Overhead = Static<typeof OverheadSchema>;
 export type NoiseFloor = Static<typeof NoiseFloorSchema>;
+export type NoiseCheck = Static<typeof NoiseCheckSchema>;
+export type TrialDrivers = Static<typeof TrialDriversSchema>;
 export type CellSummary = Static<typeof CellSummarySchema>;
 export type ResultCell = Static<typeof CellSchema>;
 export type Failure = Static<typeof FailureSchema>;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { validateResult, type ResultFile } from '../results/schema.ts';
+import { describeNoiseReading } from '../bench/harness/noise-floor.ts';
 import { isAlive, runEntry, serverPids, startEntry } from './support/run.ts';
 
 // Bad flags are in test/bad-input.test.ts, which runs side by side with other files.
@@ -47,8 +48,27 @@ test('a small matrix writes a valid, complete result with interleaved trials; a 
   assert.equal(floor.runs, 20);
   assert.ok(floor.medianCpuMs > 0 && floor.cv >= 0);
   assert.equal(floor.cpus, result.env.pinning.available ? '0' : null);
+  // ...again after the scenario, which is the end of this run; bench says so on stderr.
+  assert.deepEqual(result.env.noiseChecks?.map((check) => [check.afterScenario, check.runs]), [['sse-tokens', 20]]);
+  assert.match(stderr, /host noise at the start: the same reference work varied \d+\.\d %/);
+  assert.match(stderr, /host noise after sse-tokens: the same reference work varied \d+\.\d %/);
   // Throughput is counted by the server inside the measured window, not by the load generator.
   for (const trial of traced.trials) assert.ok(trial.cpuMsPerRequest !== null && trial.cpuMsPerRequest > 0);
+  // What might drive CPU per request, recorded per trial over the same window.
+  for (const cell of result.cells) {
+    for (const trial of cell.trials) {
+      const drivers = trial.drivers;
+      assert.ok(drivers, `${cell.label}: no drivers`);
+      assert.ok(drivers.gcMsPerRequest !== null && drivers.gcPerRequest !== null, `${cell.label}: GC`);
+      // Streams of 1 ms gaps take several loop turns each; every turn handles at least one event.
+      assert.ok(drivers.loopTurnsPerRequest !== null && drivers.loopTurnsPerRequest > 0, `${cell.label}: loop turns`);
+      assert.ok(drivers.eventsPerLoopTurn !== null && drivers.eventsPerLoopTurn >= 1, `${cell.label}: events per turn`);
+      assert.ok(drivers.voluntaryContextSwitchesPerSec !== null && drivers.voluntaryContextSwitchesPerSec > 0, `${cell.label}: switches`);
+      assert.ok(drivers.involuntaryContextSwitchesPerSec !== null && drivers.involuntaryContextSwitchesPerSec >= 0);
+      // Each SSE event is a small write: the harness reads far less than a 64 KiB buffer at a time.
+      assert.ok(drivers.harnessBytesPerRead !== null && drivers.harnessBytesPerRead > 0 && drivers.harnessBytesPerRead < 65_536, `${cell.label}: bytes per read`);
+    }
+  }
 });
 
 test('Ctrl-C stops every server and saves the finished trials, marked incomplete', async () => {
@@ -68,4 +88,14 @@ test('Ctrl-C stops every server and saves the finished trials, marked incomplete
   } finally {
     bench.kill('SIGKILL');
   }
+});
+
+test('bench warns of a host noisier than compare accepts, and only then', () => {
+  const reading = (cv: number) => ({ runs: 20, medianCpuMs: 64, cv, cpus: '0' });
+  assert.equal(
+    describeNoiseReading('after sse-tokens', reading(0.12)),
+    'warning: host noise after sse-tokens: the same reference work varied 12.0 % (CV of 20 runs) on the server core, above 5 %: compare calls no wall-clock difference from this run (--max-noise)',
+  );
+  assert.equal(describeNoiseReading('at the start', reading(0.031)), 'host noise at the start: the same reference work varied 3.1 % (CV of 20 runs) on the server core');
+  assert.match(describeNoiseReading('at the start', null), /could not run/);
 });

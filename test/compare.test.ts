@@ -26,10 +26,33 @@ function scaleFigure(cell: ResultCell, metric: 'requestsPerSec', factor: number)
 }
 
 /** The base with close-listener / sentry-static / sse-tokens 20 % slower. */
-function slowerHead(): ResultFile {
+function slowerCell(): ResultFile {
   const head = copyResult(base);
   scaleFigure(findCell(head, 'close-listener', 'sentry-static', 'sse-tokens'), 'requestsPerSec', 0.8);
   return head;
+}
+
+/** Every trial of every cell of one tracer `factor` times as costly: CPU per request up, requests/s down. */
+function slowTracer(result: ResultFile, tracer: string, factor: number): ResultFile {
+  const head = copyResult(result);
+  for (const cell of head.cells.filter((candidate) => candidate.tracer === tracer)) {
+    for (const trial of cell.trials) {
+      trial.requestsPerSec /= factor;
+      if (trial.cpuMsPerRequest !== null) trial.cpuMsPerRequest *= factor;
+    }
+  }
+  return head;
+}
+
+/** The base with every sentry-static cell 20 % slower. */
+function slowerHead(): ResultFile {
+  return slowTracer(base, 'sentry-static', 1.25);
+}
+
+function pooledFigure(comparison: Comparison, pool: string, metric: 'cpuMsPerRequest' | 'requestsPerSec') {
+  const figure = comparison.pooled.find((candidate) => candidate.pool === pool && candidate.metric === metric);
+  assert.ok(figure, `no pooled ${metric} over ${pool}`);
+  return figure;
 }
 
 /** The real CLI with --json: its exit code and the comparison it printed. */
@@ -44,8 +67,8 @@ async function compareJson(args: string[]): Promise<{ code: number | null; compa
  * the exit code it would return. For the rules of comparing; the CLI's own tests above and below
  * cover its flags, output and exit codes.
  */
-function compareInProcess(base: ResultFile, head: ResultFile, thresholdPercent = 0): { code: number; comparison: Comparison } {
-  const comparison = compareResults(base, head, { thresholdPercent, baseFile: 'base.json', headFile: 'head.json' });
+function compareInProcess(base: ResultFile, head: ResultFile, thresholdPercent = 0, maxNoise?: number): { code: number; comparison: Comparison } {
+  const comparison = compareResults(base, head, { thresholdPercent, baseFile: 'base.json', headFile: 'head.json', maxNoise });
   return { code: comparisonExitCode(comparison), comparison: JSON.parse(JSON.stringify(comparison)) as Comparison };
 }
 
@@ -85,33 +108,49 @@ describe('npm run compare', () => {
     for (const cell of base.cells) assert.ok(stdout.includes(`${cell.label}/${cell.tracer}/${cell.scenario}`), cell.label);
     assert.match(stdout, /No regression \(threshold 0 %\)/);
     assert.match(stdout, /accuracy: ± half that interval/);
-    assert.match(stdout, /Holm over 40 of them/);
+    assert.match(stdout, /Holm over 6 of them/, 'the 6 pooled figures; no correctness figure can differ here');
+    assert.match(stdout, /every cell of the run +server CPU per request \* +7 \(1 scenario\) +±0\.0 %/);
+    assert.match(stdout, /host noise \(reference work CV; limit 5\.0 %\): base not recorded; head not recorded/);
+    assert.match(stdout, /warning: base and head recorded no host noise/);
   });
 
-  test('a strategy 20 % slower with its interval shifted: slower, exit 1', () => {
-    const { code, comparison } = compareInProcess(base, slowerHead());
-    assert.equal(code, 1);
+  test('one cell 20 % slower: its own line says slower, as information; the pooled figures do not fail on one cell of twelve', () => {
+    const { code, comparison } = compareInProcess(base, slowerCell());
     const cell = comparison.cells.find((candidate) => candidate.cell === 'close-listener/sentry-static/sse-tokens/node24');
     const throughput = cell?.metrics.find((metric) => metric.metric === 'requestsPerSec');
     assert.equal(throughput?.verdict, 'slower');
     assert.ok(Math.abs((throughput?.changePercent ?? 0) + 20) < 1e-9, `change ${throughput?.changePercent}`);
-    assert.equal(throughput?.regression, true);
-    assert.equal(comparison.regressions.length, 1);
-    assert.equal(comparison.regressions[0]?.cell, 'close-listener/sentry-static/sse-tokens/node24');
+    // The pooled figure moves by the geometric mean: 0.8^(1/3) - 1 over the tracer's three sse-tokens cells (long-idle is not pooled).
+    const pooled = pooledFigure(comparison, 'sentry-static', 'requestsPerSec');
+    assert.ok(Math.abs((pooled.changePercent ?? 0) - (0.8 ** (1 / 3) - 1) * 100) < 1e-9, `pooled ${pooled.changePercent}`);
+    assert.equal(code, pooled.regression || pooledFigure(comparison, 'run', 'requestsPerSec').regression ? 1 : 0);
     // Every other figure of every cell is unchanged.
     const others = comparison.cells.flatMap((other) => other.metrics.filter((metric) => metric !== throughput));
     assert.ok(others.every((metric) => metric.verdict === 'no difference' || metric.verdict === 'not measured'));
   });
 
-  test('--threshold 25 forgives a 20 % regression, --threshold 15 does not', async () => {
+  test('every cell of one tracer 20 % slower: the pooled figures say so, exit 1; the other tracer is unchanged', () => {
+    const { code, comparison } = compareInProcess(base, slowerHead());
+    assert.equal(code, 1);
+    const cpu = pooledFigure(comparison, 'sentry-static', 'cpuMsPerRequest');
+    assert.equal(cpu.verdict, 'worse');
+    assert.ok(Math.abs((cpu.changePercent ?? 0) - 25) < 1e-9, `change ${cpu.changePercent}`);
+    assert.equal(cpu.regression, true);
+    assert.equal(pooledFigure(comparison, 'sentry-static', 'requestsPerSec').verdict, 'slower');
+    assert.equal(pooledFigure(comparison, 'sentry-stream', 'requestsPerSec').verdict, 'no difference');
+    assert.deepEqual(
+      comparison.regressions.map((regression) => regression.cell),
+      ['all sentry-static cells', 'all sentry-static cells', 'every cell of the run', 'every cell of the run'],
+    );
+  });
+
+  test('--threshold 30 forgives a pooled 25 % regression, --threshold 15 does not', async () => {
     const headPath = writeInput(directory, 'slower.json', slowerHead());
-    const forgiven = await compareJson([basePath, headPath, '--threshold', '25']);
+    const forgiven = await compareJson([basePath, headPath, '--threshold', '30']);
     assert.equal(forgiven.code, 0);
-    const throughput = forgiven.comparison.cells
-      .find((cell) => cell.cell === 'close-listener/sentry-static/sse-tokens/node24')
-      ?.metrics.find((metric) => metric.metric === 'requestsPerSec');
-    assert.equal(throughput?.verdict, 'slower', 'still reported as slower');
-    assert.equal(throughput?.regression, false);
+    const cpu = pooledFigure(forgiven.comparison, 'sentry-static', 'cpuMsPerRequest');
+    assert.equal(cpu.verdict, 'worse', 'still reported as worse');
+    assert.equal(cpu.regression, false);
     assert.equal(compareInProcess(base, slowerHead(), 15).code, 1);
   });
 
@@ -120,9 +159,9 @@ describe('npm run compare', () => {
     const { code, stdout } = await runEntry(COMPARE, [basePath, headPath, '--markdown']);
     assert.equal(code, 1);
     assert.match(stdout, /^### streamtrace-bench/);
-    assert.match(stdout, /\*\*1 regression \(threshold 0 %\)\*\*/);
-    assert.match(stdout, /\| close-listener\/sentry-static\/sse-tokens\/node24 \| requests\/s slower \| -20\.0 %, accuracy ±\d+\.\d %/);
-    assert.match(stdout, /\| change \[95 % CI\] \| accuracy \|/);
+    assert.match(stdout, /\*\*4 regressions \(threshold 0 %\)\*\*/);
+    assert.match(stdout, /\| all sentry-static cells \| server CPU per request worse \(geometric mean of 3 cells\) \| \+25\.0 %, accuracy ±\d+\.\d %/);
+    assert.match(stdout, /\| pooled over \| figure \| cells \| change \[95 % CI\] \| accuracy \| verdict \|/);
     assert.match(stdout, /<details>/);
   });
 
@@ -203,7 +242,10 @@ describe('npm run compare', () => {
     scaleFigure(findCell(head, 'close-listener', 'sentry-static', 'sse-tokens', '20'), 'requestsPerSec', 0.5);
     const { code, comparison } = compareInProcess(twoNodes, head);
     assert.equal(code, 1);
-    assert.deepEqual(comparison.regressions.map((regression) => regression.cell), ['close-listener/sentry-static/sse-tokens/node20']);
+    const throughputOf = (name: string) =>
+      comparison.cells.find((cell) => cell.cell === name)?.metrics.find((metric) => metric.metric === 'requestsPerSec')?.verdict;
+    assert.equal(throughputOf('close-listener/sentry-static/sse-tokens/node20'), 'slower');
+    assert.equal(throughputOf('close-listener/sentry-static/sse-tokens/node24'), 'no difference');
 
     const onlyTwentyFour = copyResult(twoNodes);
     onlyTwentyFour.cells = onlyTwentyFour.cells.filter((cell) => cell.node === '24');
@@ -272,55 +314,122 @@ describe('npm run compare', () => {
       await assertRejected([basePath, basePath, '--threshold=-5'], /--threshold must be a percentage/);
       await assertRejected([basePath, basePath, '--threshold', 'lots'], /--threshold must be a percentage/);
       await assertRejected([basePath, basePath, '--json', '--markdown'], /exclude each other/);
-      await assertRejected([basePath, basePath, '--colour'], /accepted: --threshold, --json, --markdown/);
+      await assertRejected([basePath, basePath, '--colour'], /accepted: --threshold, --max-noise, --json, --markdown/);
     });
   });
 });
 
 describe('the committed full run', () => {
   const committed = readResultFile(`${ROOT}results/2026-12-01-5c659a9.json`);
+  const committedPath = `${ROOT}results/2026-12-01-5c659a9.json`;
   const cellName = 'close-listener/sentry-static/sse-tokens/node24';
+  /** Its reference work varied 20.8 % at the start: above the default limit, so these tests lift it. */
+  const quietEnough = 0.25;
+  const compareCommitted = (head: ResultFile) =>
+    compareInProcess(committed, head, 0, quietEnough);
 
-  test('against itself: every figure no difference, exit 0', () => {
-    const { code, comparison } = compareInProcess(committed, committed);
+  test('against itself: every figure no difference, exit 0 (with its noise let through, and without)', async () => {
+    const { code, comparison } = compareCommitted(committed);
     assert.equal(code, 0);
     assert.deepEqual(comparison.regressions, []);
     for (const cell of comparison.cells) {
       for (const metric of cell.metrics) assert.ok(['no difference', 'not measured'].includes(metric.verdict), `${cell.cell} ${metric.metric}`);
     }
+    assert.equal(comparison.pooled.length, 8, 'CPU per request and req/s, per tracer and over the run');
+    for (const figure of comparison.pooled) assert.equal(figure.verdict, 'no difference', `${figure.pool} ${figure.metric}`);
+    const cli = await runEntry(COMPARE, [committedPath, committedPath]);
+    assert.equal(cli.code, 0);
+    assert.match(cli.stdout, /warning: the host was too noisy to call a wall-clock difference: base's reference work varied 20\.8 % and head's reference work varied 20\.8 % \(limit --max-noise 5 %\)/);
   });
 
-  test('one cell 10 % slower: the verdict agrees with the accuracy the two files state', () => {
+  test('every cell of one tracer 5 % slower: the pooled verdict agrees with the accuracy the two files state; 20 % is slower, exit 1', () => {
+    for (const tracer of ['sentry-static', 'sentry-stream', 'otel']) {
+      const { code, comparison } = compareCommitted(slowTracer(committed, tracer, 1.05));
+      const cpu = pooledFigure(comparison, tracer, 'cpuMsPerRequest');
+      assert.ok(cpu.accuracyPercent !== null && Math.abs((cpu.changePercent ?? 0) - 5) < 1e-9);
+      assert.equal(cpu.cells, 15, 'five strategies on three throughput scenarios');
+      // The rounds of a scenario share the host's moment, so the pooled figure is about as steady
+      // as a scenario's round (bench/stats/pooled.ts): where that resolves 5 %, it must show.
+      if (cpu.accuracyPercent < 5) assert.equal(cpu.verdict, 'worse', tracer);
+      else assert.equal(cpu.verdict, 'no difference', `${tracer}: accuracy ±${cpu.accuracyPercent} %`);
+      assert.equal(code, comparison.regressions.length > 0 ? 1 : 0);
+    }
+    const { code, comparison } = compareCommitted(slowTracer(committed, 'otel', 1.2));
+    assert.equal(code, 1);
+    assert.equal(pooledFigure(comparison, 'otel', 'cpuMsPerRequest').verdict, 'worse');
+    assert.equal(pooledFigure(comparison, 'otel', 'requestsPerSec').verdict, 'slower');
+    assert.equal(pooledFigure(comparison, 'sentry-static', 'cpuMsPerRequest').verdict, 'no difference');
+  });
+
+  test("one cell 10 % slower: the cell's verdict agrees with its accuracy, and it never fails the comparison alone", () => {
     const head = copyResult(committed);
     const [label, tracer, scenario] = cellName.split('/') as [string, string, string];
     scaleFigure(findCell(head, label, tracer, scenario), 'requestsPerSec', 0.9);
-    const { code, comparison } = compareInProcess(committed, head);
+    const { code, comparison } = compareCommitted(head);
     const throughput = comparison.cells.find((cell) => cell.cell === cellName)?.metrics.find((metric) => metric.metric === 'requestsPerSec');
     assert.ok(throughput && throughput.accuracyPercent !== null);
     assert.ok(Math.abs((throughput.changePercent ?? 0) + 10) < 1e-9);
-    // Where the trials are steady enough (accuracy under 10 %) the change must show; where they
-    // are not, compare must say no difference rather than guess. Either way it says which.
     if (throughput.accuracyPercent < 10) assert.equal(throughput.verdict, 'slower');
     else assert.equal(throughput.verdict, 'no difference', `accuracy ±${throughput.accuracyPercent} %`);
-    assert.equal(code, throughput.holmSignificant ? 1 : 0);
+    assert.equal(code, 0);
+  });
+});
+
+describe('the host-noise gate', () => {
+  const noisy = (result: ResultFile, cv: number): ResultFile => {
+    const copy = copyResult(result);
+    copy.env.noiseFloor = { runs: 20, medianCpuMs: 64, cv: 0.02, cpus: '0' };
+    copy.env.noiseChecks = [
+      { afterScenario: 'sse-tokens', runs: 20, medianCpuMs: 65, cv, cpus: '0' },
+      { afterScenario: 'long-idle', runs: 20, medianCpuMs: 64, cv: 0.03, cpus: '0' },
+    ];
+    return copy;
+  };
+
+  test('a file whose host noise reached 12 %: the host was too noisy, no wall-clock verdict, exit 0; --max-noise 15 calls it', async () => {
+    const headPath = writeInput(directory, 'noisy-slower.json', noisy(slowerHead(), 0.12));
+    const { code, stdout } = await runEntry(COMPARE, [basePath, headPath]);
+    assert.equal(code, 0, 'a 25 % pooled regression is not called from a noisy host');
+    assert.match(stdout, /^warning: the host was too noisy to call a wall-clock difference: head's reference work varied 12\.0 % \(limit --max-noise 5 %\); only correctness is judged$/m);
+    assert.match(stdout, /No regression \(threshold 0 %\); host too noisy: no wall-clock difference called, correctness only/);
+    assert.match(stdout, /head start 2\.0 %, after sse-tokens 12\.0 %, after long-idle 3\.0 %/);
+    const { comparison } = await compareJson([basePath, headPath]);
+    assert.ok(comparison.pooled.every((figure) => figure.verdict === 'not called' && !figure.regression));
+    const cpu = comparison.cells[1]?.metrics.find((metric) => metric.metric === 'cpuMsPerRequest');
+    assert.equal(cpu?.verdict, 'not called');
+    const heap = comparison.cells[1]?.metrics.find((metric) => metric.metric === 'heapPeakMb');
+    assert.equal(heap?.verdict, 'no difference', 'memory is not a wall-clock figure: still judged');
+    assert.equal((await runEntry(COMPARE, [basePath, headPath, '--max-noise', '15'])).code, 1);
+  });
+
+  test('correctness is still judged from a noisy host', () => {
+    const head = noisy(base, 0.12);
+    const cell = findCell(head, 'close-listener', 'sentry-stream', 'sse-tokens');
+    for (const trial of cell.trials) trial.correctRate = 0.9;
+    const { code, comparison } = compareInProcess(base, head);
+    assert.equal(code, 1);
+    assert.equal(comparison.regressions[0]?.what, 'correctness: became incorrect');
+  });
+
+  test('--max-noise takes a percentage; anything else is one line, exit 2', async () => {
+    await assertRejected([basePath, basePath, '--max-noise', 'quiet'], /--max-noise must be a percentage of 0 or more/);
+    await assertRejected([basePath, basePath, '--max-noise=-1'], /--max-noise must be a percentage/);
   });
 });
 
 describe('the new protocol (6 rounds per cell)', () => {
   const rounds = buildResult({ trials: 6 });
 
-  test('one cell 10 % slower: slower, a regression past Holm, exit 1', () => {
-    const head = copyResult(rounds);
-    scaleFigure(findCell(head, 'close-listener', 'sentry-static', 'sse-tokens'), 'requestsPerSec', 0.9);
-    const { code, comparison } = compareInProcess(rounds, head);
+  test('every cell of one tracer 5 % slower, on trials as steady as the target (±1 %): slower, exit 1', () => {
+    const { code, comparison } = compareInProcess(rounds, slowTracer(rounds, 'sentry-stream', 1.05));
     assert.equal(code, 1);
-    const throughput = comparison.cells
-      .find((cell) => cell.cell === 'close-listener/sentry-static/sse-tokens/node24')
-      ?.metrics.find((metric) => metric.metric === 'requestsPerSec');
-    assert.equal(throughput?.verdict, 'slower');
-    assert.equal(throughput?.holmSignificant, true);
-    assert.ok(throughput?.accuracyPercent !== null && (throughput?.accuracyPercent ?? Infinity) < 10);
-    assert.deepEqual(comparison.regressions.map((entry) => entry.cell), ['close-listener/sentry-static/sse-tokens/node24']);
+    const cpu = pooledFigure(comparison, 'sentry-stream', 'cpuMsPerRequest');
+    assert.equal(cpu.verdict, 'worse');
+    assert.equal(cpu.holmSignificant, true);
+    assert.ok((cpu.accuracyPercent ?? Infinity) < 5, `accuracy ±${cpu.accuracyPercent} %`);
+    assert.equal(pooledFigure(comparison, 'sentry-stream', 'requestsPerSec').verdict, 'slower');
+    assert.equal(pooledFigure(comparison, 'sentry-static', 'requestsPerSec').verdict, 'no difference');
+    assert.equal(comparisonExitCode(compareInProcess(rounds, rounds).comparison), 0, 'the file against itself');
   });
 
   test('correctness that wobbles from trial to trial is judged by its interval, not by its median', () => {
@@ -345,28 +454,38 @@ describe('the new protocol (6 rounds per cell)', () => {
       .find((cell) => cell.cell === 'close-listener/sentry-static/sse-tokens/node24')
       ?.metrics.find((metric) => metric.metric === 'latencyP99Ms');
     assert.equal(latency?.verdict, 'slower');
-    assert.equal(latency?.gated, false);
-    assert.equal(latency?.regression, false);
+    assert.equal(latency?.worse, true);
   });
 });
 
-describe('the gate over many figures (simulated A/A comparisons, seeded)', () => {
-  test('identical-by-design runs: the family-wise false-alarm rate stays near 5 %, per-figure alarms are about 5 %', () => {
+describe('the gate over the pooled figures (simulated A/A comparisons, seeded)', () => {
+  test('identical-by-design runs whose rounds share the host\'s moment: the family-wise false-alarm rate stays near 5 %, each pooled interval holds', () => {
     const random = createRandom(11);
     const normal = (): number => {
       // Box-Muller from the seeded stream.
       const u = Math.max(random(), 1e-12);
       return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
     };
+    // Each trial: the cell's own noise (5 %) times its scenario's round (4 %, shared by every
+    // cell of that round, as a busy minute of the host is). A t-interval over the cells'
+    // log-ratios, treating them as independent, missed 232 of these 1 800 figures (13 %); the
+    // pooled interval missed 89 (4.9 %), and the gate alarmed in 3 comparisons of 300.
     const noisy = (result: ResultFile): ResultFile => {
       const copy = copyResult(result);
+      const shared = new Map<string, number>();
+      const moment = (scenario: string, round: number): number => {
+        const key = `${scenario}#${round}`;
+        if (!shared.has(key)) shared.set(key, 0.04 * normal());
+        return shared.get(key) as number;
+      };
       for (const cell of copy.cells) for (const trial of cell.trials) {
-        trial.requestsPerSec = 1000 * (1 + 0.05 * normal());
-        if (trial.cpuMsPerRequest !== null) trial.cpuMsPerRequest = 0.5 * (1 + 0.05 * normal());
+        const host = Math.exp(moment(cell.scenario, trial.round));
+        trial.requestsPerSec = (1000 / host) * (1 + 0.05 * normal());
+        if (trial.cpuMsPerRequest !== null) trial.cpuMsPerRequest = 0.5 * host * (1 + 0.05 * normal());
       }
       return copy;
     };
-    const template = buildResult({ trials: 6 });
+    const template = buildResult({ trials: 6, strategies: ['untraced', 'sdk-default', 'close-listener'], scenarios: ['sse-tokens', 'plain-json', 'bulk-download'] });
     const comparisons = 300;
     let familyAlarms = 0;
     let figureAlarms = 0;
@@ -374,14 +493,13 @@ describe('the gate over many figures (simulated A/A comparisons, seeded)', () =>
     for (let run = 0; run < comparisons; run += 1) {
       const comparison = compareResults(noisy(template), noisy(template), { thresholdPercent: 0, baseFile: 'a', headFile: 'b' });
       if (comparisonExitCode(comparison) !== 0) familyAlarms += 1;
-      for (const metric of comparison.cells.flatMap((cell) => cell.metrics).filter((metric) => metric.gated)) {
+      for (const figure of comparison.pooled) {
         figures += 1;
-        if (metric.verdict !== 'no difference') figureAlarms += 1;
+        if (figure.verdict !== 'no difference') figureAlarms += 1;
       }
     }
-    // Without the gate 28 figures at 5 % each would fail about 76 % of identical runs.
     assert.ok(familyAlarms / comparisons <= 0.08, `family-wise rate ${familyAlarms}/${comparisons}`);
-    assert.ok(Math.abs(figureAlarms / figures - 0.05) < 0.015, `per-figure 95 % intervals missed ${figureAlarms}/${figures}`);
+    assert.ok(Math.abs(figureAlarms / figures - 0.05) < 0.02, `pooled 95 % intervals missed ${figureAlarms}/${figures}`);
   });
 });
 
@@ -398,7 +516,7 @@ describe('judgeMetric', () => {
     assert.equal(judgeMetric(throughput, [100], [95], 10).verdict, 'no difference');
     const past = judgeMetric(throughput, [100], [80], 10);
     assert.equal(past.verdict, 'slower');
-    assert.equal(past.regression, true);
+    assert.equal(past.worse, true);
     assert.equal(past.accuracyPercent, null, 'no accuracy without an interval');
   });
 
@@ -414,11 +532,10 @@ describe('judgeMetric', () => {
     assert.equal(judgeMetric(throughput, spread(100, 2), spread(97, 1), 0).verdict, 'no difference');
   });
 
-  test('resources read better / worse, smaller is better; only gated figures can regress', () => {
+  test('resources read better / worse, smaller is better', () => {
     const worse = judgeMetric(memory, spread(10, 1), spread(20, 1), 0);
     assert.equal(worse.verdict, 'worse');
-    assert.equal(worse.gated, false);
-    assert.equal(worse.regression, false);
+    assert.equal(worse.worse, true);
     assert.equal(judgeMetric(memory, spread(10, 1), spread(5, 1), 0).verdict, 'better');
   });
 

@@ -100,6 +100,35 @@ describe('npm run report', () => {
     assert.match(markdown, /measured in the long-idle scenario only, which this run did not include/);
   });
 
+  test("report.md states the host noise and, where trials recorded them, which drivers move with CPU per request", () => {
+    const result = buildResult({ scenarios: ['sse-tokens'], trials: 5 });
+    result.env.noiseFloor = { runs: 20, medianCpuMs: 60, cv: 0.041, cpus: '0' };
+    result.env.noiseChecks = [{ afterScenario: 'sse-tokens', runs: 20, medianCpuMs: 61, cv: 0.123, cpus: '0' }];
+    for (const cell of result.cells) {
+      for (const trial of cell.trials) {
+        const cpu = trial.cpuMsPerRequest as number;
+        // GC time rises with CPU per request, loop turns fall with it, the rest stays put.
+        trial.drivers = {
+          gcMsPerRequest: cpu * 0.1,
+          gcPerRequest: 0.01,
+          loopTurnsPerRequest: 10 / cpu,
+          eventsPerLoopTurn: 3,
+          voluntaryContextSwitchesPerSec: 100,
+          involuntaryContextSwitchesPerSec: 50,
+          harnessBytesPerRead: null,
+        };
+      }
+    }
+    const markdown = buildReport(result, 'md').find((file) => file.name === 'report.md')?.content ?? '';
+    assert.match(markdown, /host noise \(reference work CV\) start 4\.1 %, after sse-tokens 12\.3 %/);
+    assert.match(markdown, /## What moves with CPU per request/);
+    const cells = result.cells.length;
+    assert.match(markdown, new RegExp(`\\| GC time per request \\| ${cells} \\| 1\\.00 \\| ${cells} of ${cells} \\| 1\\.00 \\(${cells * 5} trials, p = `));
+    assert.match(markdown, new RegExp(`\\| event-loop turns per request \\| ${cells} \\| -1\\.00 \\| 0 of ${cells} \\|`));
+    assert.ok(!markdown.includes('| harness bytes per read syscall |'), 'a driver no trial recorded is left out');
+    assert.ok(!buildReport(buildResult(), 'md').find((file) => file.name === 'report.md')?.content.includes('What moves'), 'nothing for a run without drivers');
+  });
+
   test('a real --quick result renders', async () => {
     const out = join(directory, 'quick');
     const fixture = join(ROOT, 'test/fixtures/quick-result.json');

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createRandom, deriveSeed, shuffle } from '../bench/stats/random.ts';
+import { pooledRatio } from '../bench/stats/pooled.ts';
+import { pooledRankCorrelation, ranks, spearman } from '../bench/stats/rank-correlation.ts';
 import {
   bootstrapMedianCi,
   coefficientOfVariation,
@@ -253,5 +255,59 @@ describe('orderStatisticMedianCi', () => {
     const many = Array.from({ length: 40 }, (_, index) => index);
     const ci = summarise(many, createRandom(1)).ci95;
     assert.ok(ci && ci[0] > 10 && ci[1] < 30);
+  });
+});
+
+describe('pooledRatio', () => {
+  const rounds = (...values: number[]) => new Map(values.map((value, round) => [round, value]));
+
+  test('the geometric mean of the cells\' head / base ratios, with a Welch interval over a scenario\'s rounds', () => {
+    // One scenario, two cells; every head round is the base round x 1.1 for one cell and x 0.9 for the other.
+    const cells = [
+      { stratum: 'a', base: rounds(100, 110, 90), head: rounds(110, 121, 99) },
+      { stratum: 'a', base: rounds(10, 12, 8), head: rounds(9, 10.8, 7.2) },
+    ];
+    const pooled = pooledRatio(cells);
+    assert.ok(pooled);
+    assert.ok(Math.abs(pooled.change - (Math.sqrt(1.1 * 0.9) - 1)) < 1e-12, `change ${pooled.change}`);
+    // Round means of the centred logs are the same on both sides but for the shift: Welch with
+    // equal variances, df = 4.
+    const centred = [0, 1, 2].map((round) => (Math.log([100, 110, 90][round]!) + Math.log([10, 12, 8][round]!)) / 2);
+    const centre = centred.reduce((sum, value) => sum + value, 0) / 3;
+    const variance = centred.reduce((sum, value) => sum + (value - centre) ** 2, 0) / 2;
+    assert.ok(Math.abs(pooled.standardError - Math.sqrt((2 * variance) / 3)) < 1e-12);
+    assert.ok(Math.abs(pooled.degreesOfFreedom - 4) < 1e-9);
+    assert.equal(pooled.cells, 2);
+  });
+
+  test('a shared slow round moves every cell of the scenario, and the interval widens with it rather than the cells counting as independent', () => {
+    const steady = (scale: number) => rounds(scale, scale * 1.01, scale * 0.99, scale);
+    const sharedSlow = (scale: number) => rounds(scale, scale * 1.01, scale * 1.3, scale);
+    const independent = pooledRatio(Array.from({ length: 10 }, (_, index) => ({ stratum: 's', base: steady(index + 1), head: steady(index + 1) })));
+    const shared = pooledRatio(Array.from({ length: 10 }, (_, index) => ({ stratum: 's', base: steady(index + 1), head: sharedSlow(index + 1) })));
+    assert.ok(independent && shared);
+    assert.equal(independent.change, 0);
+    assert.ok(shared.interval95[0] < 0 && shared.interval95[1] > 0, `one slow round of ten cells is not a change: ${shared.interval95}`);
+  });
+
+  test('null with fewer than two rounds on a side, or a value that is not positive', () => {
+    assert.equal(pooledRatio([{ stratum: 'a', base: rounds(1), head: rounds(1, 2) }]), null);
+    assert.equal(pooledRatio([{ stratum: 'a', base: rounds(0, 1), head: rounds(1, 2) }]), null);
+    assert.equal(pooledRatio([]), null);
+  });
+});
+
+describe('rank correlation', () => {
+  test('ranks share ties; Spearman against a known value; pooled over groups ignores their levels', () => {
+    assert.deepEqual(ranks([10, 20, 20, 5]), [2, 3.5, 3.5, 1]);
+    // scipy.stats.spearmanr([1, 2, 3, 4, 5], [5, 6, 7, 8, 7]) = 0.8207826816681233
+    assert.ok(Math.abs((spearman([1, 2, 3, 4, 5], [5, 6, 7, 8, 7]) ?? 0) - 0.8207826816681233) < 1e-12);
+    assert.equal(spearman([1, 2, 3], [4, 4, 4]), null);
+    // Within each group y rises with x; the groups' levels run the other way and must not count.
+    const pooled = pooledRankCorrelation([
+      { x: [1, 2, 3, 4], y: [100, 101, 102, 103] },
+      { x: [11, 12, 13, 14], y: [1, 2, 3, 4] },
+    ]);
+    assert.ok(pooled && Math.abs(pooled.rho - 1) < 1e-12 && pooled.pairs === 8);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * npm run compare -- BASE.json HEAD.json [--threshold PCT] [--json | --markdown] (--help: the flags)
+ * npm run compare -- BASE.json HEAD.json [--threshold PCT] [--max-noise PCT] [--json | --markdown] (--help: the flags)
  *
  * Compares two result files of one kind cell by cell: load results (bench/report/compare.ts) or
  * whole-request instruction counts (bench/report/instruction-compare.ts). Prints a table (or
@@ -11,12 +11,19 @@ import { readReportInput, type ReportInput } from '../report/read-result.ts';
 import { defineCommand, parseFlags, runCommand, UsageError } from '../common/cli.ts';
 import { compareResults, comparisonExitCode } from '../report/compare.ts';
 import { renderComparisonMarkdown, renderComparisonText } from '../report/comparison-report.ts';
+import { DEFAULT_MAX_NOISE } from '../../results/host-noise.ts';
 
 const COMMAND = defineCommand({
   usage: 'npm run compare -- BASE.json HEAD.json [flags]',
   positionals: true,
   flags: {
     threshold: { type: 'string', value: 'PCT', help: 'a regression smaller than this percentage does not fail: a number from 0, e.g. 5 or 2.5', defaultText: '0 for load results, 1 for instruction counts' },
+    'max-noise': {
+      type: 'string',
+      value: 'PCT',
+      help: "no wall-clock difference is called when either file's host noise (the reference work's CV) is above this percentage: a number from 0, e.g. 5 or 10",
+      defaultText: `${DEFAULT_MAX_NOISE * 100} (load results only)`,
+    },
     json: { type: 'boolean', default: false, help: 'print the comparison as JSON' },
     markdown: { type: 'boolean', default: false, help: 'print it as Markdown, for a pull request comment (not with --json)' },
   },
@@ -29,6 +36,7 @@ runCommand(async () => {
   }
   if (values.json && values.markdown) throw new UsageError('--json and --markdown exclude each other: choose one');
   const thresholdPercent = values.threshold === undefined ? undefined : parsePercent('threshold', values.threshold);
+  const maxNoise = values['max-noise'] === undefined ? DEFAULT_MAX_NOISE : parsePercent('max-noise', values['max-noise']) / 100;
   const [baseFile, headFile] = positionals as [string, string];
   const baseInput = readReportInput(baseFile);
   const headInput = readReportInput(headFile);
@@ -39,6 +47,7 @@ runCommand(async () => {
     throw new UsageError('compare takes load results or whole-request instruction counts (npm run bench -- --instructions), not micro instruction cases');
   }
   if (baseInput.kind === 'request-instructions' && headInput.kind === 'request-instructions') {
+    // The host's load cannot move instruction counts: --max-noise is for wall-clock figures.
     const { compareInstructionResults, instructionComparisonExitCode, renderInstructionComparisonMarkdown, renderInstructionComparisonText } = await import('../report/instruction-compare.ts');
     const comparison = compareInstructionResults(baseInput.result, headInput.result, { thresholdPercent: thresholdPercent ?? 1, baseFile, headFile });
     process.stdout.write(
@@ -54,7 +63,7 @@ runCommand(async () => {
   const base = baseInput.result;
   const head = headInput.result;
 
-  const comparison = compareResults(base, head, { thresholdPercent: thresholdPercent ?? 0, baseFile, headFile });
+  const comparison = compareResults(base, head, { thresholdPercent: thresholdPercent ?? 0, baseFile, headFile, maxNoise });
   const output = values.json
     ? `${JSON.stringify(comparison, null, 2)}\n`
     : values.markdown

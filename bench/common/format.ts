@@ -40,3 +40,8 @@ export function formatFractionWithInterval(figure: { mean: number; ci95: readonl
 export function shortCommit(commit: string | null): string {
   return commit ? commit.slice(0, 7) : 'no commit';
 }
+
+/** A p-value in a sentence: 0.037, 2.1e-5. */
+export function formatPValue(p: number): string {
+  return p < 0.0001 ? p.toExponential(1) : p.toPrecision(2);
+}

@@ -1,12 +1,13 @@
 import { cpus } from 'node:os';
-import type { Config, Failure, ResultFile } from '../../results/schema.ts';
+import type { Config, Failure, NoiseCheck, ResultFile } from '../../results/schema.ts';
+import { worstNoise } from '../../results/host-noise.ts';
 import { SCHEMA_VERSION } from '../../results/schema.ts';
 import type { AnyStrategyName } from '../../strategies/registry.ts';
 import type { TracerName } from '../../servers/tracer.ts';
 import { cellName } from '../../results/cell-name.ts';
 import { collectEnvironment } from './environment.ts';
 import { buildMatrix, type Cell } from './matrix.ts';
-import { measureNoiseFloor } from './noise-floor.ts';
+import { describeNoiseReading, measureNoiseFloor } from './noise-floor.ts';
 import { pinProcesses } from './pinning.ts';
 import { Progress } from '../common/progress.ts';
 import { createRandom, deriveSeed, shuffle } from '../stats/random.ts';
@@ -67,10 +68,8 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
   const random = createRandom(deriveSeed(options.seed, 'order'));
   const report = progress ?? new Progress(matrix.length * options.trials);
   report.message(`pinning: ${pinning.note}`);
-  if (env.noiseFloor) {
-    const { cv, runs } = env.noiseFloor;
-    report.message(`noise floor: the same reference work varied ${(cv * 100).toFixed(1)} % (CV of ${runs} runs) on the server core`);
-  }
+  const noiseChecks: NoiseCheck[] = [];
+  report.message(describeNoiseReading('at the start', env.noiseFloor));
 
   const fail = (cell: Cell, error: unknown, trial?: number): void => {
     const message = error instanceof Error ? error.message : String(error);
@@ -139,6 +138,10 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
       } finally {
         await Promise.all([...servers.values()].map((server) => server.stop()));
       }
+      // The core again, its servers gone: between scenarios, and after the last one the end.
+      const check = measureNoiseFloor(pinning.serverCpus);
+      if (check) noiseChecks.push({ afterScenario: scenario, ...check });
+      report.message(describeNoiseReading(`after ${scenario}`, check));
     }
   } finally {
     await sink.close();
@@ -171,9 +174,9 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
     createdAt,
     complete: finished,
     failures,
-    env,
+    env: { ...env, noiseChecks },
     config,
-    cells: summariseCells([...cells.values()], { seed: options.seed, noiseFloorCv: env.noiseFloor?.cv ?? null }),
+    cells: summariseCells([...cells.values()], { seed: options.seed, noiseFloorCv: worstNoise({ ...env, noiseChecks }) }),
   };
 }
 

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import type { NoiseFloor } from '../../results/schema.ts';
 import { builtPath } from '../common/build.ts';
 import { coefficientOfVariation, median } from '../stats/stats.ts';
+import { DEFAULT_MAX_NOISE } from '../../results/host-noise.ts';
 
 const REFERENCE_WORK = builtPath('bench/harness/reference-work.ts');
 const RUNS = 20;
@@ -20,4 +21,13 @@ export function measureNoiseFloor(serverCpus: string | null): NoiseFloor {
   if (child.status !== 0) return null;
   const { cpuMs } = JSON.parse(child.stdout) as { cpuMs: number[] };
   return { runs: cpuMs.length, medianCpuMs: median(cpuMs), cv: coefficientOfVariation(cpuMs) ?? 0, cpus: serverCpus };
+}
+
+/** What `bench` prints of a reading: its CV, and a warning when compare would call no wall-clock difference from it. */
+export function describeNoiseReading(when: string, noise: NoiseFloor): string {
+  if (!noise) return `host noise ${when}: the reference work could not run`;
+  const line = `host noise ${when}: the same reference work varied ${(noise.cv * 100).toFixed(1)} % (CV of ${noise.runs} runs) on the server core`;
+  return noise.cv > DEFAULT_MAX_NOISE
+    ? `warning: ${line}, above ${DEFAULT_MAX_NOISE * 100} %: compare calls no wall-clock difference from this run (--max-noise)`
+    : line;
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Trial } from '../../results/schema.ts';
+import type { Trial, TrialDrivers } from '../../results/schema.ts';
+import { bytesPerRead, readCounters } from './proc-io.ts';
 import type { ServerState } from '../../servers/ground-truth.ts';
 import type { ProcessSample } from '../../servers/process-probe.ts';
 import { runLoad } from './load.ts';
@@ -50,6 +51,8 @@ interface LoadFigures {
 interface Measured {
   figures: LoadFigures;
   sample: ProcessSample;
+  /** The harness's bytes per read syscall over the window (proc-io.ts); null where it cannot be read. */
+  harnessBytesPerRead: number | null;
 }
 
 /**
@@ -84,7 +87,7 @@ export async function runTrial(server: ServerProcess, sink: Sink, cell: Cell, se
   await server.state(true); // requests from before the trial (warm-up) are not judged
   sink.clear();
 
-  const { figures: measured, sample } =
+  const { figures: measured, sample, harnessBytesPerRead } =
     cell.scenario === 'long-idle'
       ? await holdStreams(server, url, settings.longIdleStreams, tag)
       : await measureLoad(server, url, settings, tag);
@@ -95,7 +98,22 @@ export async function runTrial(server: ServerProcess, sink: Sink, cell: Cell, se
   const discarded = sink.discarded();
   for (const [key, quantity] of Object.entries(dropped)) discarded[key] = (discarded[key] ?? 0) + quantity;
   sink.clear();
-  return { ...trialFrom(position, startedAt, figures, sample, truths, report), sdkDiscarded: discarded };
+  return { ...trialFrom(position, startedAt, figures, sample, truths, report), drivers: driversOf(figures, sample, harnessBytesPerRead), sdkDiscarded: discarded };
+}
+
+/** What might drive CPU per request, per response's worth of work or per second of the window. */
+function driversOf(figures: LoadFigures, sample: ProcessSample, harnessBytesPerRead: number | null): TrialDrivers {
+  const perRequest = (value: number | null): number | null => (value === null || !(figures.completed > 0) ? null : value / figures.completed);
+  const perSecond = (value: number): number | null => (sample.wallMs > 0 ? value / (sample.wallMs / 1000) : null);
+  return {
+    gcMsPerRequest: perRequest(sample.gcMs),
+    gcPerRequest: perRequest(sample.gcCount),
+    loopTurnsPerRequest: perRequest(sample.loopTurns),
+    eventsPerLoopTurn: sample.loopTurns && sample.loopEvents !== null ? sample.loopEvents / sample.loopTurns : null,
+    voluntaryContextSwitchesPerSec: perSecond(sample.voluntaryContextSwitches),
+    involuntaryContextSwitchesPerSec: perSecond(sample.involuntaryContextSwitches),
+    harnessBytesPerRead,
+  };
 }
 
 /**
@@ -111,10 +129,12 @@ async function measureLoad(server: ServerProcess, url: string, settings: TrialSe
   const window = (async () => {
     await sleep(RAMP_MS);
     await server.probeStart();
+    const readsBefore = readCounters();
     await sleep(settings.durationSec * 1000);
-    return server.probeStop();
+    const readsAfter = readCounters();
+    return { sample: await server.probeStop(), harnessBytesPerRead: bytesPerRead(readsBefore, readsAfter) };
   })();
-  const [result, probe, sample] = await Promise.all([load, probeStreams(url, `probe-${tag}`, load), window]);
+  const [result, probe, { sample, harnessBytesPerRead }] = await Promise.all([load, probeStreams(url, `probe-${tag}`, load), window]);
   const figures: LoadFigures = {
     requestsPerSec: sample.wallMs > 0 ? sample.requestsCompleted / (sample.wallMs / 1000) : 0,
     bytesPerSec: result.bytesPerSec,
@@ -129,7 +149,7 @@ async function measureLoad(server: ServerProcess, url: string, settings: TrialSe
     openStreams: null,
     heldHeapMb: null,
   };
-  return { figures, sample };
+  return { figures, sample, harnessBytesPerRead };
 }
 
 /**
@@ -188,7 +208,7 @@ async function holdStreams(server: ServerProcess, url: string, count: number, ta
     openStreams: open,
     heldHeapMb: held.heapAfterGcMb,
   };
-  return { figures, sample };
+  return { figures, sample, harnessBytesPerRead: null };
 }
 
 function trialFrom(
@@ -198,7 +218,7 @@ function trialFrom(
   sample: ProcessSample,
   truths: ServerState,
   report: VerifyReport | null,
-): Omit<Trial, 'sdkDiscarded'> {
+): Omit<Trial, 'sdkDiscarded' | 'drivers'> {
   const cpuMs = sample.cpuUserMs + sample.cpuSystemMs;
   const perStream =
     figures.heldHeapMb !== null && sample.heapBaselineMb !== null && figures.openStreams

@@ -1,53 +1,58 @@
 import type { ResultCell, ResultFile } from '../../results/schema.ts';
 import { coefficientOfVariation, holmSignificant, mean, median, welchTest } from '../stats/stats.ts';
+import { pooledRatio, type PooledCell } from '../stats/pooled.ts';
 import { cellName } from '../../results/cell-name.ts';
-import { formatFractionPercent, formatSignedPercent } from '../common/format.ts';
+import { DEFAULT_MAX_NOISE, describeNoise, worstNoise } from '../../results/host-noise.ts';
+import { formatFractionPercent, formatPValue, formatSignedPercent } from '../common/format.ts';
 import { COMPARED_METRICS, type MetricDefinition, type SummaryMetric } from './metrics.ts';
 import { configDifferences, type RunDifference } from './run-differences.ts';
 import { cellMachineDifferences, severalMachinesNotes } from './machines.ts';
 
 /**
- * Compares two result files cell by cell (DESIGN.md: "compare says faster, slower or no
- * difference only where the intervals say so").
+ * Compares two result files (DESIGN.md: "compare says faster, slower or no difference only where
+ * the intervals say so", and "gate the exit code on few figures that can carry a verdict").
  *
- * The rule, per figure of a cell present in both files, from the trials each file holds:
+ * Per cell present in both files, per figure, from the trials each file holds (information):
  *
  * - The change is (head mean - base mean) / |base mean|, with the Student-t (Welch) 95 % interval
- *   of the difference of the means, which keeps its 95 % at the few trials a run affords (a
- *   percentile bootstrap of 3 trials would be about a 75 % interval).
+ *   of the difference of the means, which keeps its 95 % at the few trials a run affords.
  * - A figure reads faster / slower (better / worse) only where that interval excludes zero.
- * - Beside every verdict: the accuracy, ± half the interval's width in percent of the base mean.
- *   A change smaller than that could not have shown with these two files' trials, so
- *   `no difference` with accuracy ±12 % says nothing about a 5 % change. (Node core's
- *   benchmark/compare.js prints the same column.)
+ * - Beside every verdict: the accuracy, ± half the interval's width in percent of the base mean,
+ *   as Node core's benchmark/compare.R prints it: `no difference` with accuracy ±12 % says nothing
+ *   about a 5 % change.
  * - With one trial on either side there is no interval: a difference is claimed only when a
  *   threshold is set and the change passes it.
  *
- * The exit code is gated on the primary figures only (correctness, server CPU per request,
- * requests/s, GATED_METRICS): a slower or worse gated figure is a regression when it stays
- * significant under Holm's procedure over all the gated figures of the comparison, so a run
- * compared with an identical one raises a false alarm about 5 % of the time, not once per twenty
- * figures. Every other figure is information: its verdict shows, it never fails the comparison.
- * A regression smaller than --threshold does not fail either.
+ * The exit code is gated on few figures (GATED_METRICS pooled, and correctness):
  *
- * Correctness is a gated figure too: each file's per-trial correct rates, Welch t, and the same
- * Holm family, so a strategy whose correctness wobbles under load (a duration error past the
- * tolerance on a stalled core) does not fail an A/A comparison. A cell that was entirely correct
- * in the base and significantly less correct in the head "became incorrect", the worst regression,
- * failing whatever the threshold; a significantly lower rate otherwise fails when its relative
- * drop reaches the threshold. With one trial on a side the rates are compared as they are. A cell
- * that ran in the base and failed (server crash) in the head is a regression too.
+ * - Pooled wall-clock figures: per tracer, and over every cell of the run, the geometric mean over
+ *   the matched throughput cells of head / base for server CPU per request and requests/s, with a
+ *   95 % interval that holds although the cells of one round share the host's moment
+ *   (bench/stats/pooled.ts says why and how). A slower SDK or harness touches many cells at once,
+ *   and this is where it shows; a single cell's change shows in its own line, as information.
+ * - Correctness, per cell: each file's per-trial correct rates, Welch t. A cell that was entirely
+ *   correct in the base and significantly less correct in the head "became incorrect", the worst
+ *   regression, failing whatever the threshold; a significantly lower rate otherwise fails when its
+ *   relative drop reaches the threshold. A cell that ran in the base and failed in the head fails.
+ * - Holm's procedure over the pooled figures and the correctness figures together keeps the chance
+ *   of any false alarm in a comparison of two identical setups near 5 %. A regression smaller than
+ *   --threshold does not fail.
+ * - The host's noise: when either file's reference work varied more than --max-noise (default
+ *   5 %), no wall-clock difference is called (pooled or per cell): the comparison says so in one
+ *   line and only correctness can fail it. A file that recorded no noise is compared, and says so.
  *
  * Cells in only one file, and runs from different machines, software or configurations, are
  * reported as warnings, never as regressions: they are not evidence about the code.
  */
 
-/** The primary figures: they, and correctness, decide the exit code. */
+/** The figures pooled over cells: they, and correctness, decide the exit code. */
 export const GATED_METRICS: readonly SummaryMetric[] = ['cpuMsPerRequest', 'requestsPerSec'];
+/** Not a throughput scenario (it holds streams open for their memory): left out of the pooled figures. */
+const UNPOOLED_SCENARIOS: readonly string[] = ['long-idle'];
 /** The false-alarm rate of the whole comparison over the gated figures. */
 export const FAMILY_ALPHA = 0.05;
 
-export type MetricVerdict = 'faster' | 'slower' | 'better' | 'worse' | 'no difference' | 'not measured';
+export type MetricVerdict = 'faster' | 'slower' | 'better' | 'worse' | 'no difference' | 'not measured' | 'not called';
 
 /** One file's trials of a figure. */
 export interface FigureSample {
@@ -71,17 +76,51 @@ export interface MetricComparison {
   accuracyPercent: number | null;
   /** Two-sided p of "no difference" (Welch's t); null with n < 2 on a side. */
   p: number | null;
-  /** A primary figure: it can fail the comparison. */
-  gated: boolean;
-  /** Gated and significant under Holm over every gated figure of the comparison. */
-  holmSignificant: boolean;
   verdict: MetricVerdict;
   /** Why the verdict: which evidence it rests on. */
   basis: string;
-  /** A difference in the bad direction. */
+  /** A difference in the bad direction (information: a cell's figure never fails the comparison). */
   worse: boolean;
-  /** A gated, Holm-significant worse difference at least as large as the threshold: it fails the comparison. */
+}
+
+/** A gated figure pooled over many cells: the geometric mean of their head / base ratios. */
+export interface PooledComparison {
+  /** A tracer's name, or 'run' for every cell. */
+  pool: string;
+  metric: SummaryMetric;
+  title: string;
+  /** Matched throughput cells pooled, and the scenarios (strata) they fall in. */
+  cells: number;
+  scenarios: number;
+  /** Geometric mean over the cells of head / base, minus 1, in percent. */
+  changePercent: number | null;
+  changeInterval95: [number, number] | null;
+  /** ± this many percent: half the interval's width (on the ratio), the smallest pooled change these files could show. */
+  accuracyPercent: number | null;
+  p: number | null;
+  degreesOfFreedom: number | null;
+  holmSignificant: boolean;
+  verdict: MetricVerdict;
+  basis: string;
+  worse: boolean;
+  /** Worse, Holm-significant, at least the threshold, and the host quiet enough: it fails the comparison. */
   regression: boolean;
+}
+
+/** The host noise of each file and whether wall-clock differences are called at all. */
+export interface NoiseGate {
+  /** The largest reference-work CV the gate accepts (0.05 = 5 %). */
+  maxNoise: number;
+  /** The worst CV each file recorded; null where it recorded none. */
+  base: number | null;
+  head: number | null;
+  /** As each file states it: `start 4.1 %, after sse-tokens 3.2 %, ...`. */
+  baseReadings: string;
+  headReadings: string;
+  /** False: a file's host was too noisy; no wall-clock difference is called. */
+  wallClockCalled: boolean;
+  /** One line saying why not, or what is missing; null when both files are within the limit. */
+  note: string | null;
 }
 
 export type CorrectnessVerdict =
@@ -139,8 +178,11 @@ export interface Comparison {
   base: RunIdentity;
   head: RunIdentity;
   thresholdPercent: number;
-  /** How the exit code is gated: Holm over this many primary figures at this family-wise rate. */
+  /** How the exit code is gated: Holm over this many figures (pooled and correctness) at this family-wise rate. */
   gate: { method: 'holm'; familyAlpha: number; figures: number; metrics: SummaryMetric[] };
+  noise: NoiseGate;
+  /** The gated wall-clock figures: per tracer and over the run. */
+  pooled: PooledComparison[];
   /** Machine or software differences between matched cells: the figures are not comparable. */
   environment: RunDifference[];
   /** Which cells ran where, for a side merged from shards of several machines. */
@@ -160,34 +202,126 @@ export interface CompareOptions {
   thresholdPercent: number;
   baseFile: string;
   headFile: string;
+  /** The largest host noise (reference-work CV, 0.05 = 5 %) at which wall-clock differences are called; default DEFAULT_MAX_NOISE. */
+  maxNoise?: number;
 }
 
 export function compareResults(base: ResultFile, head: ResultFile, options: CompareOptions): Comparison {
+  const noise = noiseGate(base, head, options.maxNoise ?? DEFAULT_MAX_NOISE);
   const headCells = new Map(head.cells.map((cell) => [cellName(cell), cell]));
   const baseNames = new Set(base.cells.map(cellName));
-  const cells = base.cells.flatMap((baseCell) => {
+  const pairs = base.cells.flatMap((baseCell) => {
     const headCell = headCells.get(cellName(baseCell));
-    return headCell ? [compareCell(baseCell, headCell, options.thresholdPercent)] : [];
+    return headCell ? [[baseCell, headCell] as const] : [];
   });
-  const tested = [
-    ...cells.map((cell) => cell.correctness),
-    ...cells.flatMap((cell) => cell.metrics).filter((metric) => metric.gated),
-  ].filter((figure) => figure.p !== null);
+  const cells = pairs.map(([baseCell, headCell]) => compareCell(baseCell, headCell, options.thresholdPercent, noise.wallClockCalled));
+  const pooled = poolFigures(pairs, options.thresholdPercent, noise.wallClockCalled);
+  // A cell whose every trial had the same correct rate in both files cannot carry a verdict
+  // (no spread, no change): counting it would only make the others' bar higher (Tarone's
+  // refinement of Bonferroni leaves such figures out of the count too).
+  const tested = [...cells.map((cell) => cell.correctness).filter((figure) => !(figure.accuracyPoints === 0 && figure.changePoints === 0)), ...pooled].filter(
+    (figure) => figure.p !== null,
+  );
   applyHolm(tested);
   return {
     base: identity(base, options.baseFile),
     head: identity(head, options.headFile),
     thresholdPercent: options.thresholdPercent,
     gate: { method: 'holm', familyAlpha: FAMILY_ALPHA, figures: tested.length, metrics: [...GATED_METRICS] },
+    noise,
+    pooled,
     environment: cellMachineDifferences(base, head),
     machines: [...severalMachinesNotes('base', base), ...severalMachinesNotes('head', head)],
     configuration: configDifferences(base.config, head.config, { includeSeed: false }),
     onlyInBase: base.cells.map(cellName).filter((name) => !headCells.has(name)),
     onlyInHead: head.cells.map(cellName).filter((name) => !baseNames.has(name)),
     cells,
-    regressions: regressionsOf(cells),
-    improvements: improvementsOf(cells),
+    regressions: regressionsOf(cells, pooled),
+    improvements: improvementsOf(cells, pooled),
   };
+}
+
+/** Whether each file's host was quiet enough for a wall-clock verdict (see the rule above). */
+function noiseGate(base: ResultFile, head: ResultFile, maxNoise: number): NoiseGate {
+  const sides = [['base', worstNoise(base.env)], ['head', worstNoise(head.env)]] as const;
+  const noisy = sides.filter(([, cv]) => cv !== null && cv > maxNoise);
+  const unrecorded = sides.filter(([, cv]) => cv === null).map(([side]) => side);
+  const limit = `--max-noise ${formatLimit(maxNoise)} %`;
+  let note: string | null = null;
+  if (noisy.length > 0) {
+    const which = noisy.map(([side, cv]) => `${side}'s reference work varied ${((cv as number) * 100).toFixed(1)} %`).join(' and ');
+    note = `the host was too noisy to call a wall-clock difference: ${which} (limit ${limit}); only correctness is judged`;
+  } else if (unrecorded.length > 0) {
+    note = `${unrecorded.join(' and ')} recorded no host noise (a run from before it was measured): wall-clock verdicts assume a quiet host`;
+  }
+  return {
+    maxNoise,
+    base: sides[0][1],
+    head: sides[1][1],
+    baseReadings: describeNoise(base.env),
+    headReadings: describeNoise(head.env),
+    wallClockCalled: noisy.length === 0,
+    note,
+  };
+}
+
+function formatLimit(fraction: number): string {
+  return String(Math.round(fraction * 1000) / 10);
+}
+
+/** The gated figures: per tracer, then over the run, for each GATED_METRICS figure. */
+function poolFigures(pairs: readonly (readonly [ResultCell, ResultCell])[], thresholdPercent: number, wallClockCalled: boolean): PooledComparison[] {
+  const pooled = pairs.filter(([baseCell, headCell]) => !UNPOOLED_SCENARIOS.includes(baseCell.scenario) && baseCell.failed === null && headCell.failed === null);
+  const tracers = [...new Set(pooled.map(([cell]) => cell.tracer).filter((tracer) => tracer !== 'none'))];
+  const pools: [string, (readonly [ResultCell, ResultCell])[]][] = [
+    ...tracers.map((tracer) => [tracer, pooled.filter(([cell]) => cell.tracer === tracer)] as [string, (readonly [ResultCell, ResultCell])[]]),
+    ['run', [...pooled]],
+  ];
+  return pools.flatMap(([pool, members]) =>
+    GATED_METRICS.map((metric) => {
+      const definition = COMPARED_METRICS.find((candidate) => candidate.metric === metric) as MetricDefinition;
+      return judgePooled(pool, definition, members.map(([baseCell, headCell]) => pooledCellOf(baseCell, headCell, metric)), thresholdPercent, wallClockCalled);
+    }),
+  );
+}
+
+function pooledCellOf(baseCell: ResultCell, headCell: ResultCell, metric: SummaryMetric): PooledCell {
+  const byRound = (cell: ResultCell) =>
+    new Map(cell.trials.flatMap((trial) => {
+      const value = trial.error === null ? trial[metric] : null;
+      return typeof value === 'number' ? [[trial.round, value] as const] : [];
+    }));
+  return { stratum: baseCell.scenario, base: byRound(baseCell), head: byRound(headCell) };
+}
+
+/** A pooled figure's verdict; `regression` is provisional: compareResults keeps it only where Holm does. */
+function judgePooled(pool: string, definition: MetricDefinition, cells: readonly PooledCell[], thresholdPercent: number, wallClockCalled: boolean): PooledComparison {
+  const usable = cells.filter((cell) => cell.base.size > 0 && cell.head.size > 0);
+  const ratio = pooledRatio(usable);
+  const common = { pool, metric: definition.metric, title: definition.title, cells: usable.length, scenarios: new Set(usable.map((cell) => cell.stratum)).size, holmSignificant: false };
+  if (ratio === null) {
+    const zero = usable.some((cell) => [...cell.base.values(), ...cell.head.values()].some((value) => !(value > 0)));
+    const basis =
+      usable.length === 0
+        ? 'no cell measured in both files'
+        : zero
+          ? 'a trial measured 0, which a ratio cannot pool: see the cells\' own lines'
+          : 'fewer than two rounds of a scenario on a side: no interval';
+    return { ...common, changePercent: null, changeInterval95: null, accuracyPercent: null, p: null, degreesOfFreedom: null, verdict: 'not measured', basis, worse: false, regression: false };
+  }
+  const changePercent = ratio.change * 100;
+  const changeInterval95: [number, number] = [ratio.interval95[0] * 100, ratio.interval95[1] * 100];
+  const accuracyPercent = ((ratio.interval95[1] - ratio.interval95[0]) / 2 / (1 + ratio.change)) * 100;
+  const figures = { changePercent, changeInterval95, accuracyPercent, degreesOfFreedom: ratio.degreesOfFreedom };
+  if (!wallClockCalled) {
+    return { ...common, ...figures, p: null, verdict: 'not called', basis: 'the host was too noisy (--max-noise)', worse: false, regression: false };
+  }
+  const differs = changeInterval95[0] > 0 || changeInterval95[1] < 0;
+  const basis = `${usable.length} cells over ${common.scenarios} scenarios; 95 % interval of the pooled change ${differs ? 'excludes' : 'includes'} 0`;
+  if (!differs) return { ...common, ...figures, p: ratio.p, verdict: 'no difference', basis, worse: false, regression: false };
+  const improved = definition.direction === 'bigger-is-better' ? ratio.change > 0 : ratio.change < 0;
+  const verdict: MetricVerdict = definition.kind === 'speed' ? (improved ? 'faster' : 'slower') : improved ? 'better' : 'worse';
+  return { ...common, ...figures, p: ratio.p, verdict, basis, worse: !improved, regression: !improved && Math.abs(changePercent) >= thresholdPercent };
 }
 
 /** 1 when the comparison found a regression that fails it, else 0. */
@@ -204,16 +338,15 @@ export function judgeMetric(
   baseValues: readonly number[],
   headValues: readonly number[],
   thresholdPercent: number,
+  wallClockCalled = true,
 ): MetricComparison {
   const base = sampleOf(baseValues);
   const head = sampleOf(headValues);
-  const gated = GATED_METRICS.includes(definition.metric);
-  const common = { metric: definition.metric, title: definition.title, unit: definition.unit, base, head, gated, holmSignificant: false };
+  const common = { metric: definition.metric, title: definition.title, unit: definition.unit, base, head };
   if (base.mean === null || head.mean === null) {
-    return { ...common, changePercent: null, changeInterval95: null, accuracyPercent: null, p: null, verdict: 'not measured', basis: 'no figure on one side', worse: false, regression: false };
+    return { ...common, changePercent: null, changeInterval95: null, accuracyPercent: null, p: null, verdict: 'not measured', basis: 'no figure on one side', worse: false };
   }
   const changePercent = relativeChangePercent(base.mean, head.mean);
-  const exceedsThreshold = changePercent === null || Math.abs(changePercent) >= thresholdPercent;
   const test = welchTest(baseValues, headValues);
   const relative = (value: number): number | null => (base.mean === 0 ? null : (value / Math.abs(base.mean as number)) * 100);
 
@@ -233,29 +366,28 @@ export function judgeMetric(
     basis = differs ? '95 % interval of the change excludes 0' : '95 % interval of the change includes 0';
   }
   const p = test?.p ?? null;
+  if (definition.wallClock && !wallClockCalled) {
+    return { ...common, changePercent, changeInterval95, accuracyPercent, p, verdict: 'not called', basis: 'the host was too noisy (--max-noise)', worse: false };
+  }
   if (!differs || head.mean === base.mean) {
-    return { ...common, changePercent, changeInterval95, accuracyPercent, p, verdict: 'no difference', basis, worse: false, regression: false };
+    return { ...common, changePercent, changeInterval95, accuracyPercent, p, verdict: 'no difference', basis, worse: false };
   }
   const improved = definition.direction === 'bigger-is-better' ? head.mean > base.mean : head.mean < base.mean;
   const verdict: MetricVerdict =
     definition.kind === 'speed' ? (improved ? 'faster' : 'slower') : improved ? 'better' : 'worse';
-  return { ...common, changePercent, changeInterval95, accuracyPercent, p, verdict, basis, worse: !improved, regression: gated && !improved && exceedsThreshold };
+  return { ...common, changePercent, changeInterval95, accuracyPercent, p, verdict, basis, worse: !improved };
 }
 
 /** Holm over the gated figures: a provisional regression stays one only where Holm keeps it. */
-function applyHolm(gated: (MetricComparison | CorrectnessComparison)[]): void {
+function applyHolm(gated: (PooledComparison | CorrectnessComparison)[]): void {
   const significant = holmSignificant(gated.map((figure) => figure.p as number), FAMILY_ALPHA);
   gated.forEach((figure, index) => {
     figure.holmSignificant = significant[index] as boolean;
     if (!figure.holmSignificant && figure.regression) {
       figure.regression = false;
-      if ('basis' in figure) figure.basis += `; not significant over the ${gated.length} gated figures (Holm, p = ${formatP(figure.p as number)})`;
+      if ('basis' in figure) figure.basis += `; not significant over the ${gated.length} gated figures (Holm, p = ${formatPValue(figure.p as number)})`;
     }
   });
-}
-
-function formatP(p: number): string {
-  return p < 0.0001 ? p.toExponential(1) : p.toPrecision(2);
 }
 
 function sampleOf(values: readonly number[]): FigureSample {
@@ -297,7 +429,7 @@ export function judgeCorrectness(baseRates: readonly number[], headRates: readon
   return { ...common, changePoints, verdict: 'less correct', regression: dropPercent >= thresholdPercent };
 }
 
-function compareCell(base: ResultCell, head: ResultCell, thresholdPercent: number): CellComparison {
+function compareCell(base: ResultCell, head: ResultCell, thresholdPercent: number, wallClockCalled: boolean): CellComparison {
   return {
     cell: cellName(base),
     label: base.label,
@@ -309,7 +441,7 @@ function compareCell(base: ResultCell, head: ResultCell, thresholdPercent: numbe
     failedNow: base.failed === null && head.failed !== null,
     correctness: judgeCorrectness(correctRates(base), correctRates(head), thresholdPercent),
     metrics: COMPARED_METRICS.map((definition) =>
-      judgeMetric(definition, trialValues(base, definition.metric), trialValues(head, definition.metric), thresholdPercent),
+      judgeMetric(definition, trialValues(base, definition.metric), trialValues(head, definition.metric), thresholdPercent, wallClockCalled),
     ),
   };
 }
@@ -331,11 +463,10 @@ function identity(result: ResultFile, file: string): RunIdentity {
   };
 }
 
-function regressionsOf(cells: readonly CellComparison[]): Regression[] {
+function regressionsOf(cells: readonly CellComparison[], pooled: readonly PooledComparison[]): Regression[] {
   const becameIncorrect: Regression[] = [];
   const failed: Regression[] = [];
   const lessCorrect: Regression[] = [];
-  const metrics: (Regression & { size: number })[] = [];
   for (const cell of cells) {
     const { correctness } = cell;
     if (correctness.regression) {
@@ -343,23 +474,42 @@ function regressionsOf(cells: readonly CellComparison[]): Regression[] {
       (correctness.verdict === 'became incorrect' ? becameIncorrect : lessCorrect).push(entry);
     }
     if (cell.failedNow) failed.push({ cell: cell.cell, what: 'cell failed', detail: cell.headFailed ?? '' });
-    for (const metric of cell.metrics.filter((comparison) => comparison.regression)) {
-      metrics.push({ ...metricEntry(cell, metric), size: Math.abs(metric.changePercent ?? Infinity) });
-    }
   }
-  metrics.sort((a, b) => b.size - a.size);
-  return [...becameIncorrect, ...failed, ...lessCorrect, ...metrics.map(({ size: _size, ...entry }) => entry)];
+  const slower = pooled
+    .filter((figure) => figure.regression)
+    .sort((a, b) => Math.abs(b.changePercent ?? 0) - Math.abs(a.changePercent ?? 0))
+    .map(pooledEntry);
+  return [...becameIncorrect, ...failed, ...lessCorrect, ...slower];
 }
 
-function improvementsOf(cells: readonly CellComparison[]): Regression[] {
-  return cells.flatMap((cell) => [
-    ...(cell.correctness.verdict === 'became correct' || cell.correctness.verdict === 'more correct'
-      ? [{ cell: cell.cell, what: `correctness: ${cell.correctness.verdict}`, detail: describeCorrectness(cell.correctness) }]
-      : []),
-    ...cell.metrics
-      .filter((metric) => metric.verdict !== 'no difference' && metric.verdict !== 'not measured' && !metric.worse)
-      .map((metric) => metricEntry(cell, metric)),
-  ]);
+function improvementsOf(cells: readonly CellComparison[], pooled: readonly PooledComparison[]): Regression[] {
+  return [
+    ...pooled.filter((figure) => isImprovement(figure.verdict, figure.worse)).map(pooledEntry),
+    ...cells.flatMap((cell) => [
+      ...(cell.correctness.verdict === 'became correct' || cell.correctness.verdict === 'more correct'
+        ? [{ cell: cell.cell, what: `correctness: ${cell.correctness.verdict}`, detail: describeCorrectness(cell.correctness) }]
+        : []),
+      ...cell.metrics.filter((metric) => isImprovement(metric.verdict, metric.worse)).map((metric) => metricEntry(cell, metric)),
+    ]),
+  ];
+}
+
+function isImprovement(verdict: MetricVerdict, worse: boolean): boolean {
+  return !worse && verdict !== 'no difference' && verdict !== 'not measured' && verdict !== 'not called';
+}
+
+/** `all sentry-static cells`, `every cell of the run`. */
+export function describePool(pool: string): string {
+  return pool === 'run' ? 'every cell of the run' : `all ${pool} cells`;
+}
+
+function pooledEntry(figure: PooledComparison): Regression {
+  const accuracy = figure.accuracyPercent === null ? '' : `, accuracy ±${figure.accuracyPercent.toFixed(1)} %`;
+  return {
+    cell: describePool(figure.pool),
+    what: `${figure.title} ${figure.verdict} (geometric mean of ${figure.cells} cells)`,
+    detail: `${formatSignedPercent(figure.changePercent)}${accuracy} (${figure.basis})`,
+  };
 }
 
 function metricEntry(cell: CellComparison, metric: MetricComparison): Regression {

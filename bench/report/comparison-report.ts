@@ -1,4 +1,4 @@
-import type { CellComparison, Comparison, FigureSample, MetricComparison, Regression, RunIdentity } from './compare.ts';
+import { type CellComparison, type Comparison, describePool, type FigureSample, type MetricComparison, type PooledComparison, type Regression, type RunIdentity } from './compare.ts';
 import {
   formatFigure,
   formatFractionPercent,
@@ -14,11 +14,35 @@ import { renderTable } from '../common/table.ts';
 function rule(comparison: Comparison): string {
   const { gate } = comparison;
   return (
-    'change: (head - base) / base of the trial means, with its Student-t (Welch) 95 % interval; a difference is claimed only where it excludes 0 ' +
-    '(with one trial on either side, only past --threshold). accuracy: ± half that interval, the smallest change these two files could show; ' +
-    `"no difference" says nothing about a change smaller than it. Gated figures (*: correctness, ${gate.metrics.join(', ')}) decide the exit code, ` +
-    `Holm over ${gate.figures} of them at ${gate.familyAlpha * 100} % in all; the other figures are information.`
+    'Gated (they decide the exit code): the pooled figures, per tracer and over the run, the geometric mean over the throughput cells of head / base ' +
+    `(${gate.metrics.join(', ')}) with a 95 % interval whose unit is a scenario's round (cells of one round share the host's moment), and each cell's correctness (*); ` +
+    `Holm over ${gate.figures} of them at ${gate.familyAlpha * 100} % in all. Per cell, information: change = (head - base) / base of the trial means, with its ` +
+    'Student-t (Welch) 95 % interval; a difference is claimed only where it excludes 0 (with one trial on either side, only past --threshold). ' +
+    'accuracy: ± half that interval, the smallest change these two files could show; "no difference" says nothing about a change smaller than it.'
   );
+}
+
+const POOLED_COLUMNS = ['pooled over', 'figure', 'cells', 'change [95 % CI]', 'accuracy', 'verdict'];
+
+function pooledRows(pooled: readonly PooledComparison[]): string[][] {
+  return pooled.map((figure) => [
+    describePool(figure.pool),
+    `${figure.title} *`,
+    `${figure.cells} (${figure.scenarios} scenario${figure.scenarios === 1 ? '' : 's'})`,
+    figure.changeInterval95
+      ? `${formatSignedPercent(figure.changePercent)} [${figure.changeInterval95[0].toFixed(1)}, ${figure.changeInterval95[1].toFixed(1)}]`
+      : formatSignedPercent(figure.changePercent),
+    figure.accuracyPercent === null ? 'n/a' : `±${figure.accuracyPercent.toFixed(1)} %`,
+    figure.worse && !figure.regression
+      ? `${figure.verdict} (${figure.holmSignificant ? 'within threshold' : 'not significant over the gated figures'})`
+      : figure.verdict,
+  ]);
+}
+
+/** Each file's host noise, as it recorded it, and the gate's limit. */
+function noiseLines(comparison: Comparison): string[] {
+  const { noise } = comparison;
+  return [`host noise (reference work CV; limit ${(noise.maxNoise * 100).toFixed(1)} %): base ${noise.baseReadings}; head ${noise.headReadings}`];
 }
 
 const COLUMNS = ['cell', 'figure', 'base mean (n)', 'head mean (n)', 'change [95 % CI]', 'accuracy', 'verdict'];
@@ -27,7 +51,10 @@ export function renderComparisonText(comparison: Comparison): string {
   const lines = [
     `base: ${describeRun(comparison.base)}`,
     `head: ${describeRun(comparison.head)}`,
+    ...noiseLines(comparison),
     ...warnings(comparison).map((warning) => `warning: ${warning}`),
+    '',
+    renderTable(POOLED_COLUMNS, pooledRows(comparison.pooled)),
     '',
     renderTable(COLUMNS, comparisonRows(comparison.cells)),
     '',
@@ -43,8 +70,10 @@ export function renderComparisonMarkdown(comparison: Comparison): string {
   const sections = [
     '### streamtrace-bench: head vs base',
     `**base** ${describeRunMarkdown(base)} · **head** ${describeRunMarkdown(head)}`,
+    ...noiseLines(comparison),
     ...warnings(comparison).map((warning) => `> **Warning:** ${warning}`),
     `**${verdictLine(comparison)}**`,
+    renderMarkdownTable(POOLED_COLUMNS, pooledRows(comparison.pooled)),
   ];
   if (comparison.regressions.length > 0) sections.push(renderMarkdownTable(['cell', 'regression', 'detail'], regressionRows(comparison.regressions)));
   if (comparison.improvements.length > 0) {
@@ -62,6 +91,7 @@ export function renderComparisonMarkdown(comparison: Comparison): string {
 /** Everything that makes the figures less comparable than they look, one sentence each. */
 function warnings(comparison: Comparison): string[] {
   const result: string[] = [];
+  if (comparison.noise.note) result.push(comparison.noise.note);
   if (comparison.environment.length > 0) {
     const list = comparison.environment.map((difference) => describeDifference(difference, ' → ')).join('; ');
     result.push(`the runs differ in machine or software, so their figures are not comparable: ${list}`);
@@ -83,7 +113,8 @@ function warnings(comparison: Comparison): string[] {
 function verdictLine(comparison: Comparison): string {
   const threshold = `threshold ${comparison.thresholdPercent} %`;
   const count = comparison.regressions.length;
-  return count === 0 ? `No regression (${threshold})` : `${count} regression${count === 1 ? '' : 's'} (${threshold})`;
+  const found = count === 0 ? `No regression (${threshold})` : `${count} regression${count === 1 ? '' : 's'} (${threshold})`;
+  return comparison.noise.wallClockCalled ? found : `${found}; host too noisy: no wall-clock difference called, correctness only`;
 }
 
 function comparisonRows(cells: readonly CellComparison[]): string[][] {
@@ -106,7 +137,7 @@ function comparisonRows(cells: readonly CellComparison[]): string[][] {
       if (metric.base.mean === null && metric.head.mean === null) continue;
       rows.push([
         cell.cell,
-        `${metric.title} (${metric.unit})${metric.gated ? ' *' : ''}`,
+        `${metric.title} (${metric.unit})`,
         describeSample(metric.base),
         describeSample(metric.head),
         describeChange(metric),
@@ -129,10 +160,7 @@ function describeChange(metric: MetricComparison): string {
 }
 
 function describeVerdict(metric: MetricComparison): string {
-  if (!metric.worse || metric.regression) return metric.verdict;
-  if (!metric.gated) return `${metric.verdict} (information)`;
-  if (metric.p !== null && !metric.holmSignificant) return `${metric.verdict} (not significant over the gated figures)`;
-  return `${metric.verdict} (within threshold)`;
+  return metric.worse ? `${metric.verdict} (information)` : metric.verdict;
 }
 
 function regressionRows(entries: readonly Regression[]): string[][] {

@@ -1,5 +1,6 @@
 import type { Env, ResultCell, ResultFile } from '../../results/schema.ts';
 import { shortCommit } from '../common/format.ts';
+import { describeNoise } from '../../results/host-noise.ts';
 import { ACROSS_MACHINES, describeMachine, describeMachineCells, machinesOfCells } from './machines.ts';
 
 /**
@@ -15,6 +16,7 @@ export function environmentCaption(result: ResultFile, cells: readonly ResultCel
     `run of ${result.createdAt.slice(0, 16).replace('T', ' ')} UTC`,
     `${config.trials} trial${config.trials === 1 ? '' : 's'} x ${config.durationSec} s per cell, ${describeConnections(config)}`,
     ...(config.idleServers === 'frozen' ? ['other servers frozen while one is measured'] : []),
+    `host noise (reference work CV) ${describeNoise(env)}`,
     ...(config.quick ? ['quick run: a smoke test, not a measurement'] : []),
     ...(result.complete ? [] : ['incomplete run']),
   ];

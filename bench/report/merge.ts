@@ -45,7 +45,13 @@ export function mergeResults(shards: readonly Shard[]): ResultFile {
     createdAt: results.map((result) => result.createdAt).sort((a, b) => Date.parse(a) - Date.parse(b))[0] ?? first.result.createdAt,
     complete: results.every((result) => result.complete),
     failures: results.flatMap((result) => result.failures),
-    env: { ...first.result.env, gitDirty: results.some((result) => result.env.gitDirty) },
+    env: {
+      ...first.result.env,
+      gitDirty: results.some((result) => result.env.gitDirty),
+      // Each shard measured the host after each of its scenarios: the merged run keeps them all
+      // (the start reading is the first shard's), so its worst noise is every shard's worst.
+      ...(results.some((result) => result.env.noiseChecks) ? { noiseChecks: results.flatMap((result) => result.env.noiseChecks ?? []) } : {}),
+    },
     ...(severalMachines ? { environments: machines.map(({ env, cells }) => ({ env, cells })) } : {}),
     config: {
       ...first.result.config,

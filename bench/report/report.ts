@@ -7,6 +7,7 @@ import { cellName } from '../../results/cell-name.ts';
 import { shortCommit } from '../common/format.ts';
 import { GAB_FILE_NAMES, gabEntries } from './gab.ts';
 import { renderMarkdownTable } from '../common/markdown-table.ts';
+import { driversSection } from './drivers.ts';
 import { buildCharts, type Chart } from './report-charts.ts';
 import type { ReportFormat } from './report-format.ts';
 import { type SummaryColumnName, summaryRows } from './summary-columns.ts';
@@ -53,6 +54,7 @@ export function renderReportMarkdown(result: ResultFile, charts: readonly Chart[
     '## Summary',
     renderMarkdownTable(summary.header, summary.rows),
     ...notes(result),
+    ...driversSection(result),
     '## Charts',
     'Each chart is an SVG file beside this report.',
     ...charts.map((chart) => `### ${chart.title}\n\n${chart.description}\n\n![${chart.title}](${encodeURI(chart.file)})`),
