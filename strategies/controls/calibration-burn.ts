@@ -20,13 +20,16 @@ export const calibrationBurn: StrategyFactory = ({ burnUs, burnIterations }) => 
   track(_root, res) {
     const asked = res.req.headers[BURN_ITERATIONS_HEADER];
     const iterations = typeof asked === 'string' ? Number(asked) : burnIterations;
-    if (iterations > 0) {
-      knownLoop(iterations);
-      return;
-    }
-    const until = performance.now() + burnUs / 1000;
-    while (performance.now() < until) {
-      // busy: the injected cost is CPU time on the server's core
-    }
+    if (iterations > 0) knownLoop(iterations);
+    else if (burnUs > 0) busyFor(burnUs);
+    // Nothing at all otherwise: with nothing asked, the clock is not read either (a read costs
+    // about 4 500 instructions in the interpreter, half of a 1 % change on an untraced request).
   },
 });
+
+function busyFor(microseconds: number): void {
+  const until = performance.now() + microseconds / 1000;
+  while (performance.now() < until) {
+    // busy: the injected cost is CPU time on the server's core
+  }
+}
