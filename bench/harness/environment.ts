@@ -4,6 +4,7 @@ import { arch, cpus, platform, release, totalmem } from 'node:os';
 import { createRequire } from 'node:module';
 import type { Env } from '../../results/schema.ts';
 import type { Pinning } from './pinning.ts';
+import type { ScenarioName } from './scenarios.ts';
 import { satisfies } from 'semver';
 import { UsageError } from '../common/cli.ts';
 import { type NodeRuntime, nodeVersion } from '../common/node-runtime.ts';
@@ -20,11 +21,15 @@ const MEASURED_PACKAGES = [
   '@opentelemetry/sdk-trace-node',
   '@opentelemetry/exporter-trace-otlp-http',
   '@opentelemetry/instrumentation-http',
+  '@opentelemetry/instrumentation-undici',
   '@fastify/otel',
   'autocannon',
   'tsx',
   'typescript',
 ];
+
+/** Packages only some scenarios load: a Node they do not support is refused for those scenarios alone. */
+const SCENARIO_PACKAGES: Partial<Record<ScenarioName, readonly string[]>> = { 'llm-proxy': ['openai'] };
 
 interface PackageJson {
   version: string;
@@ -50,9 +55,17 @@ function packageVersion(name: string): string | null {
  * `engines` would measure a setup the package does not support (or, were versions chosen per
  * Node, another SDK). A UsageError naming the Node and the package otherwise.
  */
-export function checkPackagesRunOn(nodes: readonly NodeRuntime[]): void {
+export function checkPackagesRunOn(nodes: readonly NodeRuntime[], scenarios: readonly ScenarioName[] = []): void {
+  const scenarioPackages = scenarios.flatMap((scenario) => SCENARIO_PACKAGES[scenario] ?? []);
   for (const node of nodes) {
     const version = nodeVersion(node);
+    const forScenario = packageNotSupporting(version, scenarioPackages);
+    if (forScenario) {
+      const scenario = scenarios.find((name) => SCENARIO_PACKAGES[name]?.includes(forScenario.name));
+      throw new UsageError(
+        `scenario ${scenario} cannot run on Node ${node} (${version}): ${forScenario.name} ${forScenario.version} needs engines.node ${forScenario.range} (accepted: leave ${scenario} out with --scenarios, or Nodes within that range)`,
+      );
+    }
     const unsupported = packageNotSupporting(version);
     if (unsupported) {
       throw new UsageError(
@@ -63,8 +76,8 @@ export function checkPackagesRunOn(nodes: readonly NodeRuntime[]): void {
 }
 
 /** The first measured package whose engines.node excludes this Node version, or null. */
-export function packageNotSupporting(version: string): { name: string; version: string; range: string } | null {
-  for (const name of MEASURED_PACKAGES) {
+export function packageNotSupporting(version: string, names: readonly string[] = MEASURED_PACKAGES): { name: string; version: string; range: string } | null {
+  for (const name of names) {
     const manifest = packageJson(name);
     const range = manifest?.engines?.node;
     if (manifest && range && !satisfies(version, range)) return { name, version: manifest.version, range };
@@ -88,7 +101,7 @@ function git(...args: string[]): string | null {
 /** The machine and software a run measured, written into every result file. */
 export function collectEnvironment(pinning: Pinning): Env {
   const packages: Record<string, string> = {};
-  for (const name of MEASURED_PACKAGES) {
+  for (const name of [...MEASURED_PACKAGES, ...Object.values(SCENARIO_PACKAGES).flat()]) {
     const version = packageVersion(name);
     if (version) packages[name] = version;
   }

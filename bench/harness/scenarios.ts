@@ -17,6 +17,11 @@ export interface Scenario {
    * lost is a figure (default DEFAULT_CONNECTIONS).
    */
   readonly connections?: number;
+  /**
+   * The route calls a model upstream: the harness starts the fake one (bench/upstream) beside the
+   * sink, gives its URL to the scenario's servers and its records to the verifier.
+   */
+  readonly upstream?: boolean;
 }
 
 export const DEFAULT_CONNECTIONS = 50;
@@ -58,6 +63,17 @@ export const SCENARIOS = {
   'shared-source': sharedSourceScenario('shared-source', false),
   'shared-source-bound': sharedSourceScenario('shared-source-bound', true),
   'plain-json': { name: 'plain-json', path: '/plain-json', query: {}, streaming: false },
+  'llm-proxy': {
+    name: 'llm-proxy',
+    path: '/llm-proxy',
+    query: { tokens: '20', gapMs: '10' },
+    streaming: true,
+    failQuery: { failAt: '10' },
+    // As sse-tokens: the model's 1 ms gaps under load, enough connections to keep the core busy.
+    loadQuery: { gapMs: '1' },
+    connections: 100,
+    upstream: true,
+  },
 } satisfies Record<string, Scenario>;
 
 export type ScenarioName = keyof typeof SCENARIOS;
@@ -67,7 +83,12 @@ export const SCENARIO_NAMES = Object.keys(SCENARIOS) as ScenarioName[];
  * What npm run bench measures by default. shared-source is a correctness case (every strategy
  * loses the trace there) and its bound twin costs what sse-tokens costs; both stay selectable.
  */
-export const BENCH_SCENARIOS: ScenarioName[] = ['sse-tokens', 'bulk-download', 'plain-json', 'long-idle'];
+export const BENCH_SCENARIOS: ScenarioName[] = ['sse-tokens', 'bulk-download', 'plain-json', 'long-idle', 'llm-proxy'];
+
+/** True when the scenario's route calls the fake model upstream. */
+export function callsUpstream(scenario: ScenarioName): boolean {
+  return (SCENARIOS[scenario] as Scenario).upstream === true;
+}
 
 export interface UrlVariant {
   /** The producer throws mid-stream. */
