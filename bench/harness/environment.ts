@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { arch, cpus, platform, release, totalmem } from 'node:os';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import type { Env } from '../../results/schema.ts';
 import type { Pinning } from './pinning.ts';
 import type { ScenarioName } from './scenarios.ts';
@@ -36,14 +37,17 @@ interface PackageJson {
   engines?: { node?: string };
 }
 
+/** A package's manifest, also where its exports do not list package.json (openai's do not). */
 function packageJson(name: string): PackageJson | null {
-  try {
-    const require = createRequire(import.meta.url);
-    const path = require.resolve(`${name}/package.json`);
-    return JSON.parse(readFileSync(path, 'utf8')) as PackageJson;
-  } catch {
-    return null;
+  const require = createRequire(import.meta.url);
+  for (const folder of require.resolve.paths(name) ?? []) {
+    try {
+      return JSON.parse(readFileSync(join(folder, name, 'package.json'), 'utf8')) as PackageJson;
+    } catch {
+      // not in this node_modules: try the next
+    }
   }
+  return null;
 }
 
 function packageVersion(name: string): string | null {
