@@ -200,8 +200,8 @@ function isGenAiSpan(span: SpanRecord): boolean {
  * - upstreamOutOfRange: one of them lies outside the root. On a client abort the call ends after
  *   the response closed by its nature (the close is what aborts it): there it may end up to the
  *   abort tolerance after the root.
- * - upstreamAbort: the client aborted while the call was still open, and the upstream did not see
- *   it aborted within the abort tolerance of the response's close.
+ * - upstreamAbort: the client aborted, and the upstream call was still open (neither aborted nor
+ *   finished) the abort tolerance after the response's close.
  * - upstreamStatus: the client span does not say what happened: an error where the upstream broke
  *   off; not `ok` where the call was aborted (UNSET passes: the HTTP conventions say an
  *   intentional abort is no error, and both SDKs' fetch spans leave it unset; Sentry serialises
@@ -219,11 +219,9 @@ function judgeUpstreamCall(
     if (count > 0) verdict.violations[rule] = (verdict.violations[rule] ?? 0) + count;
   };
   const aborted = truth.outcome === 'aborted';
-  // A call the upstream had already finished when the client left (a server behind its
-  // upstream still relaying buffered tokens) had nothing left to abort.
-  const finishedBefore = !call.aborted && call.endMs !== null && call.endMs <= truth.endMs;
-  const abortSeenInTime = call.aborted && call.endMs !== null && call.endMs <= truth.endMs + abortToleranceMs;
-  flag('upstreamAbort', aborted && !finishedBefore && !abortSeenInTime ? 1 : 0);
+  // The call must be over (aborted, or finished by itself: a server behind its upstream may still
+  // relay buffered tokens when its client leaves) within the tolerance of the response's close.
+  flag('upstreamAbort', aborted && !(call.endMs !== null && call.endMs <= truth.endMs + abortToleranceMs) ? 1 : 0);
 
   const root = rootOf(spans);
   const traceSpans = root ? byTrace.get(root.traceId) : undefined;
