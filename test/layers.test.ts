@@ -16,7 +16,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   'bench/harness': ['bench/upstream', 'bench/spans', 'bench/stats', 'bench/common', 'results', 'servers', 'strategies'],
   'bench/spans': ['bench/stats', 'bench/common', 'results', 'servers'],
   // The fake model upstream: a stand-in service like the sink, on the servers' contract only.
-  'bench/upstream': ['servers'],
+  'bench/upstream': ['bench/common', 'servers'],
   'bench/stats': ['bench/common', 'results'],
   'bench/common': [],
   // Reproductions of findings: stand-alone where the finding is the SDK's, on the harness where it shows under load.

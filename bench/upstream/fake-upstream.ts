@@ -1,27 +1,27 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { UPSTREAM_COMPLETIONS_PATH, UPSTREAM_HEADERS, type UpstreamTruth } from '../../servers/ground-truth.ts';
+import { Worker } from 'node:worker_threads';
+import { builtPath } from '../common/build.ts';
+import type { UpstreamTruth } from '../../servers/ground-truth.ts';
 
 /**
- * The model upstream of the llm-proxy scenario: an OpenAI-compatible `POST /v1/chat/completions`
- * on 127.0.0.1 that streams `chat.completion.chunk` SSE events, `max_completion_tokens` tokens
- * (default 20) a gap apart, then `[DONE]`. It runs in the harness's process, beside the sink and
- * pinned with the load, and records per call (keyed by the request id the server forwards) when
- * its body really ended and whether the caller aborted: the ground truth of the call's client span.
+ * The model upstream of the llm-proxy scenario (fake-upstream-server.ts), started by the harness
+ * beside the sink, for verify, the load run and the instruction counts. It serves on its own
+ * thread of the harness's process: pinned with the load like everything of the harness, yet its
+ * clock readings (when a body really ended) never wait behind the sink parsing a large envelope
+ * on the main thread. The calls' records come over as they end.
  */
 export interface FakeUpstream {
-  /** The base URL an OpenAI client takes (`.../v1`). */
+  /** The base URL an OpenAI client takes (`http://127.0.0.1:PORT/v1`). */
   readonly url: string;
   readonly port: number;
-  /** The calls made with this request id (one, unless the caller retried); every call without one. */
-  records(requestId?: string): UpstreamTruth[];
   /** Calls whose body has not ended yet. */
   readonly open: number;
+  /** The calls made with this request id (one, unless the caller retried); every call without one. */
+  records(requestId?: string): UpstreamTruth[];
   /** Resolves true once no call is open, false if one still is after timeoutMs. */
   settled(timeoutMs?: number): Promise<boolean>;
   /** Forgets every finished call. */
   clear(): void;
-  /** Stops serving: open streams are cut, the port is released. */
+  /** Stops serving (open streams are cut, the port released) and ends its thread. */
   close(): Promise<void>;
 }
 
@@ -30,111 +30,46 @@ export interface FakeUpstreamOptions {
   port?: number;
 }
 
-const DEFAULT_TOKENS = 20;
-const MAX_TOKENS = 100_000;
-const MAX_GAP_MS = 60_000;
-const MODEL = 'fake-model';
+/** What the upstream's thread tells the harness. */
+export type FromWorker =
+  | { type: 'ready'; port: number }
+  | { type: 'failed'; message: string }
+  | { type: 'opened' }
+  | { type: 'ended'; truth: UpstreamTruth }
+  | { type: 'closed' };
+export type ToWorker = { type: 'close' };
 
-const now = (): number => performance.timeOrigin + performance.now();
+/**
+ * The thread runs compiled, from build/, as servers do (a worker does not inherit tsx's loader);
+ * the commands and the tests rebuild a stale build before they start it.
+ */
+const WORKER = builtPath('bench/upstream/upstream-worker.ts');
 
 export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Promise<FakeUpstream> {
+  const worker = new Worker(WORKER, { workerData: { port: options.port ?? 0 } });
   let finished = new Map<string, UpstreamTruth[]>();
-  const timers = new Set<NodeJS.Timeout>();
   let open = 0;
+  let onClosed: (() => void) | undefined;
 
-  function record(truth: UpstreamTruth): void {
-    const calls = finished.get(truth.requestId);
-    if (calls) calls.push(truth);
-    else finished.set(truth.requestId, [truth]);
-  }
-
-  function stream(request: IncomingMessage, response: ServerResponse, body: ChatRequest): void {
-    const truth: UpstreamTruth = {
-      requestId: header(request, UPSTREAM_HEADERS.requestId) ?? '',
-      startMs: now(),
-      headersMs: null,
-      endMs: null,
-      aborted: false,
-      failed: false,
-      tokens: 0,
-    };
-    const tokens = body.max_completion_tokens ?? DEFAULT_TOKENS;
-    const gapMs = integerHeader(request, UPSTREAM_HEADERS.gapMs, 0, MAX_GAP_MS) ?? 0;
-    const failAt = integerHeader(request, UPSTREAM_HEADERS.failAt, 0, MAX_TOKENS) ?? 0;
-    let timer: NodeJS.Timeout | undefined;
-    open += 1;
-    const end = (): void => {
-      if (truth.endMs !== null) return;
-      truth.endMs = now();
-      open -= 1;
-      timers.delete(timer!);
-      clearTimeout(timer);
-      record(truth);
-    };
-    response.once('finish', end);
-    response.once('close', () => {
-      if (!response.writableFinished && !truth.failed) truth.aborted = true;
-      end();
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.on('message', (message: FromWorker) => {
+      if (message.type === 'ready') resolve(message.port);
+      else if (message.type === 'failed') reject(new Error(`the fake upstream could not start: ${message.message}`));
+      else if (message.type === 'opened') open += 1;
+      else if (message.type === 'ended') {
+        open -= 1;
+        const calls = finished.get(message.truth.requestId);
+        if (calls) calls.push(message.truth);
+        else finished.set(message.truth.requestId, [message.truth]);
+      } else onClosed?.();
     });
-
-    const id = `chatcmpl-${truth.requestId}`;
-    const created = Math.floor(Date.now() / 1000);
-    const chunk = (delta: object, finishReason: string | null): string =>
-      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model ?? MODEL, choices: [{ index: 0, delta, finish_reason: finishReason }] })}\n\n`;
-
-    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-    response.flushHeaders();
-    truth.headersMs = now();
-    const next = (): void => {
-      timers.delete(timer!);
-      if (response.destroyed) return;
-      truth.tokens += 1;
-      if (truth.tokens === failAt) {
-        // Broken off mid-body, as a model provider's connection that drops: the caller's read fails.
-        truth.failed = true;
-        response.destroy();
-        return;
-      }
-      response.write(chunk(truth.tokens === 1 ? { role: 'assistant', content: `t${truth.tokens} ` } : { content: `t${truth.tokens} ` }, null));
-      if (truth.tokens < tokens) {
-        timer = setTimeout(next, gapMs);
-        timers.add(timer);
-        return;
-      }
-      response.write(chunk({}, 'stop'));
-      response.end('data: [DONE]\n\n');
-    };
-    timer = setTimeout(next, gapMs);
-    timers.add(timer);
-  }
-
-  const server = createServer((request, response) => {
-    const path = (request.url ?? '/').split('?')[0];
-    if (path !== UPSTREAM_COMPLETIONS_PATH || request.method !== 'POST') {
-      reply(response, 404, `not found: the fake upstream serves POST ${UPSTREAM_COMPLETIONS_PATH} only`);
-      return;
-    }
-    readJson(request).then(
-      (body) => {
-        const problem = refusal(body);
-        if (problem) reply(response, 400, problem);
-        else stream(request, response, body as ChatRequest);
-      },
-      (error: unknown) => reply(response, 400, `bad request body: ${error instanceof Error ? error.message : String(error)}`),
-    );
-  });
-  // An idle connection is never closed from this side: a server frozen between its trials would
-  // otherwise find its pooled connection gone when thawed, and a POST is not retried.
-  server.keepAliveTimeout = 0;
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
+    // After it was ready, an error ends the thread: its calls stay open, and settled() says so.
+    worker.on('error', reject);
+    worker.once('exit', (code) => {
+      reject(new Error(`the fake upstream's thread exited (code ${code}) before it was ready`));
+      onClosed?.();
     });
   });
-  const port = (server.address() as AddressInfo).port;
 
   let closing: Promise<void> | undefined;
   return {
@@ -155,59 +90,13 @@ export async function startFakeUpstream(options: FakeUpstreamOptions = {}): Prom
       finished = new Map();
     },
     close() {
-      closing ??= new Promise<void>((resolve, reject) => {
-        for (const timer of timers) clearTimeout(timer);
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
+      closing ??= new Promise<void>((resolve) => {
+        onClosed = resolve;
+        worker.postMessage({ type: 'close' } satisfies ToWorker);
+      }).then(async () => {
+        await worker.terminate();
       });
       return closing;
     },
   };
-}
-
-/** The part of an OpenAI chat completion request the fake upstream reads. */
-interface ChatRequest {
-  model?: string;
-  stream?: boolean;
-  max_completion_tokens?: number;
-}
-
-/** Why a body is not a streaming chat request the fake upstream can answer, or null. */
-function refusal(body: unknown): string | null {
-  if (typeof body !== 'object' || body === null) return 'the body must be a JSON object';
-  const { stream, max_completion_tokens: tokens } = body as Record<string, unknown>;
-  if (stream !== true) return 'only streaming calls are served: set "stream": true';
-  if (tokens !== undefined && !(Number.isInteger(tokens) && (tokens as number) >= 1 && (tokens as number) <= MAX_TOKENS)) {
-    return `max_completion_tokens must be an integer from 1 to ${MAX_TOKENS}`;
-  }
-  return null;
-}
-
-function header(request: IncomingMessage, name: string): string | undefined {
-  const value = request.headers[name];
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function integerHeader(request: IncomingMessage, name: string, min: number, max: number): number | undefined {
-  const value = Number(header(request, name));
-  return Number.isInteger(value) && value >= min && value <= max ? value : undefined;
-}
-
-function readJson(request: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.once('end', () => {
-      try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-      } catch (error) {
-        reject(error);
-      }
-    });
-    request.once('error', reject);
-  });
-}
-
-function reply(response: ServerResponse, status: number, message: string): void {
-  response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message } }));
 }
