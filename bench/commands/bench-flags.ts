@@ -17,7 +17,7 @@ import { BENCH_SCENARIOS, SCENARIO_NAMES } from '../harness/scenarios.ts';
  * freedom. The full run must fit in 20 minutes on 2 cores. A throughput scenario costs about
  * 10 s of server starts + 16 x (warm-up + 0.5 s) + 16 x rounds x (2.1-2.4 s a 1 s trial takes:
  * ramp-up, tail, settle, flush, verifying); long-idle 16 x rounds x 2.6 s. 5 rounds after 6 s of
- * warm-up on 4 scenarios took 18 min 15 s; llm-proxy (2.4 s a trial) would have added 4.9 min.
+ * warm-up on 4 scenarios took 18 min 15 s; llm-proxy (about 2.4 s a trial) would have added 5 min.
  * 4 rounds after 5 s: about 19 min for the 5 scenarios (README, "Rounds").
  * The warm-up is long because a traced server keeps getting faster for its first seconds under
  * load (the JIT): with 1 s, a cell's first trials ran slower than its last.
