@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { buildMatrix } from '../bench/harness/matrix.ts';
-import type { ServerProcess } from '../bench/harness/server-process.ts';
+import { type ServerProcess, startServer } from '../bench/harness/server-process.ts';
 import { fetchStream } from '../bench/harness/stream-client.ts';
 import { startCellServer, verifyCell } from '../bench/harness/verify-run.ts';
+import type { SpanRecord } from '../bench/spans/span-record.ts';
 import { type FakeUpstream, startFakeUpstream } from '../bench/upstream/fake-upstream.ts';
-import { UPSTREAM_COMPLETIONS_PATH, UPSTREAM_HEADERS } from '../servers/ground-truth.ts';
+import { REQUEST_ID_ATTRIBUTE, UPSTREAM_COMPLETIONS_PATH, UPSTREAM_HEADERS } from '../servers/ground-truth.ts';
 import type { StrategyName } from '../strategies/registry.ts';
 import { runEntry, serverPids } from './support/run.ts';
 import { useSink } from './support/sink-fixture.ts';
@@ -29,6 +30,15 @@ after(async () => {
 });
 
 const REQUESTS = 10; // the verify mix: 6 normal, 2 aborted mid-stream, 2 failing upstream
+
+/** The client span of a call to the model (a server span may carry its own url.full). */
+const isClientSpan = (span: SpanRecord): boolean => String(span.attributes['url.full']).endsWith(UPSTREAM_COMPLETIONS_PATH);
+const isGenAiSpan = (span: SpanRecord): boolean => span.attributes['gen_ai.operation.name'] !== undefined;
+/** Distinct spans (an SDK may send one twice) that match, in the traces of the given requests' spans. */
+function countInTraces(requestIds: Set<string>, matches: (span: SpanRecord) => boolean): number {
+  const traces = new Set(sink().spans().filter((span) => requestIds.has(String(span.attributes[REQUEST_ID_ATTRIBUTE]))).map((span) => span.traceId));
+  return new Set(sink().spans().filter((span) => traces.has(span.traceId) && matches(span)).map((span) => span.spanId)).size;
+}
 
 /** POSTs a chat completion request to the fake upstream; the whole body, or where it broke. */
 function callUpstream(headers: Record<string, string>, body: object, abortAfterChunks?: number): Promise<{ status: number; text: string; broken: boolean }> {
@@ -121,6 +131,9 @@ describe('llm-proxy, every tracer', () => {
       assert.equal(call.aborted, true, `${cell.strategy}: the upstream did not see the abort`);
       assert.ok(call.endMs! - abortedAt <= 100, `${cell.strategy}: the abort reached the upstream ${(call.endMs! - abortedAt).toFixed(1)} ms after the client left`);
       assert.ok(call.tokens < 200, cell.strategy);
+      // The servers are judged next: their spans sent and this request handed over, so it is not judged with them.
+      await server.flush();
+      await server.state(true);
     }
   });
 
@@ -131,6 +144,25 @@ describe('llm-proxy, every tracer', () => {
       assert.ok(report, cell.tracer);
       assert.deepEqual(report.perRequest.filter((request) => Object.keys(request.violations).length > 0), [], `${cell.tracer} has violations`);
       assert.deepEqual([...new Set(report.perRequest.map((request) => request.outcome))].sort(), ['aborted', 'completed', 'failed'], cell.tracer);
+      // Which spans each tracer makes of the call: a client span per call; a gen_ai span per call on
+      // Sentry only. Counted in this cell's traces: another server's late export may still arrive.
+      const requestIds = new Set(report.perRequest.map((request) => request.requestId));
+      assert.equal(countInTraces(requestIds, isClientSpan), REQUESTS, cell.tracer);
+      assert.equal(countInTraces(requestIds, isGenAiSpan), cell.tracer === 'otel' ? 0 : REQUESTS, cell.tracer);
+    }
+  });
+
+  test('--genai-spans off takes Sentry\'s gen_ai span away, and leaves the client span', async () => {
+    const server = await startServer({ strategy: 'close-listener', tracer: 'sentry-stream', dsn: sink().dsn, upstream: theUpstream().url, args: ['--genai-spans', 'off'] });
+    try {
+      sink().clear();
+      await fetchStream({ url: `${server.url}/llm-proxy?tokens=3&gapMs=1`, requestId: 'no-genai' });
+      await server.flush();
+      assert.ok(await sink().waitForQuiet(50));
+      assert.equal(countInTraces(new Set(['no-genai']), isClientSpan), 1);
+      assert.equal(countInTraces(new Set(['no-genai']), isGenAiSpan), 0);
+    } finally {
+      await server.stop();
     }
   });
 

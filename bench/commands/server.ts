@@ -25,6 +25,7 @@ const COMMAND = defineCommand({
     tracer: { type: 'string', value: 'NAME', help: `the tracer: ${TRACER_NAMES.join(', ')}`, defaultText: `none for untraced and calibration-burn, else ${DEFAULT_SDK_TRACER}` },
     port: { type: 'string', value: 'N', help: 'the port on 127.0.0.1, 0 for any free one', integer: [0, 65_535], default: '0' },
     dsn: { type: 'string', value: 'URL', help: 'where the SDK sends, e.g. a sink started by npm run sink', defaultText: '$SENTRY_DSN' },
+    'genai-spans': { type: 'string', value: 'on|off', help: "the SDK's own generative-AI spans (Sentry's OpenAI integration); off to measure their cost", default: 'on' },
     upstream: { type: 'string', value: 'URL', help: "the model behind /llm-proxy: the suite's fake upstream, http://127.0.0.1:PORT/v1 only", defaultText: '$STREAMTRACE_UPSTREAM, else none (/llm-proxy answers 400)' },
     'tick-ms': { type: 'string', value: 'N', help: "the polling strategies' tick (ms)", integer: [1, 60_000], default: String(defaultStrategyOptions.tickMs) },
     'max-lifetime-ms': { type: 'string', value: 'N', help: 'a root open this long is ended (ms)', integer: [1], default: String(defaultStrategyOptions.maxLifetimeMs) },
@@ -65,6 +66,7 @@ runCommand(async () => {
     dsn,
     sdkServerSpans: strategy.rootOwner === 'sdk',
     ignorePathPrefix: CONTROL_PREFIX,
+    genAiSpans: parseChoice('genai-spans', values['genai-spans'], ['on', 'off'] as const) === 'on',
   });
   const { buildApp } = await import('../../servers/app.ts');
   const upstream = upstreamUrl === undefined ? undefined : await (await import('../../servers/llm-proxy.ts')).upstreamClient(upstreamUrl);
