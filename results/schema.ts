@@ -29,7 +29,7 @@ export const NodeVersionSchema = Type.String({
   description: "What the server's Node binary says it is (node --version), e.g. v24.21.0",
 });
 
-import { RULES, type Rule } from './rules.ts';
+import { RULES, type Rule, UPSTREAM_RULES } from './rules.ts';
 
 export { RULES, type Rule };
 
@@ -57,8 +57,11 @@ export const DistributionSchema = strictObject(
 
 // Built from RULES so a new verifier rule is a new required field; the cast restores the key types
 // Object.fromEntries loses.
+// The upstream rules came later: files from before them lack them.
 export const ViolationsSchema = strictObject(
-  Object.fromEntries(RULES.map((rule) => [rule, count(`Violations of ${rule}`)])) as Record<Rule, TInteger>,
+  Object.fromEntries(
+    RULES.map((rule) => [rule, (UPSTREAM_RULES as readonly string[]).includes(rule) ? Type.Optional(count(`Violations of ${rule}`)) : count(`Violations of ${rule}`)]),
+  ) as Record<Rule, TInteger>,
   'Violations per verifier rule (bench/spans/verifier.ts RULES), summed over requests',
 );
 

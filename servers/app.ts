@@ -12,7 +12,8 @@ import { RequestTracker } from './request-tracker.ts';
 import { SharedSource } from './shared-source.ts';
 import type { Tracer } from './tracer.ts';
 import { BadParameter, type Query, type Workload, type WorkloadContext } from './workload.ts';
-import { bulk, longIdle, plainJson, sharedSource, sseTokens } from './workloads.ts';
+import type OpenAI from 'openai';
+import { bulk, llmProxy, longIdle, plainJson, sharedSource, sseTokens } from './workloads.ts';
 
 /** Given to strategies that do not own the root: there is nothing for them to end. */
 const INERT_ROOT: RootSpan = { ended: true, end: () => {} };
@@ -22,13 +23,15 @@ export interface AppOptions {
   tracer: Tracer;
   /** Tick of the process-wide emitter behind /shared-source. */
   sharedTickMs?: number;
+  /** The client of the model upstream behind /llm-proxy; without it that route answers 400. */
+  upstream?: OpenAI;
 }
 
 /**
  * The one app every server runs: the same routes and workloads whatever the strategy; only who
  * starts the root and when it ends differs.
  */
-export function buildApp({ strategy, tracer, sharedTickMs = 20 }: AppOptions): FastifyInstance {
+export function buildApp({ strategy, tracer, sharedTickMs = 20, upstream }: AppOptions): FastifyInstance {
   const tracker = new RequestTracker(strategy.rootOwner === 'strategy');
   const source = new SharedSource(sharedTickMs);
   const probe = new ProcessProbe(() => tracker.progress());
@@ -89,6 +92,7 @@ export function buildApp({ strategy, tracer, sharedTickMs = 20 }: AppOptions): F
   serve(longIdle);
   serve(sharedSource(source));
   serve(plainJson);
+  serve(llmProxy(upstream));
 
   async function control(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const { pathname, searchParams } = new URL(request.url ?? '/', 'http://control');

@@ -32,3 +32,34 @@ export interface ServerState {
 export const REQUEST_ID_ATTRIBUTE = 'bench.request_id';
 /** 'root' on the request's root span, 'child' on every span the workload makes. */
 export const SPAN_KIND_ATTRIBUTE = 'bench.kind';
+
+/**
+ * What the model upstream (the suite's fake OpenAI-compatible endpoint) saw of one call, keyed by
+ * the request id the server forwards: the verifier judges the call's client span against it.
+ */
+export interface UpstreamTruth {
+  requestId: string;
+  /** Epoch milliseconds (fractional) when the call arrived. */
+  startMs: number;
+  /** When the response's headers went out: the SDK's call returns about then, long before the body ends. */
+  headersMs: number | null;
+  /** When the body really ended: its last byte written, or the connection closed under it. */
+  endMs: number | null;
+  /** The caller closed the connection before the body was complete. */
+  aborted: boolean;
+  /** The upstream broke the body off itself (failAt): the caller sees the stream end in error. */
+  failed: boolean;
+  /** Tokens written before the body ended. */
+  tokens: number;
+}
+
+/** Headers the llm-proxy route sends with its upstream call: who asks, and what stream to make. */
+export const UPSTREAM_HEADERS = {
+  requestId: 'x-request-id',
+  /** Milliseconds between two tokens. */
+  gapMs: 'x-fake-upstream-gap-ms',
+  /** The 1-based token at which the upstream breaks its body off; 0 = never. */
+  failAt: 'x-fake-upstream-fail-at',
+} as const;
+/** The OpenAI-compatible route the fake upstream serves; the SDK's baseURL ends in /v1. */
+export const UPSTREAM_COMPLETIONS_PATH = '/v1/chat/completions';

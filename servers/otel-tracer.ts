@@ -3,6 +3,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOnSampler,
@@ -65,6 +66,9 @@ export function otelTracer(setup: TracerSetup): Tracer {
   });
   provider.register({ contextManager: new AsyncLocalStorageContextManager() });
 
+  // Outgoing fetch (the llm-proxy route's call to its model, through the openai package) gets a
+  // client span whatever owns the root, as a user's set-up would trace it.
+  registerInstrumentations({ tracerProvider: provider, instrumentations: [new UndiciInstrumentation()] });
   if (setup.sdkServerSpans) {
     // Registered before fastify is imported (the server sets up its tracer first), as both ask.
     registerInstrumentations({

@@ -20,7 +20,12 @@ export function sentryTracer(traceLifecycle: 'static' | 'stream', setup: TracerS
     integrations: (defaults) => [
       // Where a strategy owns the root, the SDK's own server spans (http.server and fastify's
       // request spans) are off: they would start their own transaction beside the strategy's.
-      ...defaults.filter((integration) => integration.name !== 'Http' && (setup.sdkServerSpans || integration.name !== 'Fastify')),
+      ...defaults.filter(
+        (integration) =>
+          integration.name !== 'Http' &&
+          (setup.sdkServerSpans || integration.name !== 'Fastify') &&
+          (setup.genAiSpans !== false || integration.name !== 'OpenAI'),
+      ),
       Sentry.httpIntegration({
         disableIncomingRequestSpans: !setup.sdkServerSpans,
         ignoreIncomingRequests: (path) => path.startsWith(setup.ignorePathPrefix),

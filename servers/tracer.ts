@@ -41,6 +41,11 @@ export interface TracerSetup {
   sdkServerSpans: boolean;
   /** Incoming paths the SDK must not trace (the harness's own control routes). */
   ignorePathPrefix: string;
+  /**
+   * False turns off the SDK's own generative-AI spans (Sentry's OpenAI integration; OTel makes
+   * none): to measure what they cost. Default true, as users get them.
+   */
+  genAiSpans?: boolean;
 }
 
 const noTracer: Tracer = {

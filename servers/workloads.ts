@@ -1,7 +1,9 @@
+import type OpenAI from 'openai';
 import { bulkDownload } from './bulk-download.ts';
 import { eventStream } from './event-stream.ts';
 import { type SharedSource, sharedSourceStream } from './shared-source.ts';
-import { failAtParam, intParam, type Workload } from './workload.ts';
+import { type LlmProxyParams, llmProxyStream } from './llm-proxy.ts';
+import { BadParameter, failAtParam, intParam, type Workload } from './workload.ts';
 
 const SSE = 'text/event-stream';
 
@@ -71,3 +73,20 @@ export const plainJson: Workload<Record<string, never>> = {
       items: Array.from({ length: 10 }, (_, index) => ({ index, label: `item ${index}` })),
     })),
 };
+
+/** /llm-proxy: tokens from the model upstream (the fake one on 127.0.0.1), re-streamed as SSE. */
+export function llmProxy(client: OpenAI | undefined): Workload<LlmProxyParams> {
+  return {
+    path: '/llm-proxy',
+    contentType: SSE,
+    parse: (query) => {
+      if (!client) throw new BadParameter('this server has no model upstream: start it with --upstream URL (the fake upstream on 127.0.0.1)');
+      return {
+        tokens: intParam(query, 'tokens', 20, 1, 100_000),
+        gapMs: intParam(query, 'gapMs', 10, 0, 60_000),
+        failAt: failAtParam(query),
+      };
+    },
+    produce: (context, params) => llmProxyStream(client!, context, params),
+  };
+}

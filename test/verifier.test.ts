@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Outcome, RequestTruth } from '../servers/ground-truth.ts';
+import type { Outcome, RequestTruth, UpstreamTruth } from '../servers/ground-truth.ts';
 import { REQUEST_ID_ATTRIBUTE, SPAN_KIND_ATTRIBUTE } from '../servers/ground-truth.ts';
 import type { SpanRecord } from '../bench/spans/span-record.ts';
 import { RULES } from '../results/schema.ts';
@@ -283,7 +283,99 @@ describe('verifier: the run report', () => {
   test('RULES names every rule once', () => {
     assert.deepEqual(
       [...RULES].sort(),
-      ['durationError', 'missing', 'multipleRoots', 'noRoot', 'orphan', 'outOfRange', 'status', 'traceMismatch'],
+      ['durationError', 'missing', 'multipleRoots', 'noRoot', 'orphan', 'outOfRange', 'status', 'traceMismatch', 'upstreamAbort', 'upstreamEnd', 'upstreamOutOfRange', 'upstreamSpan', 'upstreamStatus'],
     );
+  });
+});
+
+/**
+ * An llm-proxy request: the correct sample's root, its model call made 10 ms in and answered until
+ * 5 ms before the response's end, with the SDKs' client span (url.full) under a gen_ai span.
+ */
+function proxiedRequest(format: Format, outcome: Outcome = 'completed') {
+  const { truth, root, children } = correctRequest(format, { outcome });
+  const callEndMs = truth.endMs - 5;
+  const call: UpstreamTruth = { requestId: truth.requestId, startMs: truth.startMs + 10, headersMs: truth.startMs + 11, endMs: callEndMs, aborted: false, failed: false, tokens: 20 };
+  const span = (spanId: string, parentSpanId: string, attributes: Record<string, unknown>): SpanRecord => ({
+    traceId: root.traceId, spanId, parentSpanId, name: spanId, start: T0 + 0.01, end: callEndMs / 1000, status: 'ok', attributes, isSegment: false, format,
+  });
+  const genAi = span('gen-ai', root.spanId, { 'gen_ai.operation.name': 'chat' });
+  const client = span('client', genAi.spanId, { 'url.full': 'http://127.0.0.1:4000/v1/chat/completions' });
+  return { truth, call, spans: [root, ...children, genAi, client], root, genAi, client };
+}
+
+function upstreamVerdict(spans: SpanRecord[], truth: RequestTruth, call: UpstreamTruth): RequestVerdict {
+  const verdict = verify(spans, [truth], { upstream: [call] }).perRequest[0];
+  assert.ok(verdict);
+  return verdict;
+}
+
+describe('verifier: the upstream call (llm-proxy)', () => {
+  test('a correct call, under a gen_ai span, breaks no rule on any format', () => {
+    for (const format of [...FORMATS, 'otlp'] as const) {
+      const { truth, call, spans } = proxiedRequest(format);
+      assert.deepEqual(upstreamVerdict(spans, truth, call).violations, {}, format);
+    }
+  });
+
+  test('upstreamSpan: no client span under the root, or a gen_ai span off its chain', () => {
+    const { truth, call, spans, client, genAi } = proxiedRequest('transaction');
+    assert.deepEqual(upstreamVerdict(spans.filter((span) => span !== client), truth, call).violations, { upstreamSpan: 1 });
+    const lost = spans.map((span) => (span === genAi ? { ...span, parentSpanId: 'elsewhere' } : span));
+    // Off the chain, the client span below it no longer reaches the root either.
+    assert.deepEqual(upstreamVerdict(lost, truth, call).violations, { upstreamSpan: 1 });
+  });
+
+  test('upstreamEnd: a client span that ends when the headers arrived', () => {
+    const { truth, call, spans, client } = proxiedRequest('span-v2');
+    const early = spans.map((span) => (span === client ? { ...span, end: call.headersMs! / 1000 } : span));
+    assert.deepEqual(upstreamVerdict(early, truth, call).violations, { upstreamEnd: 1 });
+  });
+
+  test('upstreamEnd: a server behind its upstream may read the end as late as its own response end', () => {
+    const { truth, call, spans, client, genAi, root } = proxiedRequest('otlp');
+    const lagged = { ...call, endMs: truth.endMs - 300 };
+    assert.deepEqual(upstreamVerdict(spans, truth, lagged).violations, {});
+    const late = spans.map((span) => (span === client || span === genAi ? { ...span, end: root.end + 0.2 } : span));
+    assert.deepEqual(upstreamVerdict(late, truth, call).violations, { upstreamEnd: 2, upstreamOutOfRange: 2 });
+  });
+
+  test('upstreamOutOfRange: the call may end after the root only when the client aborted, and then within the abort tolerance', () => {
+    const { truth, call, spans, client, root } = proxiedRequest('transaction', 'aborted');
+    const abortedCall = { ...call, aborted: true, endMs: truth.endMs + 20 };
+    const after = (ms: number) => spans.map((span) => (span === client ? { ...span, end: root.end + ms / 1000 } : span));
+    assert.deepEqual(upstreamVerdict(after(20), truth, abortedCall).violations, {});
+    // 150 ms after the root is also 130 ms after the upstream's end.
+    assert.deepEqual(upstreamVerdict(after(150), truth, abortedCall).violations, { upstreamOutOfRange: 1, upstreamEnd: 1 });
+    const completed = proxiedRequest('transaction');
+    const late = completed.spans.map((span) => (span === completed.client ? { ...span, end: completed.root.end + 0.02 } : span));
+    assert.deepEqual(upstreamVerdict(late, completed.truth, completed.call).violations, { upstreamOutOfRange: 1 });
+  });
+
+  test('upstreamAbort: the client left and the upstream never saw the abort, or saw it too late', () => {
+    const { truth, call, spans } = proxiedRequest('otlp', 'aborted');
+    const unset = spans.map((span) => (span.spanId === 'client' ? { ...span, status: 'unset' } : span));
+    const running = { ...call, endMs: truth.endMs + 500 };
+    // Its spans (client and gen_ai) ended long before the upstream's body did.
+    assert.deepEqual(upstreamVerdict(unset, truth, { ...running, aborted: false }).violations, { upstreamAbort: 1, upstreamEnd: 2 });
+    // Its spans ended at the close: 150 ms before the upstream saw it.
+    assert.deepEqual(upstreamVerdict(unset, truth, { ...call, aborted: true, endMs: truth.endMs + 150 }).violations, { upstreamAbort: 1, upstreamEnd: 2 });
+    assert.deepEqual(upstreamVerdict(unset, truth, { ...call, aborted: true, endMs: truth.endMs + 50 }).violations, {});
+    // Finished before the client left: nothing was left to abort.
+    assert.deepEqual(upstreamVerdict(unset, truth, call).violations, {});
+  });
+
+  test('upstreamStatus: an error where the upstream broke off; not ok after an abort where the format can say so', () => {
+    const failed = proxiedRequest('span-v2', 'failed');
+    const failedCall = { ...failed.call, failed: true };
+    assert.deepEqual(upstreamVerdict(failed.spans, failed.truth, failedCall).violations, { upstreamStatus: 1 });
+    const erred = failed.spans.map((span) => (span === failed.client ? { ...span, status: 'other side closed' } : span));
+    assert.deepEqual(upstreamVerdict(erred, failed.truth, failedCall).violations, {});
+    const aborted = proxiedRequest('otlp', 'aborted');
+    const abortedCall = { ...aborted.call, aborted: true, endMs: aborted.truth.endMs + 10 };
+    assert.deepEqual(upstreamVerdict(aborted.spans, aborted.truth, abortedCall).violations, { upstreamStatus: 1 });
+    // Sentry sends an unset status as ok, in both lifecycles: there ok passes.
+    const sentry = proxiedRequest('transaction', 'aborted');
+    assert.deepEqual(upstreamVerdict(sentry.spans, sentry.truth, { ...sentry.call, aborted: true, endMs: sentry.truth.endMs + 10 }).violations, {});
   });
 });

@@ -14,12 +14,15 @@ import { BENCH_SCENARIOS, SCENARIO_NAMES } from '../harness/scenarios.ts';
 /**
  * The defaults, and what --quick changes (explicit flags win over both). Many short rounds, not a
  * few long trials: rounds pair the cells against drift and give the t intervals their degrees of
- * freedom. A 1 s trial costs about 2.2 s of wall time (ramp-up, tail, settle, flush, verifying),
- * and 5 rounds of 16 cells on 4 scenarios took 18 min 15 s on 2 cores, within the 20 allowed.
- * The warm-up is long because a traced server keeps getting faster for its first 6-7 s under load
- * (the JIT): with 1 s, a cell's first trials ran slower than its last.
+ * freedom. The full run must fit in 20 minutes on 2 cores. A throughput scenario costs about
+ * 10 s of server starts + 16 x (warm-up + 0.5 s) + 16 x rounds x (2.1-2.4 s a 1 s trial takes:
+ * ramp-up, tail, settle, flush, verifying); long-idle 16 x rounds x 2.6 s. 5 rounds after 6 s of
+ * warm-up on 4 scenarios took 18 min 15 s; llm-proxy (about 2.4 s a trial) would have added 5 min.
+ * 4 rounds after 5 s: about 19 min for the 5 scenarios (README, "Rounds").
+ * The warm-up is long because a traced server keeps getting faster for its first seconds under
+ * load (the JIT): with 1 s, a cell's first trials ran slower than its last.
  */
-export const DEFAULTS = { trials: 5, duration: 1, warmup: 6, seed: 1, longIdleStreams: 200, longIdleSec: 2 };
+export const DEFAULTS = { trials: 4, duration: 1, warmup: 5, seed: 1, longIdleStreams: 200, longIdleSec: 2 };
 /** --quick: every strategy and tracer once; a smoke run, not a measurement. */
 export const QUICK = { scenarios: ['sse-tokens'], trials: 1, duration: 1, warmup: 0, longIdleStreams: 50, longIdleSec: 2 };
 /** --calibrate: 16 rounds of 6 cells on 2 scenarios, about 9 minutes; its intervals narrow with the rounds. */

@@ -39,7 +39,6 @@ runCommand(async () => {
   if (values.waves !== undefined) throw new UsageError('--waves counts the waves of the memory soak: use it with --soak MIN');
   if (values.calibrate && values.strategies !== undefined) throw new UsageError('--calibrate chooses its own strategies: drop --strategies');
   const nodes = parseNodeList(values.node ?? DEFAULT_NODE);
-  checkPackagesRunOn(nodes);
   if (values.calibrate && nodes.length > 1) throw new UsageError(`--calibrate measures the suite on one Node, got --node ${values.node} (accepted: one of 20, 22, 24, system)`);
   const options: BenchOptions = {
     strategies: parseChoiceList('strategies', values.strategies ?? STRATEGY_NAMES.join(','), [...STRATEGY_NAMES, ...ENABLED_TEST_STRATEGY_NAMES]),
@@ -59,6 +58,7 @@ runCommand(async () => {
     burnUs: 0,
     idleServers: parseChoice('idle-servers', values['idle-servers'] ?? DEFAULT_IDLE_SERVERS, IDLE_SERVERS),
   };
+  checkPackagesRunOn(nodes, options.scenarios);
   const out = values.out ?? defaultOutPath(options);
   buildIfStale();
 

@@ -25,6 +25,8 @@ const COMMAND = defineCommand({
     tracer: { type: 'string', value: 'NAME', help: `the tracer: ${TRACER_NAMES.join(', ')}`, defaultText: `none for untraced and calibration-burn, else ${DEFAULT_SDK_TRACER}` },
     port: { type: 'string', value: 'N', help: 'the port on 127.0.0.1, 0 for any free one', integer: [0, 65_535], default: '0' },
     dsn: { type: 'string', value: 'URL', help: 'where the SDK sends, e.g. a sink started by npm run sink', defaultText: '$SENTRY_DSN' },
+    'genai-spans': { type: 'string', value: 'on|off', help: "the SDK's own generative-AI spans (Sentry's OpenAI integration); off to measure their cost", default: 'on' },
+    upstream: { type: 'string', value: 'URL', help: "the model behind /llm-proxy: the suite's fake upstream, http://127.0.0.1:PORT/v1 only", defaultText: '$STREAMTRACE_UPSTREAM, else none (/llm-proxy answers 400)' },
     'tick-ms': { type: 'string', value: 'N', help: "the polling strategies' tick (ms)", integer: [1, 60_000], default: String(defaultStrategyOptions.tickMs) },
     'max-lifetime-ms': { type: 'string', value: 'N', help: 'a root open this long is ended (ms)', integer: [1], default: String(defaultStrategyOptions.maxLifetimeMs) },
     'idle-limit-ms': { type: 'string', value: 'N', help: 'a stream silent this long counts as stuck (ms)', integer: [1], default: String(defaultStrategyOptions.idleLimitMs) },
@@ -59,15 +61,19 @@ runCommand(async () => {
     throw new UsageError(`tracer ${tracerName} needs --dsn URL or SENTRY_DSN (start a sink with: npm run sink)`);
   }
 
-  // The SDK is set up before the app and fastify are imported, as the SDK asks.
+  const upstreamUrl = parseUpstreamUrl(values.upstream ?? process.env.STREAMTRACE_UPSTREAM);
+
+  // The SDK is set up before the app, fastify and openai are imported, as the SDK asks.
   const tracer = await setupTracer(tracerName, {
     dsn,
     sdkServerSpans: strategy.rootOwner === 'sdk',
     ignorePathPrefix: CONTROL_PREFIX,
+    genAiSpans: parseChoice('genai-spans', values['genai-spans'], ['on', 'off'] as const) === 'on',
   });
   const { buildApp } = await import('../../servers/app.ts');
+  const upstream = upstreamUrl === undefined ? undefined : await (await import('../../servers/llm-proxy.ts')).upstreamClient(upstreamUrl);
   await strategy.start?.();
-  const app = buildApp({ strategy, tracer });
+  const app = buildApp({ strategy, tracer, upstream });
   try {
     await app.listen({ host: '127.0.0.1', port });
   } catch (error) {
@@ -96,6 +102,25 @@ runCommand(async () => {
   process.stdout.write(`listening on http://127.0.0.1:${boundPort}\n`);
   return new Promise<never>(() => {});
 });
+
+/**
+ * The model upstream's base URL: the suite's fake upstream on 127.0.0.1 and nothing else, so no
+ * request of the suite can reach a real model API (no key, no endpoint, no bill).
+ */
+function parseUpstreamUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const accepted = 'accepted: http://127.0.0.1:PORT/v1, the fake upstream the harness starts';
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`--upstream ${raw} is not a URL (${accepted})`);
+  }
+  if (url.protocol !== 'http:' || url.hostname !== '127.0.0.1' || url.port === '' || url.username || url.password || url.search || url.hash || !['/v1', '/v1/'].includes(url.pathname)) {
+    throw new UsageError(`--upstream ${raw} is not the fake upstream on 127.0.0.1 (${accepted})`);
+  }
+  return `http://127.0.0.1:${url.port}/v1`;
+}
 
 /** Runs this same command on another Node binary (from `npm run server`), passing signals on. */
 function runOn(binary: string): Promise<number> {

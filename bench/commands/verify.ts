@@ -10,7 +10,8 @@ import { writeFileAtomic } from '../common/atomic-write.ts';
 import { buildIfStale } from '../common/build.ts';
 import { defineCommand, parseChoiceList, parseFlags, parseIntegerFlag, runCommand } from '../common/cli.ts';
 import { buildMatrix, SDK_TRACERS } from '../harness/matrix.ts';
-import { SCENARIO_NAMES } from '../harness/scenarios.ts';
+import { callsUpstream, SCENARIO_NAMES } from '../harness/scenarios.ts';
+import { startFakeUpstream } from '../upstream/fake-upstream.ts';
 import { stopAllChildren } from '../common/children.ts';
 import { startSink } from '../spans/sink.ts';
 import { RULES } from '../../results/rules.ts';
@@ -40,13 +41,14 @@ runCommand(async () => {
     parseNodeList(values.node),
   );
   const nodes = [...new Set(cells.map((cell) => cell.node))];
-  checkPackagesRunOn(nodes);
+  checkPackagesRunOn(nodes, [...new Set(cells.map((cell) => cell.scenario))]);
   const requests = parseIntegerFlag(COMMAND, 'requests', values.requests);
   const jsonPath = values.json;
   const nodeVersions = Object.fromEntries(nodes.map((node) => [node, nodeVersion(node)]));
   buildIfStale();
 
   const sink = await startSink({ port: 0 });
+  const upstream = cells.some((cell) => callsUpstream(cell.scenario)) ? await startFakeUpstream() : undefined;
   const verdicts: CellVerdict[] = [];
   const save = (complete: boolean): void => {
     if (jsonPath) writeFileAtomic(jsonPath, `${JSON.stringify({ complete, requestsPerCell: requests, nodeVersions, verdicts }, null, 2)}\n`);
@@ -61,12 +63,12 @@ runCommand(async () => {
 
   for (const [index, cell] of cells.entries()) {
     const started = performance.now();
-    const verdict = await verifyCell(cell, sink, requests);
+    const verdict = await verifyCell(cell, sink, requests, undefined, upstream);
     verdicts.push(verdict);
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     process.stderr.write(`[${index + 1}/${cells.length}] ${cell.label} ${cell.tracer} ${cell.scenario} node ${nodeVersions[cell.node]}: ${summarise(verdict)} (${seconds} s)\n`);
   }
-  await sink.close();
+  await Promise.all([sink.close(), upstream?.close()]);
   save(true);
   process.stdout.write(`${renderVerdicts(verdicts)}\n`);
 });

@@ -11,10 +11,12 @@ import { describeNoiseReading, measureNoiseFloor } from './noise-floor.ts';
 import { pinProcesses } from './pinning.ts';
 import { Progress } from '../common/progress.ts';
 import { createRandom, deriveSeed, shuffle } from '../stats/random.ts';
-import { DEFAULT_CONNECTIONS, type Scenario, SCENARIOS, type ScenarioName } from './scenarios.ts';
+import { callsUpstream, DEFAULT_CONNECTIONS, type Scenario, SCENARIOS, type ScenarioName } from './scenarios.ts';
 import { type NodeRuntime, nodeVersion } from '../common/node-runtime.ts';
 import { type ServerProcess, type ServerSpec, startServer } from './server-process.ts';
 import { startSink } from '../spans/sink.ts';
+import { type FakeUpstream, startFakeUpstream } from '../upstream/fake-upstream.ts';
+import { upstreamUrlFor } from './verify-run.ts';
 import { summariseCells, type UnsummarisedCell } from './summarise-cell.ts';
 import { runTrial, type TrialSettings, warmUp } from './trial.ts';
 import { DEFAULT_END_TOLERANCE_MS, DEFAULT_RANGE_TOLERANCE_MS } from '../spans/verifier.ts';
@@ -78,6 +80,8 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
   };
 
   const sink = await startSink({ port: 0 });
+  // The model upstream of llm-proxy runs beside the sink, in this process, pinned with the load.
+  const upstream = options.scenarios.some(callsUpstream) ? await startFakeUpstream() : undefined;
   let done = 0;
   try {
     for (const scenario of shuffle(options.scenarios.filter((name, index, all) => all.indexOf(name) === index), random)) {
@@ -87,7 +91,7 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
       // The servers of a scenario (on every Node) start side by side, one per core; each is pinned
       // once ready. Its rounds interleave every Node's cells, so drift hits each Node alike.
       const scenarioCells = matrix.filter((candidate) => candidate.scenario === scenario);
-      const started = await settleAll(scenarioCells, cpus().length, (cell) => startServer(measuredServerSpec(cell, sink.dsn, pinning.serverCpus, options)));
+      const started = await settleAll(scenarioCells, cpus().length, (cell) => startServer(measuredServerSpec(cell, sink.dsn, pinning.serverCpus, { ...options, upstream })));
       started.forEach((outcome, index) => {
         const cell = scenarioCells[index]!;
         if (outcome.status === 'fulfilled') servers.set(cell, outcome.value);
@@ -111,7 +115,7 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
         if (scenario !== 'long-idle') report.message(`${scenario}: warming up ${servers.size} servers, ${options.warmupSec} s each, not measured`);
         for (const [cell, server] of shuffle([...servers], random)) {
           if (stop.stopped) break;
-          await exclusively(server, () => warmUp(server, sink, cell, trialSettings)).catch((error: unknown) => fail(cell, error));
+          await exclusively(server, () => warmUp(server, sink, cell, trialSettings, upstream)).catch((error: unknown) => fail(cell, error));
         }
         for (let round = 0; round < options.trials && !stop.stopped; round += 1) {
           for (const [cell, server] of shuffle([...servers], random)) {
@@ -121,7 +125,7 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
             report.trialStarts(done, what);
             order.push(`${cellName(cell)}#${round}`);
             try {
-              const trial = await exclusively(server, () => runTrial(server, sink, cell, trialSettings, { index: round, round }));
+              const trial = await exclusively(server, () => runTrial(server, sink, cell, trialSettings, { index: round, round }, upstream));
               cells.get(cell)!.trials.push(trial);
               done += 1;
               report.trialEnds(done, what, describeTrial(trial.requestsPerSec, trial.correctRate, trial.cpuUtilisation));
@@ -144,7 +148,7 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
       report.message(describeNoiseReading(`after ${scenario}`, check));
     }
   } finally {
-    await sink.close();
+    await Promise.all([sink.close(), upstream?.close()]);
   }
 
   const config: Config = {
@@ -184,12 +188,18 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
  * A cell's server for a measured run (the load bench, the soak): sending to the sink when traced,
  * able to force a GC, pinned to the server cpus once ready.
  */
-export function measuredServerSpec(cell: Cell, dsn: string, cpus: string | null, { tickMs, burnUs = 0 }: { tickMs: number; burnUs?: number }): ServerSpec {
+export function measuredServerSpec(
+  cell: Cell,
+  dsn: string,
+  cpus: string | null,
+  { tickMs, burnUs = 0, upstream }: { tickMs: number; burnUs?: number; upstream?: FakeUpstream },
+): ServerSpec {
   return {
     strategy: cell.strategy,
     tracer: cell.tracer,
     node: cell.node,
     dsn: cell.tracer === 'none' ? undefined : dsn,
+    upstream: upstreamUrlFor(cell, upstream),
     nodeArgs: ['--expose-gc'],
     cpus,
     args: ['--tick-ms', String(tickMs), '--burn-us', String(burnUs)],

@@ -2,8 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { arch, cpus, platform, release, totalmem } from 'node:os';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import type { Env } from '../../results/schema.ts';
 import type { Pinning } from './pinning.ts';
+import type { ScenarioName } from './scenarios.ts';
 import { satisfies } from 'semver';
 import { UsageError } from '../common/cli.ts';
 import { type NodeRuntime, nodeVersion } from '../common/node-runtime.ts';
@@ -20,25 +22,32 @@ const MEASURED_PACKAGES = [
   '@opentelemetry/sdk-trace-node',
   '@opentelemetry/exporter-trace-otlp-http',
   '@opentelemetry/instrumentation-http',
+  '@opentelemetry/instrumentation-undici',
   '@fastify/otel',
   'autocannon',
   'tsx',
   'typescript',
 ];
 
+/** Packages only some scenarios load: a Node they do not support is refused for those scenarios alone. */
+const SCENARIO_PACKAGES: Partial<Record<ScenarioName, readonly string[]>> = { 'llm-proxy': ['openai'] };
+
 interface PackageJson {
   version: string;
   engines?: { node?: string };
 }
 
+/** A package's manifest, also where its exports do not list package.json (openai's do not). */
 function packageJson(name: string): PackageJson | null {
-  try {
-    const require = createRequire(import.meta.url);
-    const path = require.resolve(`${name}/package.json`);
-    return JSON.parse(readFileSync(path, 'utf8')) as PackageJson;
-  } catch {
-    return null;
+  const require = createRequire(import.meta.url);
+  for (const folder of require.resolve.paths(name) ?? []) {
+    try {
+      return JSON.parse(readFileSync(join(folder, name, 'package.json'), 'utf8')) as PackageJson;
+    } catch {
+      // not in this node_modules: try the next
+    }
   }
+  return null;
 }
 
 function packageVersion(name: string): string | null {
@@ -50,9 +59,17 @@ function packageVersion(name: string): string | null {
  * `engines` would measure a setup the package does not support (or, were versions chosen per
  * Node, another SDK). A UsageError naming the Node and the package otherwise.
  */
-export function checkPackagesRunOn(nodes: readonly NodeRuntime[]): void {
+export function checkPackagesRunOn(nodes: readonly NodeRuntime[], scenarios: readonly ScenarioName[] = []): void {
+  const scenarioPackages = scenarios.flatMap((scenario) => SCENARIO_PACKAGES[scenario] ?? []);
   for (const node of nodes) {
     const version = nodeVersion(node);
+    const forScenario = packageNotSupporting(version, scenarioPackages);
+    if (forScenario) {
+      const scenario = scenarios.find((name) => SCENARIO_PACKAGES[name]?.includes(forScenario.name));
+      throw new UsageError(
+        `scenario ${scenario} cannot run on Node ${node} (${version}): ${forScenario.name} ${forScenario.version} needs engines.node ${forScenario.range} (accepted: leave ${scenario} out with --scenarios, or Nodes within that range)`,
+      );
+    }
     const unsupported = packageNotSupporting(version);
     if (unsupported) {
       throw new UsageError(
@@ -63,8 +80,8 @@ export function checkPackagesRunOn(nodes: readonly NodeRuntime[]): void {
 }
 
 /** The first measured package whose engines.node excludes this Node version, or null. */
-export function packageNotSupporting(version: string): { name: string; version: string; range: string } | null {
-  for (const name of MEASURED_PACKAGES) {
+export function packageNotSupporting(version: string, names: readonly string[] = MEASURED_PACKAGES): { name: string; version: string; range: string } | null {
+  for (const name of names) {
     const manifest = packageJson(name);
     const range = manifest?.engines?.node;
     if (manifest && range && !satisfies(version, range)) return { name, version: manifest.version, range };
@@ -88,7 +105,7 @@ function git(...args: string[]): string | null {
 /** The machine and software a run measured, written into every result file. */
 export function collectEnvironment(pinning: Pinning): Env {
   const packages: Record<string, string> = {};
-  for (const name of MEASURED_PACKAGES) {
+  for (const name of [...MEASURED_PACKAGES, ...Object.values(SCENARIO_PACKAGES).flat()]) {
     const version = packageVersion(name);
     if (version) packages[name] = version;
   }

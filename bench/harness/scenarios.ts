@@ -24,6 +24,11 @@ export interface Scenario {
   readonly countQuery?: Readonly<Record<string, string>>;
   /** Instruction counts send a window's requests all at once, not one after another: streams that mostly wait. */
   readonly countConcurrently?: boolean;
+  /**
+   * The route calls a model upstream: the harness starts the fake one (bench/upstream) beside the
+   * sink, gives its URL to the scenario's servers and its records to the verifier.
+   */
+  readonly upstream?: boolean;
 }
 
 export const DEFAULT_CONNECTIONS = 50;
@@ -68,6 +73,17 @@ export const SCENARIOS = {
   'shared-source': sharedSourceScenario('shared-source', false),
   'shared-source-bound': sharedSourceScenario('shared-source-bound', true),
   'plain-json': { name: 'plain-json', path: '/plain-json', query: {}, streaming: false },
+  'llm-proxy': {
+    name: 'llm-proxy',
+    path: '/llm-proxy',
+    query: { tokens: '20', gapMs: '10' },
+    streaming: true,
+    failQuery: { failAt: '10' },
+    // As sse-tokens: the model's 1 ms gaps under load, enough connections to keep the core busy.
+    loadQuery: { gapMs: '1' },
+    connections: 100,
+    upstream: true,
+  },
 } satisfies Record<string, Scenario>;
 
 export type ScenarioName = keyof typeof SCENARIOS;
@@ -77,7 +93,12 @@ export const SCENARIO_NAMES = Object.keys(SCENARIOS) as ScenarioName[];
  * What npm run bench measures by default. shared-source is a correctness case (every strategy
  * loses the trace there) and its bound twin costs what sse-tokens costs; both stay selectable.
  */
-export const BENCH_SCENARIOS: ScenarioName[] = ['sse-tokens', 'bulk-download', 'plain-json', 'long-idle'];
+export const BENCH_SCENARIOS: ScenarioName[] = ['sse-tokens', 'bulk-download', 'plain-json', 'long-idle', 'llm-proxy'];
+
+/** True when the scenario's route calls the fake model upstream. */
+export function callsUpstream(scenario: ScenarioName): boolean {
+  return (SCENARIOS[scenario] as Scenario).upstream === true;
+}
 
 export interface UrlVariant {
   /** The producer throws mid-stream. */

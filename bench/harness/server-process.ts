@@ -18,6 +18,8 @@ export interface ServerSpec {
   /** The Node the server runs on (default: the current LTS). */
   node?: NodeRuntime;
   dsn?: string;
+  /** The fake model upstream's URL (bench/upstream), for /llm-proxy. */
+  upstream?: string;
   /** Extra flags for servers/main.ts (tick, lifetime). */
   args?: string[];
   /** Extra flags for node itself (e.g. --expose-gc). */
@@ -69,13 +71,14 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
   const runtime = spec.node ?? DEFAULT_NODE;
   const flags = ['--strategy', spec.strategy, '--tracer', spec.tracer, '--node', runtime, '--port', '0', ...(spec.args ?? [])];
   if (spec.dsn) flags.push('--dsn', spec.dsn);
+  if (spec.upstream) flags.push('--upstream', spec.upstream);
   const node = [...(spec.launcher ?? []), nodeBinary(runtime), ...(spec.nodeArgs ?? []), SERVER_MAIN, ...flags];
   // A pinned harness would pass its own core on to the child: start on every core instead.
   // taskset execs node, so the server keeps the pid the harness spawned.
   const unpinned = spec.cpus ? ['taskset', '-c', `0-${cpus().length - 1}`, ...node] : node;
   const [file, ...args] = unpinned as [string, ...string[]];
   // The IPC channel lets the server notice when the harness dies and exit by itself.
-  const child = spawnChild(file, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: spec.env ?? { ...process.env, SENTRY_DSN: '' } });
+  const child = spawnChild(file, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: spec.env ?? { ...process.env, SENTRY_DSN: '', STREAMTRACE_UPSTREAM: '' } });
 
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (text: string) => {

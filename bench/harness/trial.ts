@@ -9,6 +9,7 @@ import { percentile } from '../stats/percentile.ts';
 import { type Scenario, SCENARIOS, scenarioUrl } from './scenarios.ts';
 import type { ServerProcess } from './server-process.ts';
 import type { Sink } from '../spans/sink.ts';
+import type { FakeUpstream } from '../upstream/fake-upstream.ts';
 import { median } from '../stats/stats.ts';
 import { probeStreams } from './stream-probe.ts';
 import { fetchStream } from './stream-client.ts';
@@ -61,20 +62,20 @@ interface Measured {
  * with the SDK's spans sent: a server frozen in the middle of a send would leave the sink waiting
  * on a body that cannot finish until that server's next turn.
  */
-export async function warmUp(server: ServerProcess, sink: Sink, cell: Cell, settings: TrialSettings): Promise<void> {
+export async function warmUp(server: ServerProcess, sink: Sink, cell: Cell, settings: TrialSettings, upstream?: FakeUpstream): Promise<void> {
   if (cell.scenario === 'long-idle' || settings.warmupSec <= 0) return;
   const url = scenarioUrl(server.url, SCENARIOS[cell.scenario], { underLoad: true });
   await runLoad({ url, connections: settings.connections, durationSec: settings.warmupSec, idPrefix: `warmup-${randomUUID().slice(0, 8)}` });
-  await settleAndCollect(server, sink);
+  await settleAndCollect(server, sink, upstream);
   sink.clear();
 }
 
 /**
  * One trial of a cell on its running server: the measured period with
  * the probe beside the load, then the server's own figures and the verifier's verdict on every
- * request the server finished in the period.
+ * request the server finished in the period (and on its model call, where it made one).
  */
-export async function runTrial(server: ServerProcess, sink: Sink, cell: Cell, settings: TrialSettings, position: TrialPosition): Promise<Trial> {
+export async function runTrial(server: ServerProcess, sink: Sink, cell: Cell, settings: TrialSettings, position: TrialPosition, upstream?: FakeUpstream): Promise<Trial> {
   const startedAt = new Date().toISOString();
   const scenario: Scenario = SCENARIOS[cell.scenario];
   const url = scenarioUrl(server.url, scenario, {
@@ -86,15 +87,16 @@ export async function runTrial(server: ServerProcess, sink: Sink, cell: Cell, se
   await settle(server);
   await server.state(true); // requests from before the trial (warm-up) are not judged
   sink.clear();
+  upstream?.clear();
 
   const { figures: measured, sample, harnessBytesPerRead } =
     cell.scenario === 'long-idle'
       ? await holdStreams(server, url, settings.longIdleStreams, tag)
       : await measureLoad(server, url, settings, tag);
 
-  const { settled, dropped, truths } = await settleAndCollect(server, sink);
+  const { settled, dropped, truths, calls } = await settleAndCollect(server, sink, upstream);
   const figures = cell.scenario === 'long-idle' ? measured : countedByProgress(measured, sample, truths);
-  const report = cell.tracer === 'none' ? null : verify(sink.spans(), truths.requests, { openRoots: settled.openRoots });
+  const report = cell.tracer === 'none' ? null : verify(sink.spans(), truths.requests, { openRoots: settled.openRoots, upstream: calls });
   const discarded = sink.discarded();
   for (const [key, quantity] of Object.entries(dropped)) discarded[key] = (discarded[key] ?? 0) + quantity;
   sink.clear();

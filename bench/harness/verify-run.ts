@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { ServerState } from '../../servers/ground-truth.ts';
+import type { ServerState, UpstreamTruth } from '../../servers/ground-truth.ts';
+import type { FakeUpstream } from '../upstream/fake-upstream.ts';
 import type { Cell } from './matrix.ts';
-import { SCENARIOS, type Scenario, scenarioUrl } from './scenarios.ts';
+import { callsUpstream, SCENARIOS, type Scenario, scenarioUrl } from './scenarios.ts';
 import { startServer, type ServerProcess } from './server-process.ts';
 import type { Sink } from '../spans/sink.ts';
 import { fetchStream, type StreamRequest } from './stream-client.ts';
@@ -40,8 +41,15 @@ export function requestMix(baseUrl: string, scenario: Scenario, count: number): 
  * A cell's server for a correctness run, sending to the sink. Servers may be started ahead, side by
  * side (start-up is not judged), and handed to verifyCell one at a time.
  */
-export function startCellServer(cell: Cell, sink: Sink): Promise<ServerProcess> {
-  return startServer({ strategy: cell.strategy, tracer: cell.tracer, node: cell.node, dsn: sink.dsn });
+export function startCellServer(cell: Cell, sink: Sink, upstream?: FakeUpstream): Promise<ServerProcess> {
+  return startServer({ strategy: cell.strategy, tracer: cell.tracer, node: cell.node, dsn: sink.dsn, upstream: upstreamUrlFor(cell, upstream) });
+}
+
+/** The fake upstream's URL for a cell whose scenario calls it; a missing upstream is the harness's bug. */
+export function upstreamUrlFor(cell: Cell, upstream: FakeUpstream | undefined): string | undefined {
+  if (!callsUpstream(cell.scenario)) return undefined;
+  if (!upstream) throw new Error(`scenario ${cell.scenario} calls the fake model upstream: start it beside the sink`);
+  return upstream.url;
 }
 
 /** Waits until no response is in flight and no strategy-owned root is still open. */
@@ -71,30 +79,40 @@ export interface Collected {
   dropped: Record<string, number>;
   /** The ground truth of every request since the last collection, handed over (drained). */
   truths: ServerState;
+  /** What the fake upstream saw of every call since the last collection (drained); empty without one. */
+  calls: UpstreamTruth[];
 }
 
 /** After the requests: every root ended, the SDK's spans in the sink, the server's ground truth. */
-export async function settleAndCollect(server: ServerProcess, sink: Sink): Promise<Collected> {
+export async function settleAndCollect(server: ServerProcess, sink: Sink, upstream?: FakeUpstream): Promise<Collected> {
   const settled = await settle(server);
+  // An aborted call reaches the upstream a little after the response closed.
+  if (upstream && !(await upstream.settled())) throw new Error(`the fake upstream still had ${upstream.open} calls open after the server settled`);
   const dropped = await server.flush();
   if (!(await sink.waitForQuiet(QUIET_AFTER_FLUSH_MS, QUIET_TIMEOUT_MS))) {
     throw new Error(`the sink was still receiving ${QUIET_TIMEOUT_MS / 1000} s after the SDK flushed`);
   }
   const truths = await server.state(true);
-  return { settled, dropped, truths };
+  const calls = upstream?.records() ?? [];
+  upstream?.clear();
+  return { settled, dropped, truths, calls };
 }
 
-/** Runs one cell without load: a fresh server, the request mix, a flush, the verifier. */
-export async function verifyCell(cell: Cell, sink: Sink, requests: number, started = startCellServer(cell, sink)): Promise<CellVerdict> {
+/**
+ * Runs one cell without load: a fresh server, the request mix, a flush, the verifier. A scenario
+ * that calls the model upstream needs the fake one (started beside the sink).
+ */
+export async function verifyCell(cell: Cell, sink: Sink, requests: number, started?: Promise<ServerProcess>, upstream?: FakeUpstream): Promise<CellVerdict> {
   const scenario: Scenario = SCENARIOS[cell.scenario];
   let server: ServerProcess | undefined;
   try {
-    server = await started;
+    server = await (started ?? startCellServer(cell, sink, upstream));
     sink.clear();
+    upstream?.clear();
     const mix = requestMix(server.url, scenario, requests);
     await Promise.all(mix.map((request) => fetchStream(request)));
-    const { truths } = await settleAndCollect(server, sink);
-    const report = cell.tracer === 'none' ? null : verify(sink.spans(), truths.requests, { openRoots: truths.openRoots });
+    const { truths, calls } = await settleAndCollect(server, sink, upstream);
+    const report = cell.tracer === 'none' ? null : verify(sink.spans(), truths.requests, { openRoots: truths.openRoots, upstream: calls });
     return { cell, report, requestsSent: mix.length, extraRootEnds: truths.extraRootEnds };
   } catch (error) {
     return { cell, report: null, requestsSent: 0, extraRootEnds: 0, error: error instanceof Error ? error.message : String(error) };

@@ -8,8 +8,9 @@ import { killChild, signalChild, spawnChild } from '../common/children.ts';
 import type { TracerName } from '../../servers/tracer.ts';
 import type { AnyStrategyName } from '../../strategies/registry.ts';
 import { runLoad } from '../harness/load.ts';
-import { SCENARIOS, type ScenarioName, scenarioUrl } from '../harness/scenarios.ts';
+import { callsUpstream, SCENARIOS, type ScenarioName, scenarioUrl } from '../harness/scenarios.ts';
 import { startSink } from '../spans/sink.ts';
+import { startFakeUpstream } from '../upstream/fake-upstream.ts';
 import { type NodeRuntime, nodeBinary } from '../common/node-runtime.ts';
 
 /**
@@ -108,6 +109,7 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileOutput
   const { tool, dest } = options;
   const log = options.log ?? (() => {});
   const sink = options.tracer === 'none' ? undefined : await startSink({ port: 0 });
+  const upstream = callsUpstream(options.scenario) ? await startFakeUpstream() : undefined;
   // Clinic and the server run in a scratch directory: node's trace-event logs land in the
   // working directory and clinic refuses to start where old ones lie.
   const workDir = mkdtempSync(join(tmpdir(), 'streamtrace-profile-'));
@@ -116,7 +118,7 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileOutput
     // Clinic 13 instruments the Node it is started with: clinic and the server run on one binary.
     const node = nodeBinary(options.node);
     const server = [node, '--import', EXIT_AFTER_COLLECTORS, SERVER_MAIN];
-    const cell = ['--strategy', options.strategy, '--tracer', options.tracer, '--node', options.node, '--port', '0', ...(sink ? ['--dsn', sink.dsn] : [])];
+    const cell = ['--strategy', options.strategy, '--tracer', options.tracer, '--node', options.node, '--port', '0', ...(sink ? ['--dsn', sink.dsn] : []), ...(upstream ? ['--upstream', upstream.url] : [])];
     const collecting = startClinic(node, [tool, '--dest', dest, '--open=false', '--', ...server, ...cell], workDir);
     running = collecting.child;
     runningTool = tool;
@@ -150,7 +152,7 @@ export async function runProfile(options: ProfileOptions): Promise<ProfileOutput
   } finally {
     if (running) killChild(running);
     running = undefined;
-    await sink?.close();
+    await Promise.all([sink?.close(), upstream?.close()]);
     rmSync(workDir, { recursive: true, force: true });
   }
 }

@@ -1,4 +1,4 @@
-import type { Outcome, RequestTruth } from '../../servers/ground-truth.ts';
+import { type Outcome, type RequestTruth, UPSTREAM_COMPLETIONS_PATH, type UpstreamTruth } from '../../servers/ground-truth.ts';
 import type { Distribution } from '../../results/schema.ts';
 import { type Rule, RULES } from '../../results/rules.ts';
 import { distribution } from '../stats/percentile.ts';
@@ -17,6 +17,10 @@ export interface VerifyOptions {
   rangeToleranceMs?: number;
   /** Roots the server still had open after the run; null when it cannot tell (the SDK owns the root). */
   openRoots?: number | null;
+  /** What the fake model upstream saw of each call (llm-proxy): judged by the upstream rules. */
+  upstream?: UpstreamTruth[];
+  /** How long after the response closed a client abort may reach the upstream (ms). */
+  abortToleranceMs?: number;
 }
 
 export interface RequestVerdict {
@@ -46,7 +50,7 @@ export interface VerifyReport {
   unattributedSpans: number;
   /** Request ids found on spans that no truth mentions, sorted. */
   strayRequestIds: string[];
-  tolerances: { endToleranceMs: number; rangeToleranceMs: number };
+  tolerances: { endToleranceMs: number; rangeToleranceMs: number; abortToleranceMs: number };
   perRequest: RequestVerdict[];
 }
 
@@ -60,6 +64,11 @@ export interface VerifyReport {
 export const DEFAULT_END_TOLERANCE_MS = 90;
 /** Timestamps are rounded floats of seconds; a child that ends with its root can differ by a hair. */
 export const DEFAULT_RANGE_TOLERANCE_MS = 1;
+/**
+ * 100 ms: a client's abort must reach the model upstream that soon after the response closed
+ * (README, "What the verifier checks"); until it does, the provider keeps generating, and billing.
+ */
+export const DEFAULT_ABORT_TOLERANCE_MS = 100;
 
 const EXPECTED_STATUS: Record<Outcome, string> = {
   completed: 'ok',
@@ -86,9 +95,15 @@ export function verify(spans: SpanRecord[], truths: RequestTruth[], options: Ver
     else byRequest.set(requestId, [span]);
   }
 
-  const perRequest = truths.map((truth) =>
-    judgeRequest(truth, byRequest.get(truth.requestId) ?? [], byTrace, endToleranceMs, rangeToleranceMs),
-  );
+  const abortToleranceMs = options.abortToleranceMs ?? DEFAULT_ABORT_TOLERANCE_MS;
+  const calls = new Map<string, UpstreamTruth>();
+  for (const call of options.upstream ?? []) if (!calls.has(call.requestId)) calls.set(call.requestId, call);
+  const perRequest = truths.map((truth) => {
+    const verdict = judgeRequest(truth, byRequest.get(truth.requestId) ?? [], byTrace, endToleranceMs, rangeToleranceMs);
+    const call = calls.get(truth.requestId);
+    if (call) judgeUpstreamCall(verdict, truth, call, byRequest.get(truth.requestId) ?? [], byTrace, { endToleranceMs, rangeToleranceMs, abortToleranceMs });
+    return verdict;
+  });
 
   const violations = zeroPerRule();
   const requestsViolating = zeroPerRule();
@@ -114,7 +129,7 @@ export function verify(spans: SpanRecord[], truths: RequestTruth[], options: Ver
     ),
     unattributedSpans,
     strayRequestIds: [...byRequest.keys()].filter((id) => !known.has(id)).sort(),
-    tolerances: { endToleranceMs, rangeToleranceMs },
+    tolerances: { endToleranceMs, rangeToleranceMs, abortToleranceMs },
     perRequest,
   };
 }
@@ -133,10 +148,7 @@ function judgeRequest(
 
   const segments = spans.filter((span) => span.isSegment);
   const children = spans.filter((span) => span.attributes[SPAN_KIND_ATTRIBUTE] === 'child');
-  // With several candidate roots, judge against the earliest: the one the request opened first.
-  const root = segments
-    .filter((span) => span.attributes[SPAN_KIND_ATTRIBUTE] === 'root')
-    .sort((a, b) => a.start - b.start)[0];
+  const root = rootOf(spans);
 
   flag('multipleRoots', segments.length - 1);
   flag('missing', truth.childSpans - children.length);
@@ -161,6 +173,84 @@ function judgeRequest(
   flag('status', statusMatches(root, EXPECTED_STATUS[truth.outcome]) ? 0 : 1);
 
   return { requestId: truth.requestId, outcome: truth.outcome, violations, durationErrorMs };
+}
+
+/** With several candidate roots, judge against the earliest: the one the request opened first. */
+function rootOf(spans: SpanRecord[]): SpanRecord | undefined {
+  return spans
+    .filter((span) => span.isSegment && span.attributes[SPAN_KIND_ATTRIBUTE] === 'root')
+    .sort((a, b) => a.start - b.start)[0];
+}
+
+/** The SDKs' spans of a model call: the outgoing request (its url.full) and any gen_ai span. */
+function isClientSpanOfCall(span: SpanRecord): boolean {
+  const url = span.attributes['url.full'];
+  return typeof url === 'string' && url.split('?')[0]!.endsWith(UPSTREAM_COMPLETIONS_PATH);
+}
+function isGenAiSpan(span: SpanRecord): boolean {
+  return typeof span.attributes['gen_ai.operation.name'] === 'string';
+}
+
+/**
+ * The rules on the request's upstream call (README, "What the verifier checks"). The SDKs make
+ * the call's spans themselves, without the request's id: they are looked for in the root's trace.
+ * - upstreamSpan: no client span of the call under the root, or a gen_ai span off the root's chain.
+ * - upstreamEnd: the client span (or a gen_ai span) ends more than the end tolerance before the
+ *   upstream's real end of body (at its headers, say), or after both that end and the response's.
+ * - upstreamOutOfRange: one of them lies outside the root. On a client abort the call ends after
+ *   the response closed by its nature (the close is what aborts it): there it may end up to the
+ *   abort tolerance after the root.
+ * - upstreamAbort: the client aborted, and the upstream call was still open (neither aborted nor
+ *   finished) the abort tolerance after the response's close.
+ * - upstreamStatus: the client span does not say what happened: an error where the upstream broke
+ *   off; not `ok` where the call was aborted (UNSET passes: the HTTP conventions say an
+ *   intentional abort is no error, and both SDKs' fetch spans leave it unset; Sentry serialises
+ *   unset as `ok` in both lifecycles, so there `ok` passes); `ok` or unset where it completed.
+ */
+function judgeUpstreamCall(
+  verdict: RequestVerdict,
+  truth: RequestTruth,
+  call: UpstreamTruth,
+  spans: SpanRecord[],
+  byTrace: Map<string, Map<string, SpanRecord>>,
+  { endToleranceMs, rangeToleranceMs, abortToleranceMs }: { endToleranceMs: number; rangeToleranceMs: number; abortToleranceMs: number },
+): void {
+  const flag = (rule: Rule, count: number): void => {
+    if (count > 0) verdict.violations[rule] = (verdict.violations[rule] ?? 0) + count;
+  };
+  const aborted = truth.outcome === 'aborted';
+  // The call must be over (aborted, or finished by itself: a server behind its upstream may still
+  // relay buffered tokens when its client leaves) within the tolerance of the response's close.
+  flag('upstreamAbort', aborted && !(call.endMs !== null && call.endMs <= truth.endMs + abortToleranceMs) ? 1 : 0);
+
+  const root = rootOf(spans);
+  const traceSpans = root ? byTrace.get(root.traceId) : undefined;
+  const inTrace = [...(traceSpans?.values() ?? [])];
+  const clients = inTrace.filter((span) => isClientSpanOfCall(span) && reachesSpan(span, root!.spanId, traceSpans));
+  const genAi = inTrace.filter(isGenAiSpan);
+  const offChain = genAi.filter((span) => !reachesSpan(span, root!.spanId, traceSpans));
+  flag('upstreamSpan', clients.length === 0 ? 1 : offChain.length);
+  if (!root) return;
+
+  const judged = [...clients, ...genAi.filter((span) => !offChain.includes(span))];
+  if (call.endMs !== null) {
+    // A server behind its upstream reads the body's end later than it was sent: as late as its own
+    // response's end (it re-streams the last token, or the failure, as it reads it).
+    const earliest = call.endMs - endToleranceMs;
+    const latest = Math.max(call.endMs, truth.endMs) + endToleranceMs;
+    flag('upstreamEnd', judged.filter((span) => span.end * 1000 < earliest || span.end * 1000 > latest).length);
+  }
+  const latestEnd = root.end * 1000 + (aborted ? abortToleranceMs : rangeToleranceMs);
+  flag('upstreamOutOfRange', judged.filter((span) => span.start * 1000 < root.start * 1000 - rangeToleranceMs || span.end * 1000 > latestEnd).length);
+  flag('upstreamStatus', clients.filter((span) => !callStatusMatches(span, call, aborted)).length);
+}
+
+function callStatusMatches(span: SpanRecord, call: UpstreamTruth, aborted: boolean): boolean {
+  const success = span.status === 'ok' || span.status === 'unset';
+  if (call.failed) return !success;
+  // Sentry sends a span whose status was left unset as ok, in both lifecycles: there ok passes.
+  if (aborted) return span.status !== 'ok' || span.format !== 'otlp';
+  return success;
 }
 
 /**
