@@ -4,6 +4,7 @@ import { defineCommand } from '../common/cli.ts';
 import { DEFAULT_NODE, NODE_RUNTIMES } from '../common/node-runtime.ts';
 import type { IdleServers } from '../harness/bench-run.ts';
 import { SDK_TRACERS } from '../harness/matrix.ts';
+import { STRATEGY_MODULE_FLAG } from '../harness/strategy-selection.ts';
 import { BENCH_SCENARIOS, SCENARIO_NAMES } from '../harness/scenarios.ts';
 
 /**
@@ -42,6 +43,7 @@ export const BENCH_COMMAND = defineCommand({
   usage: 'npm run bench -- [flags]  (the memory soak: npm run bench -- --scenarios long-idle --soak MIN [flags])',
   flags: {
     strategies: { type: 'string', value: 'a,b', help: `strategies: ${list([...STRATEGY_NAMES, ...ENABLED_TEST_STRATEGY_NAMES])}`, defaultText: ENABLED_TEST_STRATEGY_NAMES.length === 0 ? 'all' : `all but ${list(ENABLED_TEST_STRATEGY_NAMES)}` },
+    'strategy-module': STRATEGY_MODULE_FLAG,
     tracers: { type: 'string', value: 'a,b', help: `tracers: ${list(SDK_TRACERS)}`, defaultText: 'all' },
     scenarios: {
       type: 'string',

@@ -9,10 +9,12 @@ import { spawn } from 'node:child_process';
 import { refuseStaleCompiledBuild } from '../common/build.ts';
 import { defineCommand, parseChoice, parseFlags, parseIntegerFlag, runCommand, UsageError } from '../common/cli.ts';
 import { DEFAULT_NODE, isThisNode, NODE_RUNTIMES, nodeBinary } from '../common/node-runtime.ts';
-import { ALL_STRATEGY_NAMES, createStrategy, loadsNoSdk } from '../../strategies/registry.ts';
+import { ALL_STRATEGY_NAMES, type AnyStrategyName, createStrategy, loadsNoSdk } from '../../strategies/registry.ts';
+import { useStrategyModule } from '../harness/strategy-selection.ts';
 import { defaultStrategyOptions } from '../../strategies/strategy.ts';
 import { CONTROL_PREFIX } from '../../servers/ground-truth.ts';
-import { setupTracer, TRACER_NAMES } from '../../servers/tracer.ts';
+import { TRACER_NAMES } from '../../servers/tracer.ts';
+import { setupTracer } from '../../servers/tracers.ts';
 
 /** The tracer of a strategy that loads the SDK, unless --tracer says otherwise. */
 const DEFAULT_SDK_TRACER = 'sentry-stream';
@@ -20,7 +22,8 @@ const DEFAULT_SDK_TRACER = 'sentry-stream';
 const COMMAND = defineCommand({
   usage: 'npm run server -- --strategy NAME [flags]',
   flags: {
-    strategy: { type: 'string', value: 'NAME', help: `the strategy (required): ${ALL_STRATEGY_NAMES.join(', ')}` },
+    strategy: { type: 'string', value: 'NAME', help: `the strategy (this or --strategy-module is required): ${ALL_STRATEGY_NAMES.join(', ')}` },
+    'strategy-module': { type: 'string', value: 'PATH', help: 'instead of --strategy: the strategy this TypeScript or JavaScript file exports by default (README: "Bring your own strategy")' },
     node: { type: 'string', value: 'V', help: `the Node to run on: ${NODE_RUNTIMES.join(', ')}`, default: DEFAULT_NODE },
     tracer: { type: 'string', value: 'NAME', help: `the tracer: ${TRACER_NAMES.join(', ')}`, defaultText: `none for untraced and calibration-burn, else ${DEFAULT_SDK_TRACER}` },
     port: { type: 'string', value: 'N', help: 'the port on 127.0.0.1, 0 for any free one', integer: [0, 65_535], default: '0' },
@@ -37,13 +40,12 @@ runCommand(async () => {
   refuseStaleCompiledBuild(import.meta.url, 'server');
   const binary = nodeBinary(parseChoice('node', values.node, NODE_RUNTIMES));
   if (!isThisNode(binary)) return runOn(binary);
-  if (values.strategy === undefined) throw new UsageError(`--strategy is required (accepted: ${ALL_STRATEGY_NAMES.join(', ')})`);
-  const strategyName = parseChoice('strategy', values.strategy, ALL_STRATEGY_NAMES);
+  const strategyName = await chooseStrategy(values.strategy, values['strategy-module']);
   const untraced = loadsNoSdk(strategyName);
   const defaultTracer = untraced ? 'none' : DEFAULT_SDK_TRACER;
   const tracerName = parseChoice('tracer', values.tracer ?? defaultTracer, TRACER_NAMES);
   if (untraced !== (tracerName === 'none')) {
-    throw new UsageError(`strategy ${strategyName} cannot run with tracer ${tracerName}: untraced and calibration-burn go only with tracer none`);
+    throw new UsageError(`strategy ${strategyName} cannot run with tracer ${tracerName}: a strategy that loads no SDK (rootOwner 'none') goes only with tracer none, and the others need an SDK`);
   }
   const port = parseIntegerFlag(COMMAND, 'port', values.port);
   const strategy = createStrategy(strategyName, {
@@ -94,6 +96,14 @@ runCommand(async () => {
   process.stdout.write(`listening on http://127.0.0.1:${boundPort}\n`);
   return new Promise<never>(() => {});
 });
+
+/** --strategy NAME or --strategy-module PATH (loaded, checked and registered here), exactly one. */
+async function chooseStrategy(name: string | undefined, modulePath: string | undefined): Promise<AnyStrategyName> {
+  if (name !== undefined && modulePath !== undefined) throw new UsageError('give --strategy NAME or --strategy-module PATH, not both');
+  if (modulePath !== undefined) return useStrategyModule(modulePath);
+  if (name === undefined) throw new UsageError(`--strategy or --strategy-module is required (accepted strategies: ${ALL_STRATEGY_NAMES.join(', ')})`);
+  return parseChoice('strategy', name, ALL_STRATEGY_NAMES);
+}
 
 /** Runs this same command on another Node binary (from `npm run server`), passing signals on. */
 function runOn(binary: string): Promise<number> {

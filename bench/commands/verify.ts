@@ -16,13 +16,15 @@ import { startSink } from '../spans/sink.ts';
 import { RULES } from '../../results/rules.ts';
 import { type CellVerdict, verifyCell } from '../harness/verify-run.ts';
 import { renderTable } from '../common/table.ts';
+import { selectStrategies, STRATEGY_MODULE_FLAG } from '../harness/strategy-selection.ts';
 import { checkPackagesRunOn } from '../harness/environment.ts';
 import { DEFAULT_NODE, NODE_RUNTIMES, nodeVersion, parseNodeList } from '../common/node-runtime.ts';
 
 const COMMAND = defineCommand({
   usage: 'npm run verify -- [flags]',
   flags: {
-    strategies: { type: 'string', value: 'a,b', help: `strategies: ${STRATEGY_NAMES.join(', ')}`, default: STRATEGY_NAMES.join(','), defaultText: 'all' },
+    strategies: { type: 'string', value: 'a,b', help: `strategies: ${STRATEGY_NAMES.join(', ')}`, defaultText: 'all' },
+    'strategy-module': STRATEGY_MODULE_FLAG,
     tracers: { type: 'string', value: 'a,b', help: `tracers: ${SDK_TRACERS.join(', ')}`, default: SDK_TRACERS.join(','), defaultText: 'all' },
     scenarios: { type: 'string', value: 'a,b', help: `scenarios: ${SCENARIO_NAMES.join(', ')}`, default: SCENARIO_NAMES.join(','), defaultText: 'all' },
     node: { type: 'string', value: 'a,b', help: `the Nodes the servers run on: ${NODE_RUNTIMES.join(', ')}`, default: DEFAULT_NODE },
@@ -34,7 +36,7 @@ const COMMAND = defineCommand({
 runCommand(async () => {
   const { values } = parseFlags(process.argv.slice(2), COMMAND);
   const cells = buildMatrix(
-    parseChoiceList('strategies', values.strategies, STRATEGY_NAMES),
+    await selectStrategies(values.strategies, values['strategy-module'], STRATEGY_NAMES),
     parseChoiceList('tracers', values.tracers, SDK_TRACERS),
     parseChoiceList('scenarios', values.scenarios, SCENARIO_NAMES),
     parseNodeList(values.node),

@@ -7,6 +7,7 @@ import type { ServerState } from '../../servers/ground-truth.ts';
 import { CONTROL_PREFIX } from '../../servers/ground-truth.ts';
 import type { ProcessSample } from '../../servers/process-probe.ts';
 import { pinProcess } from './pinning.ts';
+import { strategyModuleOf } from '../../strategies/registry.ts';
 
 const SERVER_MAIN = builtPath('bench/commands/server.ts');
 const READY_LINE = /listening on (http:\/\/\S+)/;
@@ -60,7 +61,10 @@ export class ServerFailed extends Error {}
 /** Starts a server from build/ (the command has rebuilt it if stale; a stale server refuses to start). */
 export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
   const runtime = spec.node ?? DEFAULT_NODE;
-  const flags = ['--strategy', spec.strategy, '--tracer', spec.tracer, '--node', runtime, '--port', '0', ...(spec.args ?? [])];
+  // A strategy module's server loads the very file the harness checked.
+  const module = strategyModuleOf(spec.strategy);
+  const strategy = module ? ['--strategy-module', module.path] : ['--strategy', spec.strategy];
+  const flags = [...strategy, '--tracer', spec.tracer, '--node', runtime, '--port', '0', ...(spec.args ?? [])];
   if (spec.dsn) flags.push('--dsn', spec.dsn);
   const node = [nodeBinary(runtime), ...(spec.nodeArgs ?? []), SERVER_MAIN, ...flags];
   // A pinned harness would pass its own core on to the child: start on every core instead.
