@@ -107,9 +107,20 @@ export const EnvSchema = strictObject(
   'The machine and software the run measured',
 );
 
+/** Where strategies brought with --strategy-module came from. */
+export const StrategyModulesSchema = Type.Record(
+  Type.String(),
+  strictObject({
+    path: Type.String({ description: 'The file, absolute, as the servers loaded it' }),
+    sha256: Type.String({ pattern: '^[0-9a-f]{64}$', description: "The file's content hash: two runs of one name ran the same file only when these agree" }),
+  }),
+  { description: "The strategies loaded from files outside the suite (--strategy-module), by name; absent when none" },
+);
+
 export const ConfigSchema = strictObject(
   {
     strategies: Type.Array(Type.String(), { description: 'As listed: a duplicate is an A/A copy (label strategy#2)' }),
+    strategyModules: Type.Optional(StrategyModulesSchema),
     tracers: Type.Array(TracerSchema),
     scenarios: Type.Array(Type.String()),
     nodes: Type.Array(NodeRuntimeSchema, { minItems: 1, description: 'The Node axis (--node): every cell ran on one of these' }),
@@ -334,6 +345,7 @@ export type Violations = Static<typeof ViolationsSchema>;
 export type Pinning = Static<typeof PinningSchema>;
 export type Env = Static<typeof EnvSchema>;
 export type Config = Static<typeof ConfigSchema>;
+export type StrategyModules = Static<typeof StrategyModulesSchema>;
 export type Trial = Static<typeof TrialSchema>;
 export type MetricSummary = Static<typeof MetricSummarySchema>;
 export type Overhead = Static<typeof OverheadSchema>;

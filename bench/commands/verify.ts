@@ -16,7 +16,7 @@ import { startSink } from '../spans/sink.ts';
 import { RULES } from '../../results/rules.ts';
 import { type CellVerdict, verifyCell } from '../harness/verify-run.ts';
 import { renderTable } from '../common/table.ts';
-import { selectStrategies, STRATEGY_MODULE_FLAG } from '../harness/strategy-selection.ts';
+import { describeStrategyModules, selectStrategies, STRATEGY_MODULE_FLAG } from '../harness/strategy-selection.ts';
 import { checkPackagesRunOn } from '../harness/environment.ts';
 import { DEFAULT_NODE, NODE_RUNTIMES, nodeVersion, parseNodeList } from '../common/node-runtime.ts';
 
@@ -35,8 +35,9 @@ const COMMAND = defineCommand({
 
 runCommand(async () => {
   const { values } = parseFlags(process.argv.slice(2), COMMAND);
+  const strategies = await selectStrategies(values.strategies, values['strategy-module'], STRATEGY_NAMES);
   const cells = buildMatrix(
-    await selectStrategies(values.strategies, values['strategy-module'], STRATEGY_NAMES),
+    strategies,
     parseChoiceList('tracers', values.tracers, SDK_TRACERS),
     parseChoiceList('scenarios', values.scenarios, SCENARIO_NAMES),
     parseNodeList(values.node),
@@ -51,7 +52,7 @@ runCommand(async () => {
   const sink = await startSink({ port: 0 });
   const verdicts: CellVerdict[] = [];
   const save = (complete: boolean): void => {
-    if (jsonPath) writeFileAtomic(jsonPath, `${JSON.stringify({ complete, requestsPerCell: requests, nodeVersions, verdicts }, null, 2)}\n`);
+    if (jsonPath) writeFileAtomic(jsonPath, `${JSON.stringify({ complete, requestsPerCell: requests, nodeVersions, ...describeStrategyModules(strategies), verdicts }, null, 2)}\n`);
   };
   process.once('SIGINT', () => {
     process.stderr.write('\ninterrupted: stopping servers, keeping the finished cells\n');

@@ -14,6 +14,7 @@ import { DEFAULT_CONNECTIONS, type Scenario, SCENARIOS, type ScenarioName } from
 import { type NodeRuntime, nodeVersion } from '../common/node-runtime.ts';
 import { type ServerProcess, type ServerSpec, startServer } from './server-process.ts';
 import { startSink } from '../spans/sink.ts';
+import { describeStrategyModules } from './strategy-selection.ts';
 import { summariseCells, type UnsummarisedCell } from './summarise-cell.ts';
 import { runTrial, type TrialSettings, warmUp } from './trial.ts';
 import { DEFAULT_END_TOLERANCE_MS, DEFAULT_RANGE_TOLERANCE_MS } from '../spans/verifier.ts';
@@ -146,6 +147,7 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
 
   const config: Config = {
     strategies: options.strategies,
+    ...describeStrategyModules(options.strategies),
     tracers: options.tracers as Config['tracers'],
     scenarios: options.scenarios,
     nodes: options.nodes,

@@ -1,4 +1,7 @@
-import { type AnyStrategyName, BUILT_IN_STRATEGY_NAMES, type ModuleStrategyName, registerStrategyModule } from '../../strategies/registry.ts';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { StrategyModules } from '../../results/schema.ts';
+import { type AnyStrategyName, BUILT_IN_STRATEGY_NAMES, type ModuleStrategyName, registerStrategyModule, strategyModuleOf } from '../../strategies/registry.ts';
 import { loadStrategyModule, StrategyModuleRefused } from '../../strategies/strategy-module.ts';
 import { type Flag, parseChoiceList, UsageError } from '../common/cli.ts';
 
@@ -39,4 +42,12 @@ export async function useStrategyModule(path: string): Promise<ModuleStrategyNam
     if (error instanceof StrategyModuleRefused) throw new UsageError(error.message);
     throw error;
   }
+}
+
+/** What a result records of the module strategies among `strategies`: nothing when there are none. */
+export function describeStrategyModules(strategies: readonly string[]): { strategyModules?: StrategyModules } {
+  const modules = [...new Set(strategies)].flatMap((name) => strategyModuleOf(name) ?? []);
+  if (modules.length === 0) return {};
+  const hash = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
+  return { strategyModules: Object.fromEntries(modules.map((module) => [module.name, { path: module.path, sha256: hash(module.path) }])) };
 }
