@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { defaultStrategyOptions, ROOT_OWNERS, type RootOwner, type StrategyFactory } from './strategy.ts';
+import { defaultStrategyOptions, ROOT_OWNERS, type RootOwner, type Strategy, type StrategyFactory } from './strategy.ts';
 
 /**
  * A strategy brought from outside the repository (--strategy-module PATH): a TypeScript or
@@ -14,6 +14,8 @@ export interface StrategyModule {
   readonly path: string;
   readonly factory: StrategyFactory;
   readonly rootOwner: RootOwner;
+  /** It has a tick to call (pollNow): the instruction counts give it a tick case. */
+  readonly polling: boolean;
 }
 
 /** The module cannot run as a strategy; the message says what is missing, in one line. */
@@ -68,7 +70,8 @@ export async function loadStrategyModule(path: string, taken: readonly string[] 
   }
   const missing = missingMembers(strategy);
   if (missing.length > 0) refuse(`does not satisfy strategies/strategy.ts: ${missing.join('; ')}`);
-  return { name: name as string, path: absolute, factory: factory as StrategyFactory, rootOwner: (strategy as { rootOwner: RootOwner }).rootOwner };
+  const { rootOwner, pollNow } = strategy as Strategy;
+  return { name: name as string, path: absolute, factory: factory as StrategyFactory, rootOwner, polling: typeof pollNow === 'function' };
 }
 
 /** What the factory's strategy lacks against the Strategy interface, each in a few words. */

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { validateResult } from '../results/schema.ts';
 import { BUILT_IN_STRATEGY_NAMES } from '../strategies/registry.ts';
 import { loadStrategyModule } from '../strategies/strategy-module.ts';
+import { caseKey, instructionCases, WARMUP_ITERATIONS } from '../bench/micro/instruction-cases.ts';
 import { ROOT, runEntry, startEntry } from './support/run.ts';
 
 /** The shipped example, copied out of the repository: a user's module lives elsewhere. */
@@ -97,4 +98,22 @@ test('loading a module: its name, and each way it can fail to be a strategy', as
     await assert.rejects(loadStrategyModule(writeModule(file, `${text}\n`), BUILT_IN_STRATEGY_NAMES), expected, file);
   }
   await assert.rejects(loadStrategyModule(join(tmpdir(), 'no-such-strategy-module.ts')), /does not exist or is not a file$/);
+});
+
+test('instruction counts take a module: its cases in every tracer, a child that loads it and ends each root once', async () => {
+  const keys = instructionCases([{ name: 'my-fix', polling: true }]).map(caseKey);
+  for (const key of ['none/my-fix', 'none/my-fix tick', 'sentry-static/my-fix', 'sentry-stream/my-fix', 'otel/my-fix']) assert.ok(keys.includes(key), key);
+  assert.deepEqual(instructionCases([{ name: 'my-fix', polling: false }]).filter((entry) => entry.name === 'my-fix tick'), []);
+
+  // The child as cachegrind runs it, without cachegrind: what it reports is what the parent checks.
+  const child = await runEntry('bench/micro/instruction-child.ts', ['none/finish-or-close', '10', exampleOutsideRepo()]);
+  assert.equal(child.code, 0, child.stderr);
+  const report = JSON.parse(child.stdout.trim()) as { iterations: number; rootsOpen: number; extraRootEnds: number };
+  assert.equal(report.iterations, WARMUP_ITERATIONS + 10);
+  assert.equal(report.rootsOpen, 0);
+  assert.equal(report.extraRootEnds, 0);
+
+  const wallClock = await runEntry('bench/commands/micro.ts', ['--strategy-module', exampleOutsideRepo()]);
+  assert.equal(wallClock.code, 2);
+  assert.equal(wallClock.stderr, 'error: --strategy-module needs --instructions (accepted without it: --json, --time, --node)\n');
 });
