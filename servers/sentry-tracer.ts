@@ -31,6 +31,7 @@ export function sentryTracer(traceLifecycle: 'static' | 'stream', setup: TracerS
   const spans = new WeakMap<OpenSpan, Sentry.Span>();
   return {
     name: traceLifecycle === 'static' ? 'sentry-static' : 'sentry-stream',
+    sdk: `@sentry/node ${Sentry.SDK_VERSION}`,
     child: (name, attributes, fn) => Sentry.startSpan({ name, op: 'bench.child', attributes }, fn),
     startRoot(name: string, attributes: SpanAttributes): OpenSpan {
       // A fresh trace per request, as an incoming-request span would have.

@@ -17,6 +17,8 @@ export interface OpenSpan {
  */
 export interface Tracer {
   readonly name: TracerName;
+  /** The SDK package and version this process loaded, e.g. '@sentry/node 11.12.0'; absent with no SDK. */
+  readonly sdk?: string;
   /** Runs fn inside a child of the active span (or a new root where no span is active). */
   child<T>(name: string, attributes: SpanAttributes, fn: () => T): T;
   /** Starts a root (transaction / segment) that is not yet active. */

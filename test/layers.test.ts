@@ -9,11 +9,13 @@ import { ROOT } from './support/run.ts';
  * A new folder must be given its place here, so the rule cannot be bypassed by accident.
  */
 const MAY_IMPORT: Record<string, readonly string[]> = {
-  'bench/commands': ['bench/micro', 'bench/profile', 'bench/report', 'bench/harness', 'bench/spans', 'bench/stats', 'bench/common', 'results', 'servers', 'strategies'],
-  'bench/micro': ['bench/harness', 'bench/spans', 'bench/stats', 'bench/common', 'results', 'servers', 'strategies'],
+  'bench/commands': ['bench/micro', 'bench/profile', 'bench/report', 'bench/harness', 'bench/releases', 'bench/spans', 'bench/stats', 'bench/common', 'results', 'servers', 'strategies'],
+  'bench/micro': ['bench/harness', 'bench/releases', 'bench/spans', 'bench/stats', 'bench/common', 'results', 'servers', 'strategies'],
   'bench/profile': ['bench/harness', 'bench/spans', 'bench/stats', 'bench/common', 'results', 'servers', 'strategies'],
   'bench/report': ['bench/stats', 'bench/common', 'results', 'servers', 'strategies'],
-  'bench/harness': ['bench/spans', 'bench/stats', 'bench/common', 'results', 'servers', 'strategies'],
+  'bench/harness': ['bench/releases', 'bench/spans', 'bench/stats', 'bench/common', 'results', 'servers', 'strategies'],
+  // SDK releases side by side: installing them (harness side) and resolving them (in a server).
+  'bench/releases': ['bench/common', 'servers'],
   'bench/spans': ['bench/stats', 'bench/common', 'results', 'servers'],
   'bench/stats': ['bench/common', 'results'],
   'bench/common': [],

@@ -2,15 +2,18 @@
  * npm run server -- --strategy NAME [flags] (npm run server -- --help lists them)
  *
  * Starts the one app with a strategy on 127.0.0.1 and prints `listening on http://127.0.0.1:PORT`
+ * (followed by the SDK it loaded, e.g. ` (@sentry/node 11.12.0)`)
  * once ready. Started by the harness with an IPC channel, it exits when its parent goes away.
  * It runs from build/ (compiled), and refuses a build older than its sources.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { refuseStaleCompiledBuild } from '../common/build.ts';
 import { defineCommand, parseChoice, parseFlags, parseIntegerFlag, runCommand, UsageError } from '../common/cli.ts';
 import { DEFAULT_NODE, isThisNode, NODE_RUNTIMES, nodeBinary } from '../common/node-runtime.ts';
 import { ALL_STRATEGY_NAMES, type AnyStrategyName, createStrategy, loadsNoSdk } from '../../strategies/registry.ts';
 import { useStrategyModule } from '../harness/strategy-selection.ts';
+import { redirectSdk } from '../releases/redirect.ts';
 import { defaultStrategyOptions } from '../../strategies/strategy.ts';
 import { CONTROL_PREFIX } from '../../servers/ground-truth.ts';
 import { TRACER_NAMES } from '../../servers/tracer.ts';
@@ -26,6 +29,7 @@ const COMMAND = defineCommand({
     'strategy-module': { type: 'string', value: 'PATH', help: 'instead of --strategy: the strategy this TypeScript or JavaScript file exports by default (README: "Bring your own strategy")' },
     node: { type: 'string', value: 'V', help: `the Node to run on: ${NODE_RUNTIMES.join(', ')}`, default: DEFAULT_NODE },
     tracer: { type: 'string', value: 'NAME', help: `the tracer: ${TRACER_NAMES.join(', ')}`, defaultText: `none for untraced and calibration-burn, else ${DEFAULT_SDK_TRACER}` },
+    'sdk-dir': { type: 'string', value: 'DIR', help: "another release of the tracer's SDK: the directory it is installed in (the harness's .sdk-releases/NAME)", defaultText: "the suite's own, in node_modules" },
     port: { type: 'string', value: 'N', help: 'the port on 127.0.0.1, 0 for any free one', integer: [0, 65_535], default: '0' },
     dsn: { type: 'string', value: 'URL', help: 'where the SDK sends, e.g. a sink started by npm run sink', defaultText: '$SENTRY_DSN' },
     'tick-ms': { type: 'string', value: 'N', help: "the polling strategies' tick (ms)", integer: [1, 60_000], default: String(defaultStrategyOptions.tickMs) },
@@ -57,6 +61,13 @@ runCommand(async () => {
   const dsn = values.dsn ?? process.env.SENTRY_DSN;
   if (tracerName !== 'none' && !dsn) {
     throw new UsageError(`tracer ${tracerName} needs --dsn URL or SENTRY_DSN (start a sink with: npm run sink)`);
+  }
+
+  const sdkDir = values['sdk-dir'];
+  if (sdkDir !== undefined) {
+    if (tracerName === 'none') throw new UsageError('--sdk-dir chooses the release of an SDK: tracer none loads none');
+    if (!existsSync(sdkDir)) throw new UsageError(`--sdk-dir ${sdkDir} does not exist (accepted: a release directory the harness installed, under .sdk-releases/)`);
+    redirectSdk(tracerName, sdkDir);
   }
 
   // The SDK is set up before the app and fastify are imported, as the SDK asks.
@@ -93,7 +104,8 @@ runCommand(async () => {
 
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
-  process.stdout.write(`listening on http://127.0.0.1:${boundPort}\n`);
+  // The SDK it really loaded, so the harness can check a release axis ran the release it names.
+  process.stdout.write(`listening on http://127.0.0.1:${boundPort}${tracer.sdk ? ` (${tracer.sdk})` : ''}\n`);
   return new Promise<never>(() => {});
 });
 

@@ -10,6 +10,8 @@ import { writeFileAtomic } from '../common/atomic-write.ts';
 import { buildIfStale } from '../common/build.ts';
 import { defineCommand, parseChoiceList, parseFlags, parseIntegerFlag, runCommand } from '../common/cli.ts';
 import { buildMatrix, SDK_TRACERS } from '../harness/matrix.ts';
+import { SENTRY_RELEASES_FLAG, useReleaseAxis } from '../releases/release-flags.ts';
+import { releaseText } from '../releases/sdk-families.ts';
 import { SCENARIO_NAMES } from '../harness/scenarios.ts';
 import { stopAllChildren } from '../common/children.ts';
 import { startSink } from '../spans/sink.ts';
@@ -26,6 +28,7 @@ const COMMAND = defineCommand({
     strategies: { type: 'string', value: 'a,b', help: `strategies: ${STRATEGY_NAMES.join(', ')}`, defaultText: 'all' },
     'strategy-module': STRATEGY_MODULE_FLAG,
     tracers: { type: 'string', value: 'a,b', help: `tracers: ${SDK_TRACERS.join(', ')}`, default: SDK_TRACERS.join(','), defaultText: 'all' },
+    sentry: SENTRY_RELEASES_FLAG,
     scenarios: { type: 'string', value: 'a,b', help: `scenarios: ${SCENARIO_NAMES.join(', ')}`, default: SCENARIO_NAMES.join(','), defaultText: 'all' },
     node: { type: 'string', value: 'a,b', help: `the Nodes the servers run on: ${NODE_RUNTIMES.join(', ')}`, default: DEFAULT_NODE },
     requests: { type: 'string', value: 'N', help: 'requests per cell: normal, aborted and failing', integer: [1, 1_000], default: '10' },
@@ -41,6 +44,7 @@ runCommand(async () => {
     parseChoiceList('tracers', values.tracers, SDK_TRACERS),
     parseChoiceList('scenarios', values.scenarios, SCENARIO_NAMES),
     parseNodeList(values.node),
+    await useReleaseAxis(values, (line) => process.stderr.write(`${line}\n`)),
   );
   const nodes = [...new Set(cells.map((cell) => cell.node))];
   checkPackagesRunOn(nodes);
@@ -67,7 +71,7 @@ runCommand(async () => {
     const verdict = await verifyCell(cell, sink, requests);
     verdicts.push(verdict);
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    process.stderr.write(`[${index + 1}/${cells.length}] ${cell.label} ${cell.tracer} ${cell.scenario} node ${nodeVersions[cell.node]}: ${summarise(verdict)} (${seconds} s)\n`);
+    process.stderr.write(`[${index + 1}/${cells.length}] ${cell.label} ${cell.tracer}${cell.sdkRelease ? ` ${releaseText(cell.sdkRelease)}` : ''} ${cell.scenario} node ${nodeVersions[cell.node]}: ${summarise(verdict)} (${seconds} s)\n`);
   }
   await sink.close();
   save(true);
@@ -88,9 +92,10 @@ function summarise(verdict: CellVerdict): string {
 
 /** One row per cell: how many requests broke each rule. */
 function renderVerdicts(verdicts: CellVerdict[]): string {
-  const header = ['strategy', 'tracer', 'scenario', 'node', 'requests', 'correct', ...RULES, 'leakedOpen', 'endErr p50 ms', 'endErr worst ms'];
+  const releases = verdicts.some(({ cell }) => cell.sdkRelease);
+  const header = ['strategy', 'tracer', ...(releases ? ['sdk'] : []), 'scenario', 'node', 'requests', 'correct', ...RULES, 'leakedOpen', 'endErr p50 ms', 'endErr worst ms'];
   const rows = verdicts.map(({ cell, report, requestsSent, error }) => {
-    const base = [cell.label, cell.tracer, cell.scenario, cell.node];
+    const base = [cell.label, cell.tracer, ...(releases ? [cell.sdkRelease ? releaseText(cell.sdkRelease) : '-'] : []), cell.scenario, cell.node];
     if (error) return [...base, requestsSent, 'ERROR', ...RULES.map(() => '-'), '-', '-', '-'];
     if (!report) return [...base, requestsSent, 'n/a', ...RULES.map(() => '-'), '-', '-', '-'];
     const percent = report.correctRate === null ? '-' : `${Math.round(report.correctRate * 100)}%`;
@@ -105,6 +110,6 @@ function renderVerdicts(verdicts: CellVerdict[]): string {
       errors ? worst(errors.min, errors.max).toFixed(1) : '-',
     ];
   });
-  const failures = verdicts.filter((verdict) => verdict.error).map((verdict) => `error in ${verdict.cell.label} ${verdict.cell.tracer} ${verdict.cell.scenario} node ${verdict.cell.node}: ${verdict.error}`);
+  const failures = verdicts.filter((verdict) => verdict.error).map((verdict) => `error in ${verdict.cell.label} ${verdict.cell.tracer}${verdict.cell.sdkRelease ? ` ${releaseText(verdict.cell.sdkRelease)}` : ''} ${verdict.cell.scenario} node ${verdict.cell.node}: ${verdict.error}`);
   return [renderTable(header, rows), ...failures].join('\n');
 }

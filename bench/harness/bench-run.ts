@@ -5,7 +5,7 @@ import type { AnyStrategyName } from '../../strategies/registry.ts';
 import type { TracerName } from '../../servers/tracer.ts';
 import { cellName } from '../../results/cell-name.ts';
 import { collectEnvironment } from './environment.ts';
-import { buildMatrix, type Cell } from './matrix.ts';
+import { buildMatrix, type Cell, expectedSdk } from './matrix.ts';
 import { measureNoiseFloor } from './noise-floor.ts';
 import { pinProcesses } from './pinning.ts';
 import { Progress } from '../common/progress.ts';
@@ -189,6 +189,8 @@ export function measuredServerSpec(cell: Cell, dsn: string, cpus: string | null,
     tracer: cell.tracer,
     node: cell.node,
     dsn: cell.tracer === 'none' ? undefined : dsn,
+    sdkDir: cell.sdkRelease?.dir,
+    expectSdk: expectedSdk(cell),
     nodeArgs: ['--expose-gc'],
     cpus,
     args: ['--tick-ms', String(tickMs), '--burn-us', String(burnUs)],

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerState } from '../../servers/ground-truth.ts';
-import type { Cell } from './matrix.ts';
+import { type Cell, expectedSdk } from './matrix.ts';
 import { SCENARIOS, type Scenario, scenarioUrl } from './scenarios.ts';
 import { startServer, type ServerProcess } from './server-process.ts';
 import type { Sink } from '../spans/sink.ts';
@@ -41,7 +41,7 @@ export function requestMix(baseUrl: string, scenario: Scenario, count: number): 
  * side (start-up is not judged), and handed to verifyCell one at a time.
  */
 export function startCellServer(cell: Cell, sink: Sink): Promise<ServerProcess> {
-  return startServer({ strategy: cell.strategy, tracer: cell.tracer, node: cell.node, dsn: sink.dsn });
+  return startServer({ strategy: cell.strategy, tracer: cell.tracer, node: cell.node, dsn: sink.dsn, sdkDir: cell.sdkRelease?.dir, expectSdk: expectedSdk(cell) });
 }
 
 /** Waits until no response is in flight and no strategy-owned root is still open. */
