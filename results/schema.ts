@@ -122,6 +122,9 @@ export const ConfigSchema = strictObject(
     strategies: Type.Array(Type.String(), { description: 'As listed: a duplicate is an A/A copy (label strategy#2)' }),
     strategyModules: Type.Optional(StrategyModulesSchema),
     tracers: Type.Array(TracerSchema),
+    sdkReleases: Type.Optional(
+      Type.Record(Type.String(), Type.Array(Type.String()), { description: "The SDK releases run side by side, as asked, by SDK ('sentry': ['11.12.0', '10.x']); absent: the suite's own" }),
+    ),
     scenarios: Type.Array(Type.String()),
     nodes: Type.Array(NodeRuntimeSchema, { minItems: 1, description: 'The Node axis (--node): every cell ran on one of these' }),
     trials: Type.Integer({ minimum: 1, description: 'Trials per cell' }),
@@ -268,6 +271,13 @@ export const CellSummarySchema = strictObject(
   "A cell's statistics over its successful trials",
 );
 
+/** The SDK release a cell ran, where the run chose releases (--sentry); absent: the suite's own. */
+export const SdkReleaseSchema = strictObject({
+  package: Type.String({ description: "The SDK's main package, e.g. '@sentry/node'" }),
+  version: Type.String({ description: 'Its version, as the server reported loading it' }),
+  spec: Type.String({ description: "As asked, e.g. '10.x'" }),
+});
+
 export const CellSchema = strictObject({
   label: Type.String({ description: "Unique per strategy: 'untraced#2' is the second copy of untraced" }),
   strategy: Type.String(),
@@ -275,6 +285,7 @@ export const CellSchema = strictObject({
   scenario: Type.String(),
   node: NodeRuntimeSchema,
   nodeVersion: NodeVersionSchema,
+  sdkRelease: Type.Optional(SdkReleaseSchema),
   failed: nullable(Type.String({ description: 'Why the cell stopped (e.g. the server crashed)' })),
   trials: Type.Array(TrialSchema),
   summary: CellSummarySchema,
@@ -286,6 +297,7 @@ export const FailureSchema = strictObject({
   tracer: TracerSchema,
   scenario: Type.String(),
   node: NodeRuntimeSchema,
+  sdkRelease: Type.Optional(SdkReleaseSchema),
   trial: Type.Optional(count('The failed trial, when a single trial failed')),
   error: Type.String(),
 });

@@ -20,6 +20,7 @@ import { parseChoice, parseChoiceList, parseFlags, parseIntegerFlag, runCommand,
 import { checkPackagesRunOn, gitCommit } from '../harness/environment.ts';
 import { SDK_TRACERS } from '../harness/matrix.ts';
 import { selectStrategies } from '../harness/strategy-selection.ts';
+import { useReleaseAxis } from '../releases/release-flags.ts';
 import { DEFAULT_NODE, parseNodeList } from '../common/node-runtime.ts';
 import { SCENARIO_NAMES } from '../harness/scenarios.ts';
 import { BENCH_COMMAND, CALIBRATE, DEFAULT_IDLE_SERVERS, DEFAULTS, defaultScenarios, IDLE_SERVERS, QUICK } from './bench-flags.ts';
@@ -35,7 +36,9 @@ runCommand(async () => {
     return value === undefined ? (preset[name] ?? DEFAULTS[name]) : parseIntegerFlag(BENCH_COMMAND, flag, value);
   };
   if (values.waves !== undefined) throw new UsageError('--waves counts the waves of the memory soak: use it with --soak MIN');
-  if (values.calibrate && (values.strategies ?? values['strategy-module']) !== undefined) throw new UsageError('--calibrate chooses its own strategies: drop --strategies and --strategy-module');
+  if (values.calibrate && (values.strategies ?? values['strategy-module'] ?? values.sentry) !== undefined) {
+    throw new UsageError('--calibrate chooses its own strategies on the suite\'s own SDKs: drop --strategies, --strategy-module and --sentry');
+  }
   const nodes = parseNodeList(values.node ?? DEFAULT_NODE);
   checkPackagesRunOn(nodes);
   if (values.calibrate && nodes.length > 1) throw new UsageError(`--calibrate measures the suite on one Node, got --node ${values.node} (accepted: one of 20, 22, 24, system)`);
@@ -56,6 +59,7 @@ runCommand(async () => {
     calibrate: values.calibrate,
     burnUs: 0,
     idleServers: parseChoice('idle-servers', values['idle-servers'] ?? DEFAULT_IDLE_SERVERS, IDLE_SERVERS),
+    releases: values.calibrate ? {} : await useReleaseAxis(values, (line) => process.stderr.write(`${line}\n`)),
   };
   const out = values.out ?? defaultOutPath(options);
   buildIfStale();

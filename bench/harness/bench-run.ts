@@ -5,7 +5,8 @@ import type { AnyStrategyName } from '../../strategies/registry.ts';
 import type { TracerName } from '../../servers/tracer.ts';
 import { cellName } from '../../results/cell-name.ts';
 import { collectEnvironment } from './environment.ts';
-import { buildMatrix, type Cell, expectedSdk } from './matrix.ts';
+import { buildMatrix, type Cell, expectedSdk, releaseAxisOf, releaseOf } from './matrix.ts';
+import type { ReleaseAxis } from '../releases/sdk-families.ts';
 import { measureNoiseFloor } from './noise-floor.ts';
 import { pinProcesses } from './pinning.ts';
 import { Progress } from '../common/progress.ts';
@@ -27,6 +28,8 @@ export interface BenchOptions extends Omit<TrialSettings, 'connections'> {
   scenarios: ScenarioName[];
   /** The Node axis: every cell runs once per Node listed. */
   nodes: NodeRuntime[];
+  /** The SDK releases axis (--sentry): every cell of an SDK's tracers runs once per release listed. */
+  releases?: ReleaseAxis;
   trials: number;
   seed: number;
   quick: boolean;
@@ -59,9 +62,12 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
   const idleServers = options.idleServers ?? 'frozen';
   const pinning = pinProcesses();
   const env = { ...collectEnvironment(pinning), noiseFloor: measureNoiseFloor(pinning.serverCpus) };
-  const matrix = buildMatrix(options.strategies, options.tracers, options.scenarios, options.nodes);
+  const matrix = buildMatrix(options.strategies, options.tracers, options.scenarios, options.nodes, options.releases);
   const cells = new Map<Cell, UnsummarisedCell>(
-    matrix.map((cell) => [cell, { label: cell.label, strategy: cell.strategy, tracer: cell.tracer, scenario: cell.scenario, node: cell.node, nodeVersion: nodeVersion(cell.node), failed: null, trials: [] }]),
+    matrix.map((cell) => [
+      cell,
+      { label: cell.label, strategy: cell.strategy, tracer: cell.tracer, scenario: cell.scenario, node: cell.node, nodeVersion: nodeVersion(cell.node), ...releaseOf(cell), failed: null, trials: [] },
+    ]),
   );
   const failures: Failure[] = [];
   const order: string[] = [];
@@ -75,7 +81,7 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
 
   const fail = (cell: Cell, error: unknown, trial?: number): void => {
     const message = error instanceof Error ? error.message : String(error);
-    failures.push({ label: cell.label, strategy: cell.strategy, tracer: cell.tracer as Failure['tracer'], scenario: cell.scenario, node: cell.node, ...(trial === undefined ? {} : { trial }), error: message });
+    failures.push({ label: cell.label, strategy: cell.strategy, tracer: cell.tracer as Failure['tracer'], scenario: cell.scenario, node: cell.node, ...releaseOf(cell), ...(trial === undefined ? {} : { trial }), error: message });
     if (trial === undefined) cells.get(cell)!.failed = message;
   };
 
@@ -149,6 +155,7 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
     strategies: options.strategies,
     ...describeStrategyModules(options.strategies),
     tracers: options.tracers as Config['tracers'],
+    ...releaseAxisOf(options.releases),
     scenarios: options.scenarios,
     nodes: options.nodes,
     trials: options.trials,

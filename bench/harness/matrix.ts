@@ -2,7 +2,7 @@ import { type AnyStrategyName, loadsNoSdk } from '../../strategies/registry.ts';
 import type { TracerName } from '../../servers/tracer.ts';
 import type { ScenarioName } from './scenarios.ts';
 import { DEFAULT_NODE, type NodeRuntime } from '../common/node-runtime.ts';
-import { familyOf, type ReleaseAxis, releaseText, type SdkRelease } from '../releases/sdk-families.ts';
+import { familyOf, type ReleaseAxis, recordedRelease, releaseText, type SdkRelease } from '../releases/sdk-families.ts';
 
 /** The SDK tracers a matrix may list; `none` is implied for untraced. */
 export const SDK_TRACERS = ['sentry-static', 'sentry-stream', 'otel'] as const satisfies readonly TracerName[];
@@ -58,4 +58,15 @@ export function buildMatrix(
 /** The SDK a cell's server must say it loaded, where the cell names a release. */
 export function expectedSdk(cell: Cell): string | undefined {
   return cell.sdkRelease ? releaseText(cell.sdkRelease) : undefined;
+}
+
+/** A result cell's (or failure's) sdkRelease field, where the cell names a release. */
+export function releaseOf(cell: Cell): { sdkRelease?: ReturnType<typeof recordedRelease> } {
+  return cell.sdkRelease ? { sdkRelease: recordedRelease(cell.sdkRelease) } : {};
+}
+
+/** A result config's sdkReleases field: the releases as asked, by SDK; nothing without the axis. */
+export function releaseAxisOf(axis: ReleaseAxis = {}): { sdkReleases?: Record<string, string[]> } {
+  const listed = Object.entries(axis).filter(([, releases]) => releases && releases.length > 0);
+  return listed.length === 0 ? {} : { sdkReleases: Object.fromEntries(listed.map(([family, releases]) => [family, releases!.map((release) => release.spec)])) };
 }

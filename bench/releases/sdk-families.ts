@@ -20,6 +20,8 @@ export function familyOf(tracer: TracerName): SdkFamily | null {
 /** One release of an SDK a cell runs. */
 export interface SdkRelease {
   family: SdkFamily;
+  /** The family's main package, e.g. '@sentry/node'. */
+  package: string;
   /** As asked: `10.x`, `11.12.0`. */
   spec: string;
   /** The version of the family's main package that is installed, e.g. 10.78.0. */
@@ -31,7 +33,12 @@ export interface SdkRelease {
 /** The releases of each SDK a matrix runs side by side; an SDK not listed runs the suite's own. */
 export type ReleaseAxis = Partial<Record<SdkFamily, readonly SdkRelease[]>>;
 
-/** `@sentry/node 10.78.0`, as tables and progress lines show a cell's release. */
-export function releaseText(release: SdkRelease): string {
-  return `${SDK_FAMILIES[release.family].main} ${release.version}`;
+/** `@sentry/node 10.78.0`, as tables and progress lines show a cell's release (and a server says what it loaded). */
+export function releaseText(release: Pick<SdkRelease, 'package' | 'version'>): string {
+  return `${release.package} ${release.version}`;
+}
+
+/** What a result file records of a release: not where this machine keeps it. */
+export function recordedRelease({ package: name, version, spec }: SdkRelease): { package: string; version: string; spec: string } {
+  return { package: name, version, spec };
 }

@@ -15,8 +15,11 @@ import { SDK_FAMILIES, type SdkFamily, type SdkRelease } from './sdk-families.ts
  * a partial directory and renamed into place only once complete.
  */
 
-/** The cache of installed releases; ignored by git. A fresh clone has none until one is asked for. */
-export const RELEASES_DIR = join(PROJECT_ROOT, '.sdk-releases');
+/**
+ * The cache of installed releases; ignored by git. A fresh clone has none until one is asked for.
+ * STREAMTRACE_SDK_RELEASES puts it elsewhere (the tests do).
+ */
+export const RELEASES_DIR = process.env.STREAMTRACE_SDK_RELEASES || join(PROJECT_ROOT, '.sdk-releases');
 /** Written last into a complete install: a directory without it is not used. */
 const COMPLETE = '.installed';
 
@@ -34,7 +37,7 @@ function installedVersion(name: string, from: string): string | null {
 export function pinnedRelease(family: SdkFamily): SdkRelease {
   const version = installedVersion(SDK_FAMILIES[family].main, PROJECT_ROOT);
   if (!version) throw new Error(`${SDK_FAMILIES[family].main} is not installed: run npm ci`);
-  return { family, spec: version, version, dir: null };
+  return { family, package: SDK_FAMILIES[family].main, spec: version, version, dir: null };
 }
 
 /** A release's directory name: the family and the spec as asked, with what a path cannot hold replaced. */
@@ -69,7 +72,7 @@ async function installRelease(family: SdkFamily, spec: string, log: (line: strin
   const dir = releaseDir(family, spec);
   const installed = (): SdkRelease | null => {
     const version = existsSync(join(dir, COMPLETE)) ? installedVersion(main, dir) : null;
-    return version ? { family, spec, version, dir } : null;
+    return version ? { family, package: main, spec, version, dir } : null;
   };
   const ready = installed();
   if (ready) return ready;
@@ -80,7 +83,7 @@ async function installRelease(family: SdkFamily, spec: string, log: (line: strin
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true });
   writeFileSync(join(partial, 'package.json'), `${JSON.stringify({ name: `sdk-release-${family}`, private: true, description: `${main}@${spec} for streamtrace-bench` }, null, 2)}\n`);
-  log(`installing ${main}@${spec} into ${relative(PROJECT_ROOT, dir)} (first use; npm, about a minute)`);
+  log(`installing ${main}@${spec} into ${relative(process.cwd(), dir)} (first use; npm, about a minute)`);
   const failure = await npmInstall(partial, packages.map((name) => `${name}@${spec}`));
   if (failure !== null) {
     rmSync(partial, { recursive: true, force: true });
