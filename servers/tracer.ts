@@ -44,3 +44,6 @@ export interface TracerSetup {
   /** Incoming paths the SDK must not trace (the harness's own control routes). */
   ignorePathPrefix: string;
 }
+
+/** The SDK release loaded cannot run this tracer (e.g. no span streaming for sentry-stream). */
+export class TracerNotApplicable extends Error {}

@@ -16,7 +16,7 @@ import { useStrategyModule } from '../harness/strategy-selection.ts';
 import { redirectSdk } from '../releases/redirect.ts';
 import { defaultStrategyOptions } from '../../strategies/strategy.ts';
 import { CONTROL_PREFIX } from '../../servers/ground-truth.ts';
-import { TRACER_NAMES } from '../../servers/tracer.ts';
+import { TRACER_NAMES, TracerNotApplicable } from '../../servers/tracer.ts';
 import { setupTracer } from '../../servers/tracers.ts';
 
 /** The tracer of a strategy that loads the SDK, unless --tracer says otherwise. */
@@ -75,6 +75,8 @@ runCommand(async () => {
     dsn,
     sdkServerSpans: strategy.rootOwner === 'sdk',
     ignorePathPrefix: CONTROL_PREFIX,
+  }).catch((error: unknown) => {
+    throw error instanceof TracerNotApplicable ? new UsageError(error.message) : error;
   });
   const { buildApp } = await import('../../servers/app.ts');
   await strategy.start?.();
