@@ -83,7 +83,7 @@ async function installRelease(family: SdkFamily, spec: string, log: (line: strin
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true });
   writeFileSync(join(partial, 'package.json'), `${JSON.stringify({ name: `sdk-release-${family}`, private: true, description: `${main}@${spec} for streamtrace-bench` }, null, 2)}\n`);
-  log(`installing ${main}@${spec} into ${relative(process.cwd(), dir)} (first use; npm, about a minute)`);
+  log(`installing ${main}@${spec} into ${relative(process.cwd(), dir)} (first use, with npm)`);
   const failure = await npmInstall(partial, packages.map((name) => `${name}@${spec}`));
   if (failure !== null) {
     rmSync(partial, { recursive: true, force: true });
