@@ -9,7 +9,7 @@ import { STRATEGY_NAMES } from '../../strategies/registry.ts';
 import { writeFileAtomic } from '../common/atomic-write.ts';
 import { buildIfStale } from '../common/build.ts';
 import { defineCommand, parseChoiceList, parseFlags, parseIntegerFlag, runCommand } from '../common/cli.ts';
-import { buildMatrix, SDK_TRACERS } from '../harness/matrix.ts';
+import { buildMatrix, type Cell, releaseOf, SDK_TRACERS } from '../harness/matrix.ts';
 import { SENTRY_RELEASES_FLAG, useReleaseAxis } from '../releases/release-flags.ts';
 import { releaseText } from '../releases/sdk-families.ts';
 import { SCENARIO_NAMES } from '../harness/scenarios.ts';
@@ -56,7 +56,7 @@ runCommand(async () => {
   const sink = await startSink({ port: 0 });
   const verdicts: CellVerdict[] = [];
   const save = (complete: boolean): void => {
-    if (jsonPath) writeFileAtomic(jsonPath, `${JSON.stringify({ complete, requestsPerCell: requests, nodeVersions, ...describeStrategyModules(strategies), verdicts }, null, 2)}\n`);
+    if (jsonPath) writeFileAtomic(jsonPath, `${JSON.stringify({ complete, requestsPerCell: requests, nodeVersions, ...describeStrategyModules(strategies), verdicts: verdicts.map(recorded) }, null, 2)}\n`);
   };
   process.once('SIGINT', () => {
     process.stderr.write('\ninterrupted: stopping servers, keeping the finished cells\n');
@@ -77,6 +77,12 @@ runCommand(async () => {
   save(true);
   process.stdout.write(`${renderVerdicts(verdicts)}\n`);
 });
+
+/** A verdict as the JSON keeps it: a cell's release without where this machine installed it. */
+function recorded(verdict: CellVerdict): CellVerdict | (Omit<CellVerdict, 'cell'> & { cell: Omit<Cell, 'sdkRelease'> }) {
+  const { sdkRelease, ...cell } = verdict.cell;
+  return sdkRelease ? { ...verdict, cell: { ...cell, ...releaseOf(verdict.cell) } } : verdict;
+}
 
 /** The error furthest from zero, with its sign: negative = the root ended before the response. */
 function worst(min: number, max: number): number {
