@@ -73,7 +73,8 @@ test('--sentry takes versions or ranges, and releases of the Sentry tracers only
   const cases: [string[], string][] = [
     [['--sentry', 'abc'], "error: --sentry: 'abc' is not a version or range of @sentry/node (accepted: e.g. 11.12.0, 10.x)\n"],
     [['--sentry', '11.12.0,'], "error: --sentry has an empty release in '11.12.0,' (accepted: versions or ranges, e.g. 11.12.0,10.x)\n"],
-    [['--sentry', '11.12.0', '--tracers', 'otel'], 'error: --sentry chooses releases of the Sentry tracers, and --tracers otel lists none (accepted: sentry-static, sentry-stream)\n'],
+    [['--otel', '3.x'], "error: --otel: '3.x' is not a release of OpenTelemetry JS 1 or 2 (accepted: e.g. 2.12.0, 1.x)\n"],
+    [['--sentry', '11.12.0', '--tracers', 'otel'], 'error: --sentry chooses releases of the tracers sentry-static, sentry-stream, and --tracers otel lists none (accepted: sentry-static, sentry-stream)\n'],
   ];
   for (const [args, expected] of cases) {
     const { code, stderr } = await runEntry('bench/commands/verify.ts', args);

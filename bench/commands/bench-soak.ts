@@ -32,7 +32,7 @@ export interface SoakFlags {
 }
 
 /** Bench flags that mean nothing to a soak: given with --soak they are bad input. */
-const NOT_FOR_SOAK = ['trials', 'duration', 'warmup', 'connections', 'seed', 'quick', 'calibrate', 'idle-servers', 'sentry'];
+const NOT_FOR_SOAK = ['trials', 'duration', 'warmup', 'connections', 'seed', 'quick', 'calibrate', 'idle-servers', 'sentry', 'otel'];
 
 /** Everything about the soak's flags that can be wrong is a UsageError before anything starts. */
 export async function parseSoakOptions(flags: SoakFlags): Promise<SoakOptions> {

@@ -36,8 +36,8 @@ runCommand(async () => {
     return value === undefined ? (preset[name] ?? DEFAULTS[name]) : parseIntegerFlag(BENCH_COMMAND, flag, value);
   };
   if (values.waves !== undefined) throw new UsageError('--waves counts the waves of the memory soak: use it with --soak MIN');
-  if (values.calibrate && (values.strategies ?? values['strategy-module'] ?? values.sentry) !== undefined) {
-    throw new UsageError('--calibrate chooses its own strategies on the suite\'s own SDKs: drop --strategies, --strategy-module and --sentry');
+  if (values.calibrate && (values.strategies ?? values['strategy-module'] ?? values.sentry ?? values.otel) !== undefined) {
+    throw new UsageError('--calibrate chooses its own strategies on the suite\'s own SDKs: drop --strategies, --strategy-module, --sentry and --otel');
   }
   const nodes = parseNodeList(values.node ?? DEFAULT_NODE);
   checkPackagesRunOn(nodes);

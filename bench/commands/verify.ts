@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../common/atomic-write.ts';
 import { buildIfStale } from '../common/build.ts';
 import { defineCommand, parseChoiceList, parseFlags, parseIntegerFlag, runCommand } from '../common/cli.ts';
 import { buildMatrix, type Cell, releaseOf, SDK_TRACERS } from '../harness/matrix.ts';
-import { SENTRY_RELEASES_FLAG, useReleaseAxis } from '../releases/release-flags.ts';
+import { OTEL_RELEASES_FLAG, SENTRY_RELEASES_FLAG, useReleaseAxis } from '../releases/release-flags.ts';
 import { releaseText } from '../releases/sdk-families.ts';
 import { SCENARIO_NAMES } from '../harness/scenarios.ts';
 import { stopAllChildren } from '../common/children.ts';
@@ -29,6 +29,7 @@ const COMMAND = defineCommand({
     'strategy-module': STRATEGY_MODULE_FLAG,
     tracers: { type: 'string', value: 'a,b', help: `tracers: ${SDK_TRACERS.join(', ')}`, default: SDK_TRACERS.join(','), defaultText: 'all' },
     sentry: SENTRY_RELEASES_FLAG,
+    otel: OTEL_RELEASES_FLAG,
     scenarios: { type: 'string', value: 'a,b', help: `scenarios: ${SCENARIO_NAMES.join(', ')}`, default: SCENARIO_NAMES.join(','), defaultText: 'all' },
     node: { type: 'string', value: 'a,b', help: `the Nodes the servers run on: ${NODE_RUNTIMES.join(', ')}`, default: DEFAULT_NODE },
     requests: { type: 'string', value: 'N', help: 'requests per cell: normal, aborted and failing', integer: [1, 1_000], default: '10' },

@@ -25,10 +25,14 @@ function packageOf(specifier: string): string {
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? specifier);
 }
 
-export const resolve: ResolveHook = (specifier, context, nextResolve) => {
+export const resolve: ResolveHook = async (specifier, context, nextResolve) => {
   const fromSuite = context.parentURL !== undefined && !context.parentURL.startsWith(releaseUrl);
-  if (fromSuite && packages.includes(packageOf(specifier))) {
-    return nextResolve(specifier, { ...context, parentURL: `${releaseUrl}package.json` });
+  if (!fromSuite || !packages.includes(packageOf(specifier))) return nextResolve(specifier, context);
+  const resolved = await nextResolve(specifier, { ...context, parentURL: `${releaseUrl}package.json` });
+  // The release directory lies inside the suite, so a package the release lacks would be found in
+  // the suite's own node_modules, of the suite's own release: the two must not mix.
+  if (!resolved.url.startsWith(releaseUrl)) {
+    throw Object.assign(new Error(`${specifier} is not part of the release in ${releaseUrl}`), { code: 'ERR_MODULE_NOT_FOUND' });
   }
-  return nextResolve(specifier, context);
+  return resolved;
 };

@@ -7,6 +7,24 @@ import type { TracerName } from '../../servers/tracer.ts';
  */
 export const SDK_FAMILIES = {
   sentry: { flag: 'sentry', main: '@sentry/node', packages: ['@sentry/node'], tracers: ['sentry-static', 'sentry-stream'] },
+  otel: {
+    flag: 'otel',
+    main: '@opentelemetry/sdk-trace-node',
+    packages: [
+      '@opentelemetry/api',
+      '@opentelemetry/context-async-hooks',
+      '@opentelemetry/core',
+      '@opentelemetry/exporter-trace-otlp-http',
+      '@opentelemetry/instrumentation',
+      '@opentelemetry/instrumentation-http',
+      '@opentelemetry/otlp-transformer',
+      '@opentelemetry/resources',
+      '@opentelemetry/sdk-trace-base',
+      '@opentelemetry/sdk-trace-node',
+      '@fastify/otel',
+    ],
+    tracers: ['otel'],
+  },
 } as const satisfies Record<string, { flag: string; main: string; packages: readonly string[]; tracers: readonly TracerName[] }>;
 
 export type SdkFamily = keyof typeof SDK_FAMILIES;

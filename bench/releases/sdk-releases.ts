@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
-import { validRange } from 'semver';
+import { minVersion, validRange } from 'semver';
 import { PROJECT_ROOT } from '../common/build.ts';
 import { spawnChild } from '../common/children.ts';
 import { UsageError } from '../common/cli.ts';
@@ -68,7 +68,7 @@ export async function useReleases(family: SdkFamily, list: string, log: (line: s
 }
 
 async function installRelease(family: SdkFamily, spec: string, log: (line: string) => void): Promise<SdkRelease> {
-  const { main, packages } = SDK_FAMILIES[family];
+  const { main } = SDK_FAMILIES[family];
   const dir = releaseDir(family, spec);
   const installed = (): SdkRelease | null => {
     const version = existsSync(join(dir, COMPLETE)) ? installedVersion(main, dir) : null;
@@ -79,12 +79,13 @@ async function installRelease(family: SdkFamily, spec: string, log: (line: strin
   // A directory without its completion mark is not a release: never used, replaced.
   rmSync(dir, { recursive: true, force: true });
 
+  const specs = installSpecs(family, spec);
   const partial = `${dir}.partial-${process.pid}`;
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true });
   writeFileSync(join(partial, 'package.json'), `${JSON.stringify({ name: `sdk-release-${family}`, private: true, description: `${main}@${spec} for streamtrace-bench` }, null, 2)}\n`);
   log(`installing ${main}@${spec} into ${relative(process.cwd(), dir)} (first use, with npm)`);
-  const failure = await npmInstall(partial, packages.map((name) => `${name}@${spec}`));
+  const failure = await npmInstall(partial, specs);
   if (failure !== null) {
     rmSync(partial, { recursive: true, force: true });
     throw new UsageError(`could not install ${main}@${spec}: ${failure} (nothing of it is kept)`);
@@ -100,6 +101,24 @@ async function installRelease(family: SdkFamily, spec: string, log: (line: strin
   const release = installed();
   if (!release) throw new Error(`${main} is missing from ${dir} after its install`);
   return release;
+}
+
+/**
+ * What npm installs for a release. OpenTelemetry JS releases its stable packages (sdk-trace-*,
+ * core, resources: 1.x, 2.x) and its experimental ones (exporter, instrumentation: 0.x) in pairs;
+ * the spec names the stable line, and the experimental packages are the newest of the matching
+ * line (2.x: 0.200 and up; 1.x: below 0.200). @fastify/otel needs OpenTelemetry 2: an older
+ * release goes without it, and sdk-default does not apply to it (servers/otel-tracer.ts).
+ */
+function installSpecs(family: SdkFamily, spec: string): string[] {
+  if (family === 'sentry') return [`@sentry/node@${spec}`];
+  const major = minVersion(spec)?.major;
+  const experimental = major === 1 ? '<0.200.0' : major === 2 ? '>=0.200.0 <1.0.0' : null;
+  if (experimental === null) throw new UsageError(`--otel: '${spec}' is not a release of OpenTelemetry JS 1 or 2 (accepted: e.g. 2.12.0, 1.x)`);
+  const stable = ['context-async-hooks', 'core', 'resources', 'sdk-trace-base', 'sdk-trace-node'].map((name) => `@opentelemetry/${name}@${spec}`);
+  const experimentalPackages = ['exporter-trace-otlp-http', 'instrumentation', 'instrumentation-http', 'otlp-transformer'].map((name) => `@opentelemetry/${name}@${experimental}`);
+  const fastify = major === 2 ? [`@fastify/otel@${installedVersion('@fastify/otel', PROJECT_ROOT) ?? 'latest'}`] : [];
+  return ['@opentelemetry/api@^1.9.0', ...stable, ...experimentalPackages, ...fastify];
 }
 
 /** npm install, exact versions into the directory's lock file; null when it worked, else npm's reason in one line. */
