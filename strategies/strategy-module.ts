@@ -1,4 +1,5 @@
-import { statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { defaultStrategyOptions, ROOT_OWNERS, type RootOwner, type Strategy, type StrategyFactory } from './strategy.ts';
@@ -16,6 +17,8 @@ export interface StrategyModule {
   readonly rootOwner: RootOwner;
   /** It has a tick to call (pollNow): the instruction counts give it a tick case. */
   readonly polling: boolean;
+  /** The SHA-256 of the file as it was loaded and checked, for results to record. */
+  readonly sha256: string;
 }
 
 /** The module cannot run as a strategy; the message says what is missing, in one line. */
@@ -46,6 +49,7 @@ export async function loadStrategyModule(path: string, taken: readonly string[] 
   if (!EXTENSIONS.includes(extension)) refuse(`is not a module file (accepted: ${EXTENSIONS.join(', ')})`);
   if (!statSync(absolute, { throwIfNoEntry: false })?.isFile()) refuse('does not exist or is not a file');
 
+  const sha256 = createHash('sha256').update(readFileSync(absolute)).digest('hex');
   let exports: Record<string, unknown>;
   try {
     exports = await importModule(absolute, TYPESCRIPT.includes(extension));
@@ -71,7 +75,7 @@ export async function loadStrategyModule(path: string, taken: readonly string[] 
   const missing = missingMembers(strategy);
   if (missing.length > 0) refuse(`does not satisfy strategies/strategy.ts: ${missing.join('; ')}`);
   const { rootOwner, pollNow } = strategy as Strategy;
-  return { name: name as string, path: absolute, factory: factory as StrategyFactory, rootOwner, polling: typeof pollNow === 'function' };
+  return { name: name as string, path: absolute, factory: factory as StrategyFactory, rootOwner, polling: typeof pollNow === 'function', sha256 };
 }
 
 /** What the factory's strategy lacks against the Strategy interface, each in a few words. */

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { StrategyModules } from '../../results/schema.ts';
 import { type AnyStrategyName, BUILT_IN_STRATEGY_NAMES, type ModuleStrategyName, registerStrategyModule, strategyModuleOf } from '../../strategies/registry.ts';
 import { loadStrategyModule, StrategyModuleRefused } from '../../strategies/strategy-module.ts';
@@ -48,6 +46,5 @@ export async function useStrategyModule(path: string): Promise<ModuleStrategyNam
 export function describeStrategyModules(strategies: readonly string[]): { strategyModules?: StrategyModules } {
   const modules = [...new Set(strategies)].flatMap((name) => strategyModuleOf(name) ?? []);
   if (modules.length === 0) return {};
-  const hash = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
-  return { strategyModules: Object.fromEntries(modules.map((module) => [module.name, { path: module.path, sha256: hash(module.path) }])) };
+  return { strategyModules: Object.fromEntries(modules.map((module) => [module.name, { path: module.path, sha256: module.sha256 }])) };
 }
