@@ -5,15 +5,18 @@ export interface CellIdentity {
   scenario: string;
   /** The --node value its server ran on: '20', '22', '24' or 'system'. */
   node: string;
+  /** The SDK release it ran, where the run chose releases (--sentry). */
+  sdkRelease?: { version: string };
 }
 
 /**
  * `label/tracer/scenario/node24`, e.g. `untraced#2/none/sse-tokens/node24`: unique within a run
  * (the label already tells copies of a strategy apart), so it is how two runs' cells are matched.
- * A cell on the harness's own Node ends in `node-system`.
+ * A cell on the harness's own Node ends in `node-system`. Where the run chose SDK releases, the
+ * tracer carries its release: `close-listener/sentry-static@10.78.0/sse-tokens/node24`.
  */
 export function cellName(cell: CellIdentity): string {
-  return `${cell.label}/${cell.tracer}/${cell.scenario}/${nodeTag(cell.node)}`;
+  return `${cell.label}/${cell.tracer}${cell.sdkRelease ? `@${cell.sdkRelease.version}` : ''}/${cell.scenario}/${nodeTag(cell.node)}`;
 }
 
 /** `node24` for --node 24, `node-system` for the harness's own Node. */

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { EnvSchema, NodeRuntimeSchema, TracerSchema } from './schema.ts';
+import { EnvSchema, NodeRuntimeSchema, SdkReleaseSchema, StrategyModulesSchema, TracerSchema } from './schema.ts';
 import { SpreadSchema } from './instruction-schema.ts';
 import { count, nullable, resultFileOfKind, strictObject, validateAgainst, type Validation } from './schema-kit.ts';
 
@@ -36,6 +36,8 @@ export const RequestCellSchema = strictObject(
     scenario: Type.String(),
     node: NodeRuntimeSchema,
     nodeVersion: Type.String(),
+    /** The SDK release the cell ran, where releases were chosen (--sentry, --otel); else the suite's own. */
+    sdkRelease: Type.Optional(SdkReleaseSchema),
     request: Type.String({ description: "The route and query each counted request asked for" }),
     windows: Type.Array(CountedWindowSchema),
     checks: nullable(RequestChecksSchema),
@@ -66,6 +68,8 @@ export const RequestInstructionConfigSchema = strictObject(
     tracers: Type.Array(TracerSchema),
     scenarios: Type.Array(Type.String()),
     nodes: Type.Array(NodeRuntimeSchema, { minItems: 1 }),
+    strategyModules: Type.Optional(StrategyModulesSchema),
+    sdkReleases: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String()), { description: 'The releases asked for, by SDK (--sentry, --otel)' })),
     processesPerCell: Type.Integer({ minimum: 1, description: 'Server processes per strategy and tracer (--repeats)' }),
     nodeFlags: Type.Array(Type.String()),
     valgrind: Type.String({ description: 'valgrind --version, and the tool options' }),

@@ -125,10 +125,24 @@ export const EnvSchema = strictObject(
   'The machine and software the run measured',
 );
 
+/** Where strategies brought with --strategy-module came from. */
+export const StrategyModulesSchema = Type.Record(
+  Type.String(),
+  strictObject({
+    path: Type.String({ description: 'The file, absolute, as the servers loaded it' }),
+    sha256: Type.String({ pattern: '^[0-9a-f]{64}$', description: "The file's content hash: two runs of one name ran the same file only when these agree" }),
+  }),
+  { description: "The strategies loaded from files outside the suite (--strategy-module), by name; absent when none" },
+);
+
 export const ConfigSchema = strictObject(
   {
     strategies: Type.Array(Type.String(), { description: 'As listed: a duplicate is an A/A copy (label strategy#2)' }),
+    strategyModules: Type.Optional(StrategyModulesSchema),
     tracers: Type.Array(TracerSchema),
+    sdkReleases: Type.Optional(
+      Type.Record(Type.String(), Type.Array(Type.String()), { description: "The SDK releases run side by side, as asked, by SDK ('sentry': ['11.12.0', '10.x']); absent: the suite's own" }),
+    ),
     scenarios: Type.Array(Type.String()),
     nodes: Type.Array(NodeRuntimeSchema, { minItems: 1, description: 'The Node axis (--node): every cell ran on one of these' }),
     trials: Type.Integer({ minimum: 1, description: 'Trials per cell' }),
@@ -297,6 +311,13 @@ export const CellSummarySchema = strictObject(
   "A cell's statistics over its successful trials",
 );
 
+/** The SDK release a cell ran, where the run chose releases (--sentry); absent: the suite's own. */
+export const SdkReleaseSchema = strictObject({
+  package: Type.String({ description: "The SDK's main package, e.g. '@sentry/node'" }),
+  version: Type.String({ description: 'Its version, as the server reported loading it' }),
+  spec: Type.String({ description: "As asked, e.g. '10.x'" }),
+});
+
 export const CellSchema = strictObject({
   label: Type.String({ description: "Unique per strategy: 'untraced#2' is the second copy of untraced" }),
   strategy: Type.String(),
@@ -304,6 +325,7 @@ export const CellSchema = strictObject({
   scenario: Type.String(),
   node: NodeRuntimeSchema,
   nodeVersion: NodeVersionSchema,
+  sdkRelease: Type.Optional(SdkReleaseSchema),
   failed: nullable(Type.String({ description: 'Why the cell stopped (e.g. the server crashed)' })),
   trials: Type.Array(TrialSchema),
   summary: CellSummarySchema,
@@ -315,6 +337,7 @@ export const FailureSchema = strictObject({
   tracer: TracerSchema,
   scenario: Type.String(),
   node: NodeRuntimeSchema,
+  sdkRelease: Type.Optional(SdkReleaseSchema),
   trial: Type.Optional(count('The failed trial, when a single trial failed')),
   error: Type.String(),
 });
@@ -374,6 +397,7 @@ export type Violations = Static<typeof ViolationsSchema>;
 export type Pinning = Static<typeof PinningSchema>;
 export type Env = Static<typeof EnvSchema>;
 export type Config = Static<typeof ConfigSchema>;
+export type StrategyModules = Static<typeof StrategyModulesSchema>;
 export type Trial = Static<typeof TrialSchema>;
 export type MetricSummary = Static<typeof MetricSummarySchema>;
 export type Overhead = Static<typeof OverheadSchema>;

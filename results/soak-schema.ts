@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { EnvSchema, NodeRuntimeSchema, NodeVersionSchema, TracerSchema } from './schema.ts';
+import { EnvSchema, NodeRuntimeSchema, NodeVersionSchema, StrategyModulesSchema, TracerSchema } from './schema.ts';
 import { count, jsonSchemaText, nullable, resultFileOfKind, strictObject, validateAgainst, type Validation } from './schema-kit.ts';
 
 /**
@@ -60,6 +60,7 @@ export const SoakCellSchema = strictObject(
 export const SoakConfigSchema = strictObject(
   {
     strategies: Type.Array(Type.String()),
+    strategyModules: Type.Optional(StrategyModulesSchema),
     tracers: Type.Array(TracerSchema),
     nodes: Type.Array(NodeRuntimeSchema, { minItems: 1, description: 'The Node axis (--node): every cell soaked on one of these' }),
     scenario: Type.Literal('long-idle'),

@@ -4,7 +4,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
-import { resourceFromAttributes } from '@opentelemetry/resources';
+import * as resources from '@opentelemetry/resources';
 import {
   AlwaysOnSampler,
   BatchSpanProcessor,
@@ -13,9 +13,11 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { FastifyOtelInstrumentation } from '@fastify/otel';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { RootStatus } from '../strategies/strategy.ts';
-import type { OpenSpan, SpanAttributes, Tracer, TracerSetup } from './tracer.ts';
+import { type OpenSpan, type SpanAttributes, type Tracer, TracerNotApplicable, type TracerSetup } from './tracer.ts';
 
 /** Where the sink takes OTLP: the same host and port as the Sentry DSN the other tracers get. */
 export function otlpTracesUrl(dsn: string): string {
@@ -51,13 +53,20 @@ const EXPORT_CONCURRENCY = Math.ceil(MAX_QUEUE_SIZE / MAX_EXPORT_BATCH_SIZE);
  * OTLP/HTTP JSON exporter to the sink. Where the SDK owns the root (sdk-default), the root is the
  * server span of @opentelemetry/instrumentation-http, with @fastify/otel's spans below it.
  */
-export function otelTracer(setup: TracerSetup): Tracer {
+export async function otelTracer(setup: TracerSetup): Promise<Tracer> {
   if (!setup.dsn) throw new Error('tracer otel needs the sink address (a DSN) to send OTLP to');
+  const version = installedVersion('@opentelemetry/sdk-trace-node');
+  // @fastify/otel, for sdk-default's spans, exists only for OpenTelemetry JS 2 (it needs its core 2):
+  // an older release (--otel) has no fastify instrumentation to run sdk-default with.
+  const fastifyOtel = setup.sdkServerSpans ? await import('@fastify/otel').catch(() => null) : null;
+  if (setup.sdkServerSpans && !fastifyOtel) {
+    throw new TracerNotApplicable(`@opentelemetry/sdk-trace-node ${version} has no @fastify/otel to go with it: sdk-default does not apply to it`);
+  }
   const drops = new DropCounter(new OTLPTraceExporter({ url: otlpTracesUrl(setup.dsn), timeoutMillis: 30_000, concurrencyLimit: EXPORT_CONCURRENCY }));
   activeExport = drops;
   const roots = new RootTracker();
   const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': 'streamtrace-bench' }),
+    resource: serviceResource('streamtrace-bench'),
     sampler: new AlwaysOnSampler(),
     spanProcessors: [
       ...(setup.sdkServerSpans ? [roots] : []),
@@ -77,7 +86,7 @@ export function otelTracer(setup: TracerSetup): Tracer {
         new HttpInstrumentation({
           ignoreIncomingRequestHook: (request) => (request.url ?? '').startsWith(setup.ignorePathPrefix),
         }),
-        new FastifyOtelInstrumentation({ registerOnInitialization: true }),
+        new fastifyOtel!.FastifyOtelInstrumentation({ registerOnInitialization: true }),
       ],
     });
   }
@@ -86,6 +95,7 @@ export function otelTracer(setup: TracerSetup): Tracer {
   const spans = new WeakMap<OpenSpan, Span>();
   return {
     name: 'otel',
+    sdk: `@opentelemetry/sdk-trace-node ${version}`,
     child: (name, attributes, fn) =>
       tracer.startActiveSpan(name, { attributes }, (span) => {
         try {
@@ -115,6 +125,30 @@ export function otelTracer(setup: TracerSetup): Tracer {
     flush: (timeoutMs) => withinTime(provider.forceFlush(), timeoutMs),
     dropped: () => drops.takeNew(),
   };
+}
+
+/**
+ * The resource naming the service. OpenTelemetry JS 2 makes it with resourceFromAttributes; 1.x
+ * (another release can be chosen: --otel) with `new Resource(...)`, which 2 no longer has.
+ */
+function serviceResource(name: string): ReturnType<typeof resources.resourceFromAttributes> {
+  const attributes = { 'service.name': name };
+  if (typeof resources.resourceFromAttributes === 'function') return resources.resourceFromAttributes(attributes);
+  const { Resource } = resources as unknown as { Resource: new (attributes: Record<string, string>) => ReturnType<typeof resources.resourceFromAttributes> };
+  return new Resource(attributes);
+}
+
+/** The version of a package as this process resolves it (through any release redirection). */
+function installedVersion(name: string): string {
+  for (let dir = dirname(fileURLToPath(import.meta.resolve(name))); dir !== dirname(dir); dir = dirname(dir)) {
+    try {
+      const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (manifest.name === name && manifest.version) return manifest.version;
+    } catch {
+      // no package.json at this level
+    }
+  }
+  return 'unknown';
 }
 
 /** The set-up tracer's export, so that the micro benchmark can cut the network out. */

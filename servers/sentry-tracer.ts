@@ -1,6 +1,6 @@
 import * as Sentry from '@sentry/node';
 import type { RootStatus } from '../strategies/strategy.ts';
-import type { OpenSpan, SpanAttributes, Tracer, TracerSetup } from './tracer.ts';
+import { type OpenSpan, type SpanAttributes, type Tracer, TracerNotApplicable, type TracerSetup } from './tracer.ts';
 
 /** Span status codes as the SDK defines them (OpenTelemetry's). */
 const STATUS_OK = 1;
@@ -8,6 +8,11 @@ const STATUS_ERROR = 2;
 
 /** @sentry/node, sampling every request, sending over HTTP to the DSN. */
 export function sentryTracer(traceLifecycle: 'static' | 'stream', setup: TracerSetup): Tracer {
+  // An older release (another one can be chosen: --sentry) may not stream spans: it would ignore
+  // the option and run static under the stream tracer's name.
+  if (traceLifecycle === 'stream' && typeof (Sentry as Partial<typeof Sentry>).spanStreamingIntegration !== 'function') {
+    throw new TracerNotApplicable(`@sentry/node ${Sentry.SDK_VERSION} has no span streaming (traceLifecycle 'stream'): tracer sentry-stream does not apply to it`);
+  }
   Sentry.init({
     dsn: setup.dsn,
     tracesSampleRate: 1,
@@ -36,6 +41,7 @@ export function sentryTracer(traceLifecycle: 'static' | 'stream', setup: TracerS
   const spans = new WeakMap<OpenSpan, Sentry.Span>();
   return {
     name: traceLifecycle === 'static' ? 'sentry-static' : 'sentry-stream',
+    sdk: `@sentry/node ${Sentry.SDK_VERSION}`,
     child: (name, attributes, fn) => Sentry.startSpan({ name, op: 'bench.child', attributes }, fn),
     startRoot(name: string, attributes: SpanAttributes): OpenSpan {
       // A fresh trace per request, as an incoming-request span would have.

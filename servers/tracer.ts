@@ -17,6 +17,8 @@ export interface OpenSpan {
  */
 export interface Tracer {
   readonly name: TracerName;
+  /** The SDK package and version this process loaded, e.g. '@sentry/node 11.12.0'; absent with no SDK. */
+  readonly sdk?: string;
   /** Runs fn inside a child of the active span (or a new root where no span is active). */
   child<T>(name: string, attributes: SpanAttributes, fn: () => T): T;
   /** Starts a root (transaction / segment) that is not yet active. */
@@ -48,24 +50,5 @@ export interface TracerSetup {
   genAiSpans?: boolean;
 }
 
-const noTracer: Tracer = {
-  name: 'none',
-  child: (_name, _attributes, fn) => fn(),
-  startRoot: () => {
-    throw new Error('the untraced server has no SDK to start a root with');
-  },
-  withActive: (_span, fn) => fn(),
-  tagActiveRoot: () => {},
-  flush: async () => true,
-};
-
-/** Loads and initialises the SDK for a tracer. Must run before the app (and fastify) is imported. */
-export async function setupTracer(name: TracerName, setup: TracerSetup): Promise<Tracer> {
-  if (name === 'none') return noTracer;
-  if (name === 'otel') {
-    const { otelTracer } = await import('./otel-tracer.ts');
-    return otelTracer(setup);
-  }
-  const { sentryTracer } = await import('./sentry-tracer.ts');
-  return sentryTracer(name === 'sentry-static' ? 'static' : 'stream', setup);
-}
+/** The SDK release loaded cannot run this tracer (e.g. no span streaming for sentry-stream). */
+export class TracerNotApplicable extends Error {}

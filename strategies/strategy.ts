@@ -11,11 +11,12 @@ export interface RootSpan {
   readonly ended: boolean;
 }
 
-/** Who makes the request's root span. */
-export type RootOwner =
-  | 'none' // no SDK at all
-  | 'sdk' // the SDK's own http.server span
-  | 'strategy'; // the server starts it and the strategy decides when it ends
+/**
+ * Who makes the request's root span: 'none', no SDK at all; 'sdk', the SDK's own http.server span;
+ * 'strategy', the server starts it and the strategy decides when it ends.
+ */
+export const ROOT_OWNERS = ['none', 'sdk', 'strategy'] as const;
+export type RootOwner = (typeof ROOT_OWNERS)[number];
 
 /** Tunables shared by all strategies; each reads the ones it needs. */
 export interface StrategyOptions {

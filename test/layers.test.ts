@@ -9,11 +9,15 @@ import { ROOT } from './support/run.ts';
  * A new folder must be given its place here, so the rule cannot be bypassed by accident.
  */
 const MAY_IMPORT: Record<string, readonly string[]> = {
-  'bench/commands': ['bench/upstream', 'bench/micro', 'bench/profile', 'bench/report', 'bench/harness', 'bench/spans', 'bench/stats', 'bench/common', 'results', 'servers', 'strategies'],
-  'bench/micro': ['bench/upstream', 'bench/harness', 'bench/spans', 'bench/stats', 'bench/common', 'results', 'servers', 'strategies'],
+  'bench/commands': ['bench/instructions', 'bench/upstream', 'bench/micro', 'bench/profile', 'bench/report', 'bench/harness', 'bench/releases', 'bench/spans', 'bench/stats', 'bench/common', 'results', 'servers', 'strategies'],
+  'bench/micro': ['bench/upstream', 'bench/harness', 'bench/releases', 'bench/spans', 'bench/stats', 'bench/common', 'results', 'servers', 'strategies'],
+  // Whole-request instruction counts: the real server under callgrind, driven like the load run.
+  'bench/instructions': ['bench/upstream', 'bench/harness', 'bench/releases', 'bench/spans', 'bench/stats', 'bench/common', 'results', 'servers', 'strategies'],
   'bench/profile': ['bench/upstream', 'bench/harness', 'bench/spans', 'bench/stats', 'bench/common', 'results', 'servers', 'strategies'],
   'bench/report': ['bench/stats', 'bench/common', 'results', 'servers', 'strategies'],
-  'bench/harness': ['bench/upstream', 'bench/spans', 'bench/stats', 'bench/common', 'results', 'servers', 'strategies'],
+  'bench/harness': ['bench/upstream', 'bench/releases', 'bench/spans', 'bench/stats', 'bench/common', 'results', 'servers', 'strategies'],
+  // SDK releases side by side: installing them (harness side) and resolving them (in a server).
+  'bench/releases': ['bench/common', 'servers'],
   'bench/spans': ['bench/stats', 'bench/common', 'results', 'servers'],
   // The fake model upstream: a stand-in service like the sink, on the servers' contract only.
   'bench/upstream': ['bench/common', 'servers'],
@@ -64,7 +68,7 @@ test('no import runs from a lower layer back up', () => {
 
 test('strategies/ lists exactly the strategies the suite compares', () => {
   const files = sourceFiles('strategies').map((file) => file.replace(/^strategies\/|\.ts$/g, ''));
-  const contract = ['strategy', 'registry', 'outcome'];
+  const contract = ['strategy', 'registry', 'outcome', 'strategy-module'];
   assert.deepEqual(
     files.filter((name) => !contract.includes(name)).sort(),
     ['close-listener', 'handler-return', 'sdk-default', 'timer-keepalive', 'untraced', 'worker-thread-watcher'],

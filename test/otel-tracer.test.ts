@@ -13,7 +13,7 @@ let tracer: Tracer;
 
 before(async () => {
   sink = await startSink({ maxBodyBytes: MAX_BODY_BYTES });
-  tracer = otelTracer({ dsn: sink.dsn, sdkServerSpans: false, ignorePathPrefix: '/__bench/' });
+  tracer = await otelTracer({ dsn: sink.dsn, sdkServerSpans: false, ignorePathPrefix: '/__bench/' });
 });
 after(() => sink.close());
 

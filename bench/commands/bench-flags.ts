@@ -4,6 +4,8 @@ import { defineCommand } from '../common/cli.ts';
 import { DEFAULT_NODE, NODE_RUNTIMES } from '../common/node-runtime.ts';
 import type { IdleServers } from '../harness/bench-run.ts';
 import { SDK_TRACERS } from '../harness/matrix.ts';
+import { STRATEGY_MODULE_FLAG } from '../harness/strategy-selection.ts';
+import { OTEL_RELEASES_FLAG, SENTRY_RELEASES_FLAG } from '../releases/release-flags.ts';
 import { BENCH_SCENARIOS, SCENARIO_NAMES } from '../harness/scenarios.ts';
 
 /**
@@ -45,6 +47,9 @@ export const BENCH_COMMAND = defineCommand({
   usage: 'npm run bench -- [flags]  (the memory soak: npm run bench -- --scenarios long-idle --soak MIN [flags])',
   flags: {
     strategies: { type: 'string', value: 'a,b', help: `strategies: ${list([...STRATEGY_NAMES, ...ENABLED_TEST_STRATEGY_NAMES])}`, defaultText: ENABLED_TEST_STRATEGY_NAMES.length === 0 ? 'all' : `all but ${list(ENABLED_TEST_STRATEGY_NAMES)}` },
+    'strategy-module': STRATEGY_MODULE_FLAG,
+    sentry: SENTRY_RELEASES_FLAG,
+    otel: OTEL_RELEASES_FLAG,
     tracers: { type: 'string', value: 'a,b', help: `tracers: ${list(SDK_TRACERS)}`, defaultText: 'all' },
     scenarios: {
       type: 'string',

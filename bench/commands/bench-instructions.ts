@@ -9,6 +9,8 @@ import { VALGRIND_MISSING, valgrindVersion } from '../common/valgrind.ts';
 import { checkPackagesRunOn, gitCommit } from '../harness/environment.ts';
 import { SDK_TRACERS } from '../harness/matrix.ts';
 import { SCENARIO_NAMES } from '../harness/scenarios.ts';
+import { selectStrategies } from '../harness/strategy-selection.ts';
+import { useReleaseAxis } from '../releases/release-flags.ts';
 import type { RequestInstructionOptions } from '../instructions/instruction-run.ts';
 import { BENCH_COMMAND, defaultScenarios } from './bench-flags.ts';
 
@@ -23,12 +25,12 @@ import { BENCH_COMMAND, defaultScenarios } from './bench-flags.ts';
 /** Load-run flags that mean nothing to instruction counts. */
 const NOT_FOR_INSTRUCTIONS = ['trials', 'duration', 'warmup', 'connections', 'seed', 'calibrate', 'idle-servers', 'waves', 'long-idle-streams', 'long-idle-sec', 'tick-ms'];
 
-type BenchFlags = Record<string, string | boolean | undefined>;
+type BenchFlags = Record<string, string | string[] | boolean | undefined>;
 
-export function parseInstructionOptions(flags: BenchFlags): Omit<RequestInstructionOptions, 'log' | 'stop'> {
+export async function parseInstructionOptions(flags: BenchFlags, log: (line: string) => void): Promise<Omit<RequestInstructionOptions, 'log' | 'stop'>> {
   const extra = NOT_FOR_INSTRUCTIONS.find((name) => flags[name] !== undefined && flags[name] !== false);
   if (extra) {
-    throw new UsageError(`--instructions does not take --${extra} (it takes --strategies, --tracers, --scenarios, --node, --quick, --repeats, --jobs, --burn-iterations, --no-calibration, --out, --json)`);
+    throw new UsageError(`--instructions does not take --${extra} (it takes --strategies, --strategy-module, --tracers, --sentry, --otel, --scenarios, --node, --quick, --repeats, --jobs, --burn-iterations, --no-calibration, --out, --json)`);
   }
   const text = (name: string): string | undefined => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
   const quick = flags.quick === true;
@@ -38,7 +40,7 @@ export function parseInstructionOptions(flags: BenchFlags): Omit<RequestInstruct
     return value === undefined ? fallback : parseIntegerFlag(BENCH_COMMAND, name, value);
   };
   const options = {
-    strategies: parseChoiceList('strategies', text('strategies') ?? STRATEGY_NAMES.join(','), choices),
+    strategies: await selectStrategies(text('strategies'), Array.isArray(flags['strategy-module']) ? flags['strategy-module'] : undefined, choices, STRATEGY_NAMES),
     tracers: parseChoiceList('tracers', text('tracers') ?? SDK_TRACERS.join(','), SDK_TRACERS),
     scenarios: parseChoiceList('scenarios', text('scenarios') ?? defaultScenarios(quick, false).join(','), SCENARIO_NAMES),
     nodes: parseNodeList(text('node') ?? DEFAULT_NODE),
@@ -46,13 +48,15 @@ export function parseInstructionOptions(flags: BenchFlags): Omit<RequestInstruct
     jobs: integer('jobs', 2),
     burnIterations: integer('burn-iterations', 0),
     calibrate: flags['no-calibration'] !== true,
+    releases: await useReleaseAxis({ sentry: text('sentry'), otel: text('otel'), tracers: text('tracers') }, log),
   };
-  checkPackagesRunOn(options.nodes);
+  checkPackagesRunOn(options.nodes, options.scenarios);
   return options;
 }
 
 export async function runInstructionCommand(flags: BenchFlags): Promise<number> {
-  const options = parseInstructionOptions(flags);
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  const options = await parseInstructionOptions(flags, log);
   const out = typeof flags.out === 'string' ? flags.out : defaultInstructionPath(flags.quick === true);
   if (out.trim() === '') throw new UsageError('--out needs a file name');
   const valgrind = valgrindVersion();
@@ -69,7 +73,6 @@ export async function runInstructionCommand(flags: BenchFlags): Promise<number> 
     process.stderr.write('\ninterrupted: stopping the counted servers, saving the cells finished\n');
     void stopAllChildren();
   });
-  const log = (line: string): void => void process.stderr.write(`${line}\n`);
   const result = await runRequestInstructions({ ...options, log, stop }, valgrind);
   save(result, out);
   process.stdout.write(flags.json === true ? `${JSON.stringify(result, null, 2)}\n` : `${renderRequestInstructionTable(result)}\n\nresult written to ${out}\n`);

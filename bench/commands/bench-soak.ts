@@ -1,5 +1,5 @@
 import { validateSoakFile, type SoakFile } from '../../results/soak-schema.ts';
-import { type AnyStrategyName, ENABLED_TEST_STRATEGY_NAMES, STRATEGY_NAMES } from '../../strategies/registry.ts';
+import { ENABLED_TEST_STRATEGY_NAMES, STRATEGY_NAMES } from '../../strategies/registry.ts';
 import { defaultStrategyOptions } from '../../strategies/strategy.ts';
 import { writeFileAtomic } from '../common/atomic-write.ts';
 import { buildIfStale } from '../common/build.ts';
@@ -11,6 +11,7 @@ import { DEFAULT_NODE, parseNodeList } from '../common/node-runtime.ts';
 import { MIN_MINUTES_PER_CELL, runSoak, type SoakOptions } from '../harness/soak.ts';
 import { renderSoakSummary } from '../harness/soak-table.ts';
 import { stopAllChildren } from '../common/children.ts';
+import { selectStrategies } from '../harness/strategy-selection.ts';
 import { BENCH_COMMAND, SOAK } from './bench-flags.ts';
 
 /** The bench flags, as parsed; --soak is set. */
@@ -26,27 +27,27 @@ export interface SoakFlags {
   'long-idle-streams'?: string | undefined;
   'long-idle-sec'?: string | undefined;
   waves?: string | undefined;
-  [flag: string]: string | boolean | undefined;
+  'strategy-module'?: string[] | undefined;
+  [flag: string]: string | string[] | boolean | undefined;
 }
 
 /** Bench flags that mean nothing to a soak: given with --soak they are bad input. */
-const NOT_FOR_SOAK = ['trials', 'duration', 'warmup', 'connections', 'seed', 'quick', 'calibrate', 'idle-servers', 'instructions', 'repeats', 'jobs', 'burn-iterations', 'no-calibration'];
+const NOT_FOR_SOAK = ['trials', 'duration', 'warmup', 'connections', 'seed', 'quick', 'calibrate', 'idle-servers', 'instructions', 'repeats', 'jobs', 'burn-iterations', 'no-calibration', 'sentry', 'otel'];
 
 /** Everything about the soak's flags that can be wrong is a UsageError before anything starts. */
-export function parseSoakOptions(flags: SoakFlags): SoakOptions {
+export async function parseSoakOptions(flags: SoakFlags): Promise<SoakOptions> {
   const minutesPerCell = parseNumber('soak', flags.soak, MIN_MINUTES_PER_CELL, SOAK.maxMinutes, 'minutes per cell');
   const extra = NOT_FOR_SOAK.find((name) => flags[name] !== undefined && flags[name] !== false);
   if (extra) {
     throw new UsageError(
-      `--soak does not take --${extra} (it takes --strategies, --tracers, --node, --scenarios long-idle, --waves, --long-idle-streams, --long-idle-sec, --tick-ms, --out, --json)`,
+      `--soak does not take --${extra} (it takes --strategies, --strategy-module, --tracers, --node, --scenarios long-idle, --waves, --long-idle-streams, --long-idle-sec, --tick-ms, --out, --json)`,
     );
   }
   if (flags.scenarios !== undefined && flags.scenarios.trim() !== 'long-idle') {
     throw new UsageError(`--soak runs the long-idle scenario only: use --scenarios long-idle or leave it out, got '${flags.scenarios}'`);
   }
-  const choices: AnyStrategyName[] = [...STRATEGY_NAMES, ...ENABLED_TEST_STRATEGY_NAMES];
   const options: SoakOptions = {
-    strategies: parseChoiceList('strategies', flags.strategies ?? STRATEGY_NAMES.join(','), choices),
+    strategies: await selectStrategies(flags.strategies, flags['strategy-module'], [...STRATEGY_NAMES, ...ENABLED_TEST_STRATEGY_NAMES], STRATEGY_NAMES),
     tracers: parseChoiceList('tracers', flags.tracers ?? SDK_TRACERS.join(','), SDK_TRACERS),
     nodes: parseNodeList(flags.node ?? DEFAULT_NODE),
     minutesPerCell,
@@ -61,7 +62,7 @@ export function parseSoakOptions(flags: SoakFlags): SoakOptions {
 
 /** Runs the soak, saves the result and prints the summary; the exit code as bench's. */
 export async function runSoakCommand(flags: SoakFlags): Promise<number> {
-  const options = parseSoakOptions(flags);
+  const options = await parseSoakOptions(flags);
   const out = flags.out ?? defaultSoakPath();
   if (out.trim() === '') throw new UsageError('--out needs a file name');
   buildIfStale();

@@ -19,6 +19,8 @@ import type { BenchOptions, StopSignal } from '../harness/bench-run.ts';
 import { parseChoice, parseChoiceList, parseFlags, parseIntegerFlag, runCommand, UsageError } from '../common/cli.ts';
 import { checkPackagesRunOn, gitCommit } from '../harness/environment.ts';
 import { SDK_TRACERS } from '../harness/matrix.ts';
+import { selectStrategies } from '../harness/strategy-selection.ts';
+import { useReleaseAxis } from '../releases/release-flags.ts';
 import { DEFAULT_NODE, parseNodeList } from '../common/node-runtime.ts';
 import { SCENARIO_NAMES } from '../harness/scenarios.ts';
 import { BENCH_COMMAND, CALIBRATE, DEFAULT_IDLE_SERVERS, DEFAULTS, defaultScenarios, IDLE_SERVERS, QUICK } from './bench-flags.ts';
@@ -37,11 +39,13 @@ runCommand(async () => {
     return value === undefined ? (preset[name] ?? DEFAULTS[name]) : parseIntegerFlag(BENCH_COMMAND, flag, value);
   };
   if (values.waves !== undefined) throw new UsageError('--waves counts the waves of the memory soak: use it with --soak MIN');
-  if (values.calibrate && values.strategies !== undefined) throw new UsageError('--calibrate chooses its own strategies: drop --strategies');
+  if (values.calibrate && (values.strategies ?? values['strategy-module'] ?? values.sentry ?? values.otel) !== undefined) {
+    throw new UsageError('--calibrate chooses its own strategies on the suite\'s own SDKs: drop --strategies, --strategy-module, --sentry and --otel');
+  }
   const nodes = parseNodeList(values.node ?? DEFAULT_NODE);
   if (values.calibrate && nodes.length > 1) throw new UsageError(`--calibrate measures the suite on one Node, got --node ${values.node} (accepted: one of 20, 22, 24, system)`);
   const options: BenchOptions = {
-    strategies: parseChoiceList('strategies', values.strategies ?? STRATEGY_NAMES.join(','), [...STRATEGY_NAMES, ...ENABLED_TEST_STRATEGY_NAMES]),
+    strategies: await selectStrategies(values.strategies, values['strategy-module'], [...STRATEGY_NAMES, ...ENABLED_TEST_STRATEGY_NAMES], STRATEGY_NAMES),
     tracers: parseChoiceList('tracers', values.tracers ?? SDK_TRACERS.join(','), SDK_TRACERS),
     scenarios: parseChoiceList('scenarios', values.scenarios ?? defaultScenarios(quick, values.calibrate).join(','), SCENARIO_NAMES),
     nodes,
@@ -57,6 +61,7 @@ runCommand(async () => {
     calibrate: values.calibrate,
     burnUs: 0,
     idleServers: parseChoice('idle-servers', values['idle-servers'] ?? DEFAULT_IDLE_SERVERS, IDLE_SERVERS),
+    releases: values.calibrate ? {} : await useReleaseAxis(values, (line) => process.stderr.write(`${line}\n`)),
   };
   checkPackagesRunOn(nodes, options.scenarios);
   const out = values.out ?? defaultOutPath(options);

@@ -1,6 +1,6 @@
 /**
  * npm run bench:micro -- [--json FILE] [--time MS] [--node 24|22|20|system]
- * npm run bench:micro -- --instructions [--json FILE] [--repeats R] [--node 24|22|20|system] [--jobs J] [--cases TRACER/NAME,...]
+ * npm run bench:micro -- --instructions [--json FILE] [--repeats R] [--node 24|22|20|system] [--jobs J] [--cases TRACER/NAME,...] [--strategy-module PATH]
  *
  * Wall clock (the default): the CPU cost of keeping one root open through one stream's life, per
  * strategy that owns the root, beside a no-strategy baseline and the SDK's span work alone, under
@@ -22,6 +22,8 @@ import { writeFileAtomic } from '../common/atomic-write.ts';
 import { killAllChildren } from '../common/children.ts';
 import { defineCommand, parseChoice, parseFlags, parseIntegerFlag, runCommand, UsageError } from '../common/cli.ts';
 import { DEFAULT_NODE, NODE_RUNTIMES } from '../common/node-runtime.ts';
+import { strategyModuleOf } from '../../strategies/registry.ts';
+import { STRATEGY_MODULE_FLAG, useStrategyModule } from '../harness/strategy-selection.ts';
 
 /** Not parseArgs defaults: an absent flag must stay undefined, to tell which mode it belongs to. */
 const DEFAULTS = { time: '1000', repeats: '3', jobs: '2' };
@@ -36,6 +38,7 @@ const COMMAND = defineCommand({
     node: { type: 'string', value: 'V', help: `the Node the children run on: ${NODE_RUNTIMES.join(', ')}`, defaultText: DEFAULT_NODE },
     jobs: { type: 'string', value: 'J', help: '--instructions: children at once', integer: [1, 64], defaultText: DEFAULTS.jobs },
     cases: { type: 'string', value: 'TRACER/NAME,...', help: '--instructions: the cases to count', defaultText: 'all' },
+    'strategy-module': { ...STRATEGY_MODULE_FLAG, help: `--instructions: ${STRATEGY_MODULE_FLAG.help}` },
   },
 });
 
@@ -56,17 +59,19 @@ runCommand(async () => {
   });
 
   if (values.instructions) {
-    if (values.time !== undefined) throw new UsageError('--time is for the wall-clock micro benchmark (accepted with --instructions: --json, --repeats, --node, --jobs, --cases)');
+    if (values.time !== undefined) throw new UsageError('--time is for the wall-clock micro benchmark (accepted with --instructions: --json, --repeats, --node, --jobs, --cases, --strategy-module)');
     const repeats = parseIntegerFlag(COMMAND, 'repeats', values.repeats ?? DEFAULTS.repeats);
     const jobs = parseIntegerFlag(COMMAND, 'jobs', values.jobs ?? DEFAULTS.jobs);
     const node = parseChoice('node', values.node ?? DEFAULT_NODE, NODE_RUNTIMES);
     const only = values.cases?.split(',').map((key) => key.trim());
+    const modules = [];
+    for (const path of values['strategy-module'] ?? []) modules.push(strategyModuleOf(await useStrategyModule(path))!);
     // The cases and the schema library load only once the flags are good: bad input fails fast.
     const [{ instructionsHold, renderInstructionTable, runInstructions }, { validateInstructionResult }] = await Promise.all([
       import('../micro/instructions.ts'),
       import('../../results/instruction-schema.ts'),
     ]);
-    const result = await runInstructions({ repeats, jobs, node, only, log });
+    const result = await runInstructions({ repeats, jobs, node, only, modules, log });
     const validation = validateInstructionResult(result);
     if (!validation.ok) throw new Error(`the figures do not match results/instruction-schema.ts: ${validation.error}`);
     if (jsonPath !== undefined) writeFileAtomic(jsonPath, `${JSON.stringify(result, null, 2)}\n`);
@@ -74,7 +79,7 @@ runCommand(async () => {
     return instructionsHold(result) ? 0 : 1;
   }
 
-  for (const flag of ['repeats', 'jobs', 'cases'] as const) {
+  for (const flag of ['repeats', 'jobs', 'cases', 'strategy-module'] as const) {
     if (values[flag] !== undefined) throw new UsageError(`--${flag} needs --instructions (accepted without it: --json, --time, --node)`);
   }
   const timeMs = parseIntegerFlag(COMMAND, 'time', values.time ?? DEFAULTS.time);

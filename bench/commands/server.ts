@@ -2,17 +2,22 @@
  * npm run server -- --strategy NAME [flags] (npm run server -- --help lists them)
  *
  * Starts the one app with a strategy on 127.0.0.1 and prints `listening on http://127.0.0.1:PORT`
+ * (followed by the SDK it loaded, e.g. ` (@sentry/node 11.12.0)`)
  * once ready. Started by the harness with an IPC channel, it exits when its parent goes away.
  * It runs from build/ (compiled), and refuses a build older than its sources.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { refuseStaleCompiledBuild } from '../common/build.ts';
 import { defineCommand, parseChoice, parseFlags, parseIntegerFlag, runCommand, UsageError } from '../common/cli.ts';
 import { DEFAULT_NODE, isThisNode, NODE_RUNTIMES, nodeBinary } from '../common/node-runtime.ts';
-import { ALL_STRATEGY_NAMES, createStrategy, loadsNoSdk } from '../../strategies/registry.ts';
+import { ALL_STRATEGY_NAMES, type AnyStrategyName, createStrategy, loadsNoSdk } from '../../strategies/registry.ts';
+import { useStrategyModule } from '../harness/strategy-selection.ts';
+import { redirectSdk } from '../releases/redirect.ts';
 import { defaultStrategyOptions } from '../../strategies/strategy.ts';
 import { CONTROL_PREFIX } from '../../servers/ground-truth.ts';
-import { setupTracer, TRACER_NAMES } from '../../servers/tracer.ts';
+import { TRACER_NAMES, TracerNotApplicable } from '../../servers/tracer.ts';
+import { setupTracer } from '../../servers/tracers.ts';
 
 /** The tracer of a strategy that loads the SDK, unless --tracer says otherwise. */
 const DEFAULT_SDK_TRACER = 'sentry-stream';
@@ -20,9 +25,11 @@ const DEFAULT_SDK_TRACER = 'sentry-stream';
 const COMMAND = defineCommand({
   usage: 'npm run server -- --strategy NAME [flags]',
   flags: {
-    strategy: { type: 'string', value: 'NAME', help: `the strategy (required): ${ALL_STRATEGY_NAMES.join(', ')}` },
+    strategy: { type: 'string', value: 'NAME', help: `the strategy (this or --strategy-module is required): ${ALL_STRATEGY_NAMES.join(', ')}` },
+    'strategy-module': { type: 'string', value: 'PATH', help: 'instead of --strategy: the strategy this TypeScript or JavaScript file exports by default (README: "Bring your own strategy")' },
     node: { type: 'string', value: 'V', help: `the Node to run on: ${NODE_RUNTIMES.join(', ')}`, default: DEFAULT_NODE },
     tracer: { type: 'string', value: 'NAME', help: `the tracer: ${TRACER_NAMES.join(', ')}`, defaultText: `none for untraced and calibration-burn, else ${DEFAULT_SDK_TRACER}` },
+    'sdk-dir': { type: 'string', value: 'DIR', help: "another release of the tracer's SDK: the directory it is installed in (the harness's .sdk-releases/NAME)", defaultText: "the suite's own, in node_modules" },
     port: { type: 'string', value: 'N', help: 'the port on 127.0.0.1, 0 for any free one', integer: [0, 65_535], default: '0' },
     dsn: { type: 'string', value: 'URL', help: 'where the SDK sends, e.g. a sink started by npm run sink', defaultText: '$SENTRY_DSN' },
     'genai-spans': { type: 'string', value: 'on|off', help: "the SDK's own generative-AI spans (Sentry's OpenAI integration); off to measure their cost", default: 'on' },
@@ -40,13 +47,12 @@ runCommand(async () => {
   refuseStaleCompiledBuild(import.meta.url, 'server');
   const binary = nodeBinary(parseChoice('node', values.node, NODE_RUNTIMES));
   if (!isThisNode(binary)) return runOn(binary);
-  if (values.strategy === undefined) throw new UsageError(`--strategy is required (accepted: ${ALL_STRATEGY_NAMES.join(', ')})`);
-  const strategyName = parseChoice('strategy', values.strategy, ALL_STRATEGY_NAMES);
+  const strategyName = await chooseStrategy(values.strategy, values['strategy-module']);
   const untraced = loadsNoSdk(strategyName);
   const defaultTracer = untraced ? 'none' : DEFAULT_SDK_TRACER;
   const tracerName = parseChoice('tracer', values.tracer ?? defaultTracer, TRACER_NAMES);
   if (untraced !== (tracerName === 'none')) {
-    throw new UsageError(`strategy ${strategyName} cannot run with tracer ${tracerName}: untraced and calibration-burn go only with tracer none`);
+    throw new UsageError(`strategy ${strategyName} cannot run with tracer ${tracerName}: a strategy that loads no SDK (rootOwner 'none') goes only with tracer none, and the others need an SDK`);
   }
   const port = parseIntegerFlag(COMMAND, 'port', values.port);
   const strategy = createStrategy(strategyName, {
@@ -62,6 +68,12 @@ runCommand(async () => {
   }
 
   const upstreamUrl = parseUpstreamUrl(values.upstream ?? process.env.STREAMTRACE_UPSTREAM);
+  const sdkDir = values['sdk-dir'];
+  if (sdkDir !== undefined) {
+    if (tracerName === 'none') throw new UsageError('--sdk-dir chooses the release of an SDK: tracer none loads none');
+    if (!existsSync(sdkDir)) throw new UsageError(`--sdk-dir ${sdkDir} does not exist (accepted: a release directory the harness installed, under .sdk-releases/)`);
+    redirectSdk(tracerName, sdkDir);
+  }
 
   // The SDK is set up before the app, fastify and openai are imported, as the SDK asks.
   const tracer = await setupTracer(tracerName, {
@@ -69,6 +81,8 @@ runCommand(async () => {
     sdkServerSpans: strategy.rootOwner === 'sdk',
     ignorePathPrefix: CONTROL_PREFIX,
     genAiSpans: parseChoice('genai-spans', values['genai-spans'], ['on', 'off'] as const) === 'on',
+  }).catch((error: unknown) => {
+    throw error instanceof TracerNotApplicable ? new UsageError(error.message) : error;
   });
   const { buildApp } = await import('../../servers/app.ts');
   const upstream = upstreamUrl === undefined ? undefined : await (await import('../../servers/llm-proxy.ts')).upstreamClient(upstreamUrl);
@@ -99,7 +113,8 @@ runCommand(async () => {
 
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
-  process.stdout.write(`listening on http://127.0.0.1:${boundPort}\n`);
+  // The SDK it really loaded, so the harness can check a release axis ran the release it names.
+  process.stdout.write(`listening on http://127.0.0.1:${boundPort}${tracer.sdk ? ` (${tracer.sdk})` : ''}\n`);
   return new Promise<never>(() => {});
 });
 
@@ -120,6 +135,14 @@ function parseUpstreamUrl(raw: string | undefined): string | undefined {
     throw new UsageError(`--upstream ${raw} is not the fake upstream on 127.0.0.1 (${accepted})`);
   }
   return `http://127.0.0.1:${url.port}/v1`;
+}
+
+/** --strategy NAME or --strategy-module PATH (loaded, checked and registered here), exactly one. */
+async function chooseStrategy(name: string | undefined, modulePath: string | undefined): Promise<AnyStrategyName> {
+  if (name !== undefined && modulePath !== undefined) throw new UsageError('give --strategy NAME or --strategy-module PATH, not both');
+  if (modulePath !== undefined) return useStrategyModule(modulePath);
+  if (name === undefined) throw new UsageError(`--strategy or --strategy-module is required (accepted strategies: ${ALL_STRATEGY_NAMES.join(', ')})`);
+  return parseChoice('strategy', name, ALL_STRATEGY_NAMES);
 }
 
 /** Runs this same command on another Node binary (from `npm run server`), passing signals on. */

@@ -6,6 +6,8 @@ export class UsageError extends Error {}
 /** One flag of a command: what parseArgs needs, and its line of --help. */
 export interface Flag {
   type: 'string' | 'boolean';
+  /** The flag may be given more than once; its value is then the list of all. */
+  multiple?: boolean;
   /** Set by parseArgs when the flag is absent; --help shows a string one. */
   default?: string | boolean;
   /** The value's name in --help, e.g. N, FILE, a,b. */

@@ -6,7 +6,8 @@ import type { AnyStrategyName } from '../../strategies/registry.ts';
 import type { TracerName } from '../../servers/tracer.ts';
 import { cellName } from '../../results/cell-name.ts';
 import { collectEnvironment } from './environment.ts';
-import { buildMatrix, type Cell } from './matrix.ts';
+import { buildMatrix, type Cell, expectedSdk, releaseAxisOf, releaseOf } from './matrix.ts';
+import type { ReleaseAxis } from '../releases/sdk-families.ts';
 import { describeNoiseReading, measureNoiseFloor } from './noise-floor.ts';
 import { pinProcesses } from './pinning.ts';
 import { Progress } from '../common/progress.ts';
@@ -17,6 +18,7 @@ import { type ServerProcess, type ServerSpec, startServer } from './server-proce
 import { startSink } from '../spans/sink.ts';
 import { type FakeUpstream, startFakeUpstream } from '../upstream/fake-upstream.ts';
 import { upstreamUrlFor } from './verify-run.ts';
+import { describeStrategyModules } from './strategy-selection.ts';
 import { summariseCells, type UnsummarisedCell } from './summarise-cell.ts';
 import { runTrial, type TrialSettings, warmUp } from './trial.ts';
 import { DEFAULT_END_TOLERANCE_MS, DEFAULT_RANGE_TOLERANCE_MS } from '../spans/verifier.ts';
@@ -29,6 +31,8 @@ export interface BenchOptions extends Omit<TrialSettings, 'connections'> {
   scenarios: ScenarioName[];
   /** The Node axis: every cell runs once per Node listed. */
   nodes: NodeRuntime[];
+  /** The SDK releases axis (--sentry): every cell of an SDK's tracers runs once per release listed. */
+  releases?: ReleaseAxis;
   trials: number;
   seed: number;
   quick: boolean;
@@ -61,9 +65,12 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
   const idleServers = options.idleServers ?? 'frozen';
   const pinning = pinProcesses();
   const env = { ...collectEnvironment(pinning), noiseFloor: measureNoiseFloor(pinning.serverCpus) };
-  const matrix = buildMatrix(options.strategies, options.tracers, options.scenarios, options.nodes);
+  const matrix = buildMatrix(options.strategies, options.tracers, options.scenarios, options.nodes, options.releases);
   const cells = new Map<Cell, UnsummarisedCell>(
-    matrix.map((cell) => [cell, { label: cell.label, strategy: cell.strategy, tracer: cell.tracer, scenario: cell.scenario, node: cell.node, nodeVersion: nodeVersion(cell.node), failed: null, trials: [] }]),
+    matrix.map((cell) => [
+      cell,
+      { label: cell.label, strategy: cell.strategy, tracer: cell.tracer, scenario: cell.scenario, node: cell.node, nodeVersion: nodeVersion(cell.node), ...releaseOf(cell), failed: null, trials: [] },
+    ]),
   );
   const failures: Failure[] = [];
   const order: string[] = [];
@@ -75,7 +82,7 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
 
   const fail = (cell: Cell, error: unknown, trial?: number): void => {
     const message = error instanceof Error ? error.message : String(error);
-    failures.push({ label: cell.label, strategy: cell.strategy, tracer: cell.tracer as Failure['tracer'], scenario: cell.scenario, node: cell.node, ...(trial === undefined ? {} : { trial }), error: message });
+    failures.push({ label: cell.label, strategy: cell.strategy, tracer: cell.tracer as Failure['tracer'], scenario: cell.scenario, node: cell.node, ...releaseOf(cell), ...(trial === undefined ? {} : { trial }), error: message });
     if (trial === undefined) cells.get(cell)!.failed = message;
   };
 
@@ -153,7 +160,9 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
 
   const config: Config = {
     strategies: options.strategies,
+    ...describeStrategyModules(options.strategies),
     tracers: options.tracers as Config['tracers'],
+    ...releaseAxisOf(options.releases),
     scenarios: options.scenarios,
     nodes: options.nodes,
     trials: options.trials,
@@ -200,6 +209,8 @@ export function measuredServerSpec(
     node: cell.node,
     dsn: cell.tracer === 'none' ? undefined : dsn,
     upstream: upstreamUrlFor(cell, upstream),
+    sdkDir: cell.sdkRelease?.dir,
+    expectSdk: expectedSdk(cell),
     nodeArgs: ['--expose-gc'],
     cpus,
     args: ['--tick-ms', String(tickMs), '--burn-us', String(burnUs)],

@@ -2,6 +2,7 @@ import { type AnyStrategyName, loadsNoSdk } from '../../strategies/registry.ts';
 import type { TracerName } from '../../servers/tracer.ts';
 import type { ScenarioName } from './scenarios.ts';
 import { DEFAULT_NODE, type NodeRuntime } from '../common/node-runtime.ts';
+import { familyOf, type ReleaseAxis, recordedRelease, releaseText, type SdkRelease } from '../releases/sdk-families.ts';
 
 /** The SDK tracers a matrix may list; `none` is implied for untraced. */
 export const SDK_TRACERS = ['sentry-static', 'sentry-stream', 'otel'] as const satisfies readonly TracerName[];
@@ -15,10 +16,12 @@ export interface Cell {
   scenario: ScenarioName;
   /** The Node the cell's server runs on (--node). */
   node: NodeRuntime;
+  /** The SDK release it runs, where releases were chosen (--sentry); else the suite's own. */
+  sdkRelease?: SdkRelease;
 }
 
 /**
- * strategy x tracer x scenario x Node. A strategy that loads no SDK (untraced) runs once per scenario
+ * strategy x tracer (x its SDK's releases) x scenario x Node. A strategy that loads no SDK (untraced) runs once per scenario
  * (per Node) with tracer `none` whatever the tracers listed. A strategy listed twice gets its own
  * label. Every Node gets its own untraced cell: a baseline on another Node would not be one.
  */
@@ -27,6 +30,7 @@ export function buildMatrix(
   tracers: readonly TracerName[],
   scenarios: readonly ScenarioName[],
   nodes: readonly NodeRuntime[] = [DEFAULT_NODE],
+  releases: ReleaseAxis = {},
 ): Cell[] {
   const seen = new Map<string, number>();
   const labels = strategies.map((strategy) => {
@@ -39,9 +43,30 @@ export function buildMatrix(
     for (const node of nodes) {
       for (const { strategy, label } of labels) {
         const cellTracers: readonly TracerName[] = loadsNoSdk(strategy) ? ['none'] : tracers;
-        for (const tracer of cellTracers) cells.push({ label, strategy, tracer, scenario, node });
+        for (const tracer of cellTracers) {
+          const family = familyOf(tracer);
+          const tracerReleases = family ? releases[family] : undefined;
+          if (!tracerReleases) cells.push({ label, strategy, tracer, scenario, node });
+          else for (const release of tracerReleases) cells.push({ label, strategy, tracer, scenario, node, sdkRelease: release });
+        }
       }
     }
   }
   return cells;
+}
+
+/** The SDK a cell's server must say it loaded, where the cell names a release. */
+export function expectedSdk(cell: Cell): string | undefined {
+  return cell.sdkRelease ? releaseText(cell.sdkRelease) : undefined;
+}
+
+/** A result cell's (or failure's) sdkRelease field, where the cell names a release. */
+export function releaseOf(cell: Cell): { sdkRelease?: ReturnType<typeof recordedRelease> } {
+  return cell.sdkRelease ? { sdkRelease: recordedRelease(cell.sdkRelease) } : {};
+}
+
+/** A result config's sdkReleases field: the releases as asked, by SDK; nothing without the axis. */
+export function releaseAxisOf(axis: ReleaseAxis = {}): { sdkReleases?: Record<string, string[]> } {
+  const listed = Object.entries(axis).filter(([, releases]) => releases && releases.length > 0);
+  return listed.length === 0 ? {} : { sdkReleases: Object.fromEntries(listed.map(([family, releases]) => [family, releases!.map((release) => release.spec)])) };
 }

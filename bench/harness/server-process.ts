@@ -8,9 +8,10 @@ import type { ServerState } from '../../servers/ground-truth.ts';
 import { CONTROL_PREFIX } from '../../servers/ground-truth.ts';
 import type { ProcessSample } from '../../servers/process-probe.ts';
 import { pinProcess } from './pinning.ts';
+import { strategyModuleOf } from '../../strategies/registry.ts';
 
 const SERVER_MAIN = builtPath('bench/commands/server.ts');
-const READY_LINE = /listening on (http:\/\/\S+)/;
+const READY_LINE = /listening on (http:\/\/\S+)(?: \(([^)\n]+)\))?\n/;
 
 export interface ServerSpec {
   strategy: string;
@@ -20,6 +21,10 @@ export interface ServerSpec {
   dsn?: string;
   /** The fake model upstream's URL (bench/upstream), for /llm-proxy. */
   upstream?: string;
+  /** Another release of the tracer's SDK: its directory (bench/releases/); else the suite's own. */
+  sdkDir?: string | null;
+  /** The SDK the server must say it loaded (its ready line), e.g. '@sentry/node 10.78.0'; else not checked. */
+  expectSdk?: string;
   /** Extra flags for servers/main.ts (tick, lifetime). */
   args?: string[];
   /** Extra flags for node itself (e.g. --expose-gc). */
@@ -69,9 +74,13 @@ export class ServerFailed extends Error {}
 /** Starts a server from build/ (the command has rebuilt it if stale; a stale server refuses to start). */
 export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
   const runtime = spec.node ?? DEFAULT_NODE;
-  const flags = ['--strategy', spec.strategy, '--tracer', spec.tracer, '--node', runtime, '--port', '0', ...(spec.args ?? [])];
+  // A strategy module's server loads the very file the harness checked.
+  const module = strategyModuleOf(spec.strategy);
+  const strategy = module ? ['--strategy-module', module.path] : ['--strategy', spec.strategy];
+  const flags = [...strategy, '--tracer', spec.tracer, '--node', runtime, '--port', '0', ...(spec.args ?? [])];
   if (spec.dsn) flags.push('--dsn', spec.dsn);
   if (spec.upstream) flags.push('--upstream', spec.upstream);
+  if (spec.sdkDir) flags.push('--sdk-dir', spec.sdkDir);
   const node = [...(spec.launcher ?? []), nodeBinary(runtime), ...(spec.nodeArgs ?? []), SERVER_MAIN, ...flags];
   // A pinned harness would pass its own core on to the child: start on every core instead.
   // taskset execs node, so the server keeps the pid the harness spawned.
@@ -96,10 +105,10 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
     child.stdout?.setEncoding('utf8').on('data', (text: string) => {
       stdout += text;
       const match = READY_LINE.exec(stdout);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
+      if (!match?.[1]) return;
+      if (spec.expectSdk !== undefined && match[2] !== spec.expectSdk) return fail(`loaded ${match[2] ?? 'no SDK'}, not ${spec.expectSdk}`);
+      clearTimeout(timer);
+      resolve(match[1]);
     });
     child.once('exit', (code, signal) => fail(`exited (${signal ?? `code ${code}`}) before it was ready`));
     child.once('error', (error) => fail(`could not start: ${error.message}`));

@@ -5,6 +5,7 @@ import type { TracerName } from '../../servers/tracer.ts';
 import { measuredServerSpec, type StopSignal } from './bench-run.ts';
 import { collectEnvironment } from './environment.ts';
 import { buildMatrix, type Cell } from './matrix.ts';
+import { describeStrategyModules } from './strategy-selection.ts';
 import { type NodeRuntime, nodeVersion } from '../common/node-runtime.ts';
 import { nodeTag } from '../../results/cell-name.ts';
 import { pinProcesses } from './pinning.ts';
@@ -103,6 +104,7 @@ export async function runSoak(options: SoakOptions, stop: StopSignal, out: NodeJ
     env,
     config: {
       strategies: options.strategies,
+      ...describeStrategyModules(options.strategies),
       tracers: options.tracers as SoakFile['config']['tracers'],
       nodes: options.nodes,
       scenario: 'long-idle',

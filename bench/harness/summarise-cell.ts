@@ -40,7 +40,11 @@ export function summariseCells(cells: readonly UnsummarisedCell[], options: Summ
   const sdkDefaultOf = (cell: UnsummarisedCell) =>
     cells.find(
       (other) =>
-        other.label === 'sdk-default' && other.tracer === cell.tracer && other.scenario === cell.scenario && other.node === cell.node,
+        other.label === 'sdk-default' &&
+        other.tracer === cell.tracer &&
+        other.sdkRelease?.version === cell.sdkRelease?.version &&
+        other.scenario === cell.scenario &&
+        other.node === cell.node,
     );
   return cells.map((cell) => ({
     ...cell,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerState, UpstreamTruth } from '../../servers/ground-truth.ts';
 import type { FakeUpstream } from '../upstream/fake-upstream.ts';
-import type { Cell } from './matrix.ts';
+import { type Cell, expectedSdk } from './matrix.ts';
 import { callsUpstream, SCENARIOS, type Scenario, scenarioUrl } from './scenarios.ts';
 import { startServer, type ServerProcess } from './server-process.ts';
 import type { Sink } from '../spans/sink.ts';
@@ -42,7 +42,7 @@ export function requestMix(baseUrl: string, scenario: Scenario, count: number): 
  * side (start-up is not judged), and handed to verifyCell one at a time.
  */
 export function startCellServer(cell: Cell, sink: Sink, upstream?: FakeUpstream): Promise<ServerProcess> {
-  return startServer({ strategy: cell.strategy, tracer: cell.tracer, node: cell.node, dsn: sink.dsn, upstream: upstreamUrlFor(cell, upstream) });
+  return startServer({ strategy: cell.strategy, tracer: cell.tracer, node: cell.node, dsn: sink.dsn, upstream: upstreamUrlFor(cell, upstream), sdkDir: cell.sdkRelease?.dir, expectSdk: expectedSdk(cell) });
 }
 
 /** The fake upstream's URL for a cell whose scenario calls it; a missing upstream is the harness's bug. */

@@ -13,9 +13,12 @@ import type { TracerName } from '../../servers/tracer.ts';
 import { nodeBinary, type NodeRuntime } from '../common/node-runtime.ts';
 import { pool } from '../common/pool.ts';
 import { collectEnvironment } from '../harness/environment.ts';
-import { buildMatrix } from '../harness/matrix.ts';
+import { buildMatrix, releaseAxisOf, releaseOf } from '../harness/matrix.ts';
 import { NOT_PINNED_FOR_COUNTS } from '../harness/pinning.ts';
-import { type Scenario, type ScenarioName, SCENARIOS, scenarioUrl } from '../harness/scenarios.ts';
+import { callsUpstream, type Scenario, type ScenarioName, SCENARIOS, scenarioUrl } from '../harness/scenarios.ts';
+import { describeStrategyModules } from '../harness/strategy-selection.ts';
+import { releaseText, type ReleaseAxis, type SdkRelease } from '../releases/sdk-families.ts';
+import { type FakeUpstream, startFakeUpstream } from '../upstream/fake-upstream.ts';
 import { startSink } from '../spans/sink.ts';
 import { spreadOf } from '../stats/spread.ts';
 import type { Spread } from '../../results/instruction-schema.ts';
@@ -64,6 +67,8 @@ export interface RequestInstructionOptions {
   burnIterations: number;
   /** Count the known-loop check (one more process, untraced). */
   calibrate: boolean;
+  /** SDK releases side by side (--sentry, --otel): each a process of its own. */
+  releases: ReleaseAxis;
   log?: (line: string) => void;
   stop?: { stopped: boolean };
 }
@@ -75,6 +80,7 @@ interface ProcessJob {
   strategy: AnyStrategyName;
   tracer: TracerName;
   node: NodeRuntime;
+  sdkRelease?: SdkRelease;
   process: number;
 }
 
@@ -87,7 +93,7 @@ interface ProcessOutcome {
 export async function runRequestInstructions(options: RequestInstructionOptions, valgrind: string): Promise<RequestInstructionResult> {
   const { log = () => {}, stop = { stopped: false } } = options;
   const createdAt = new Date().toISOString();
-  const cells = buildMatrix(options.strategies, options.tracers, options.scenarios, options.nodes);
+  const cells = buildMatrix(options.strategies, options.tracers, options.scenarios, options.nodes, options.releases);
   const jobs = processJobs(cells, options.repeats);
   const failures: RequestInstructionResult['failures'] = [];
   const outcomes = new Map<string, ProcessOutcome>();
@@ -116,12 +122,14 @@ export async function runRequestInstructions(options: RequestInstructionOptions,
   const versions = new Map(options.nodes.map((node) => [node, spawnSync(nodeBinary(node), ['--version'], { encoding: 'utf8' }).stdout.trim()]));
   const results: RequestCell[] = [];
   for (const cell of cells) {
-    const processes = jobs.filter((job) => job.label === cell.label && job.tracer === cell.tracer && job.node === cell.node);
+    const processes = jobs.filter((job) => job.label === cell.label && job.tracer === cell.tracer && job.node === cell.node && job.sdkRelease === cell.sdkRelease);
     const ran = processes.map((job) => outcomes.get(job.name)).filter((outcome) => outcome !== undefined);
     if (ran.length === 0) continue;
     const windows = ran.flatMap((outcome) => outcome.windows.get(cell.scenario) ?? []);
     const failed = ran.map((outcome) => outcome.failed.get(cell.scenario)).find((why) => why !== undefined);
-    results.push(summariseCell({ ...cell, nodeVersion: versions.get(cell.node)!, request: requestPath(cell.scenario), windows }, failed ?? null));
+    const { label, strategy, tracer, scenario, node } = cell;
+    const identity = { label, strategy, tracer, scenario, node, nodeVersion: versions.get(node)!, ...releaseOf(cell), request: requestPath(scenario) };
+    results.push(summariseCell({ ...identity, windows }, failed ?? null));
   }
 
   return {
@@ -131,6 +139,8 @@ export async function runRequestInstructions(options: RequestInstructionOptions,
     env: collectEnvironment(NOT_PINNED_FOR_COUNTS),
     config: {
       strategies: [...options.strategies],
+      ...describeStrategyModules(options.strategies),
+      ...releaseAxisOf(options.releases),
       tracers: [...options.tracers],
       scenarios: [...options.scenarios],
       nodes: [...options.nodes],
@@ -155,8 +165,9 @@ function processJobs(cells: ReturnType<typeof buildMatrix>, repeats: number): Pr
   const jobs = new Map<string, ProcessJob>();
   for (let process = 0; process < repeats; process += 1) {
     for (const cell of cells) {
-      const name = `${cell.label}/${cell.tracer}/node${cell.node}${repeats > 1 ? ` #${process + 1}` : ''}`;
-      if (!jobs.has(name)) jobs.set(name, { name, label: cell.label, strategy: cell.strategy, tracer: cell.tracer, node: cell.node, process });
+      const release = cell.sdkRelease ? `@${cell.sdkRelease.version}` : '';
+      const name = `${cell.label}/${cell.tracer}${release}/node${cell.node}${repeats > 1 ? ` #${process + 1}` : ''}`;
+      if (!jobs.has(name)) jobs.set(name, { name, label: cell.label, strategy: cell.strategy, tracer: cell.tracer, node: cell.node, sdkRelease: cell.sdkRelease, process });
     }
   }
   return [...jobs.values()].sort((a, b) => Number(a.tracer === 'none') - Number(b.tracer === 'none') || a.process - b.process);
@@ -164,17 +175,30 @@ function processJobs(cells: ReturnType<typeof buildMatrix>, repeats: number): Pr
 
 const requestPath = (scenario: ScenarioName): string => scenarioUrl('', SCENARIOS[scenario], { counted: true });
 
+/** A counted server with its own sink (and fake model upstream, where a scenario calls one). */
 async function withCountedServer<T>(
-  spec: { strategy: AnyStrategyName; tracer: TracerName; node: NodeRuntime; args?: string[] },
+  spec: { strategy: AnyStrategyName; tracer: TracerName; node: NodeRuntime; sdkRelease?: SdkRelease; args?: string[]; upstream: boolean },
   run: (counter: WindowCounter, counted: CountedServer) => Promise<T>,
 ): Promise<T> {
   const sink = await startSink();
+  let upstream: FakeUpstream | undefined;
   let counted: CountedServer | undefined;
   try {
-    counted = await startCountedServer({ ...spec, dsn: spec.tracer === 'none' ? undefined : sink.dsn });
+    upstream = spec.upstream ? await startFakeUpstream() : undefined;
+    counted = await startCountedServer({
+      strategy: spec.strategy,
+      tracer: spec.tracer,
+      node: spec.node,
+      args: spec.args,
+      dsn: spec.tracer === 'none' ? undefined : sink.dsn,
+      upstream: upstream?.url,
+      sdkDir: spec.sdkRelease?.dir,
+      expectSdk: spec.sdkRelease ? releaseText(spec.sdkRelease) : undefined,
+    });
     return await run(new WindowCounter(counted, sink), counted);
   } finally {
     await counted?.stop();
+    await upstream?.close();
     await sink.close();
   }
 }
@@ -188,7 +212,7 @@ function scenarioLoad(url: string, scenario: ScenarioName, idPrefix: string, hea
 async function countProcess(job: ProcessJob, options: RequestInstructionOptions, log: (line: string) => void): Promise<ProcessOutcome> {
   const outcome: ProcessOutcome = { windows: new Map(), failed: new Map() };
   const args = job.strategy === 'calibration-burn' ? ['--burn-iterations', String(options.burnIterations)] : [];
-  await withCountedServer({ ...job, args }, async (counter, counted) => {
+  await withCountedServer({ ...job, args, upstream: options.scenarios.some(callsUpstream) }, async (counter, counted) => {
     for (const scenario of options.scenarios) {
       if (options.stop?.stopped) return;
       const plan = planOf(scenario);
@@ -215,7 +239,7 @@ const perRequestText = (window: CountedWindow): string => `${(window.instruction
  * (each minus the same requests without the loop).
  */
 async function countKnownLoop(node: NodeRuntime, log: (line: string) => void): Promise<KnownLoopCheck> {
-  return withCountedServer({ strategy: 'calibration-burn', tracer: 'none', node }, async (counter, counted) => {
+  return withCountedServer({ strategy: 'calibration-burn', tracer: 'none', node, upstream: false }, async (counter, counted) => {
     const iterations = KNOWN_LOOP_ITERATIONS;
     const plain = (burn: number): WindowLoad => scenarioLoad(counted.server.url, CALIBRATION_SCENARIO, `burn${burn}`, { [BURN_ITERATIONS_HEADER]: String(burn) });
     const loop = (burn: number): WindowLoad => ({ concurrently: false, send: async () => void (await counted.server.control(`known-loop?iterations=${burn}`, 'POST')) });

@@ -15,8 +15,8 @@ export interface InstructionCase {
   readonly group: InstructionGroup;
   /** What one iteration of the loop is: the figure is instructions per one of these. */
   readonly unit: 'stream' | 'open stream per tick' | 'child span' | 'root' | 'loop iteration';
-  /** The strategy it runs, where it runs one. */
-  readonly strategy: 'handler-return' | 'close-listener' | 'timer-keepalive' | 'worker-thread-watcher' | null;
+  /** The strategy it runs, where it runs one: a built-in one, or one from --strategy-module. */
+  readonly strategy: string | null;
   /** Units one iteration does: the open streams a tick looks at, the loop's iterations; else 1. */
   readonly unitsPerIteration: number;
   /** Iteration counts: the figure is the difference of the two runs' instructions over the difference of these. */
@@ -45,11 +45,18 @@ const SDK_COUNTS = [200, 1_200] as const;
 const STRATEGIES = ['handler-return', 'close-listener', 'timer-keepalive', 'worker-thread-watcher'] as const;
 const POLLING = ['timer-keepalive', 'worker-thread-watcher'] as const;
 
-function lifecycleCases(tracer: TracerName): InstructionCase[] {
+/** A strategy brought with --strategy-module that owns the root, as the cases need to know it. */
+export interface ModuleCaseStrategy {
+  readonly name: string;
+  /** It has pollNow: it gets a tick case. */
+  readonly polling: boolean;
+}
+
+function lifecycleCases(tracer: TracerName, strategies: readonly string[]): InstructionCase[] {
   const counts = tracer === 'none' ? STREAM_COUNTS : SDK_COUNTS;
   return [
     { name: 'no strategy', tracer, group: 'baseline', unit: 'stream', strategy: null, unitsPerIteration: 1, counts },
-    ...STRATEGIES.map((strategy): InstructionCase => ({ name: strategy, tracer, group: 'strategy', unit: 'stream', strategy, unitsPerIteration: 1, counts })),
+    ...strategies.map((strategy): InstructionCase => ({ name: strategy, tracer, group: 'strategy', unit: 'stream', strategy, unitsPerIteration: 1, counts })),
   ];
 }
 
@@ -61,34 +68,36 @@ function sdkCases(tracer: TracerName): InstructionCase[] {
   ];
 }
 
-export const INSTRUCTION_CASES: readonly InstructionCase[] = [
-  ...lifecycleCases('none'),
-  ...POLLING.map((strategy): InstructionCase => ({
-    name: `${strategy} tick`,
-    tracer: 'none',
-    group: 'tick',
-    unit: 'open stream per tick',
-    strategy,
-    unitsPerIteration: OPEN_STREAMS_PER_TICK,
-    counts: [200, 600],
-  })),
-  // Calibration of the method: a strategy's work done twice per stream (two responses tracked),
-  // against its own doubled baseline, must read twice the single cost; and a known extra loop.
-  { name: 'no strategy x2', tracer: 'none', group: 'calibration', unit: 'stream', strategy: null, unitsPerIteration: 1, counts: STREAM_COUNTS },
-  { name: 'close-listener x2', tracer: 'none', group: 'calibration', unit: 'stream', strategy: 'close-listener', unitsPerIteration: 1, counts: STREAM_COUNTS },
-  { name: 'no strategy + extra loop', tracer: 'none', group: 'calibration', unit: 'stream', strategy: null, unitsPerIteration: 1, counts: STREAM_COUNTS },
-  // The same loop, called as the stream case calls it, alone.
-  { name: 'extra loop alone', tracer: 'none', group: 'calibration', unit: 'loop iteration', strategy: null, unitsPerIteration: EXTRA_LOOP_ITERATIONS, counts: STREAM_COUNTS },
-  ...lifecycleCases('sentry-static'),
-  ...sdkCases('sentry-static'),
-  ...lifecycleCases('sentry-stream'),
-  ...sdkCases('sentry-stream'),
-  ...lifecycleCases('otel'),
-  ...sdkCases('otel'),
-];
+/** Every case, the strategies of `modules` (--strategy-module) beside the built-in ones in each tracer's. */
+export function instructionCases(modules: readonly ModuleCaseStrategy[] = []): InstructionCase[] {
+  const strategies = [...STRATEGIES, ...modules.map((module) => module.name)];
+  const polling = [...POLLING, ...modules.filter((module) => module.polling).map((module) => module.name)];
+  return [
+    ...lifecycleCases('none', strategies),
+    ...polling.map((strategy): InstructionCase => ({
+      name: `${strategy} tick`,
+      tracer: 'none',
+      group: 'tick',
+      unit: 'open stream per tick',
+      strategy,
+      unitsPerIteration: OPEN_STREAMS_PER_TICK,
+      counts: [200, 600],
+    })),
+    // Calibration of the method: a strategy's work done twice per stream (two responses tracked),
+    // against its own doubled baseline, must read twice the single cost; and a known extra loop.
+    { name: 'no strategy x2', tracer: 'none', group: 'calibration', unit: 'stream', strategy: null, unitsPerIteration: 1, counts: STREAM_COUNTS },
+    { name: 'close-listener x2', tracer: 'none', group: 'calibration', unit: 'stream', strategy: 'close-listener', unitsPerIteration: 1, counts: STREAM_COUNTS },
+    { name: 'no strategy + extra loop', tracer: 'none', group: 'calibration', unit: 'stream', strategy: null, unitsPerIteration: 1, counts: STREAM_COUNTS },
+    // The same loop, called as the stream case calls it, alone.
+    { name: 'extra loop alone', tracer: 'none', group: 'calibration', unit: 'loop iteration', strategy: null, unitsPerIteration: EXTRA_LOOP_ITERATIONS, counts: STREAM_COUNTS },
+    ...(['sentry-static', 'sentry-stream', 'otel'] as const).flatMap((tracer) => [...lifecycleCases(tracer, strategies), ...sdkCases(tracer)]),
+  ];
+}
+
+export const INSTRUCTION_CASES: readonly InstructionCase[] = instructionCases();
 
 export const caseKey = (entry: Pick<InstructionCase, 'tracer' | 'name'>): string => `${entry.tracer}/${entry.name}`;
 
-export function findInstructionCase(key: string): InstructionCase | undefined {
-  return INSTRUCTION_CASES.find((entry) => caseKey(entry) === key);
+export function findInstructionCase(key: string, cases: readonly InstructionCase[] = INSTRUCTION_CASES): InstructionCase | undefined {
+  return cases.find((entry) => caseKey(entry) === key);
 }

@@ -1,5 +1,5 @@
 /**
- * node build/bench/micro/instruction-child.js CASE_KEY COUNT
+ * node build/bench/micro/instruction-child.js CASE_KEY COUNT [STRATEGY_MODULE...]
  *
  * A child of npm run bench:micro -- --instructions, run under cachegrind (bench/micro/instructions.ts)
  * from the compiled build: sets up its tracer, runs the case's loop WARMUP_ITERATIONS times, lets
@@ -15,8 +15,10 @@ import { setImmediate as nextLoopTurn } from 'node:timers/promises';
 import { GCProfiler, getHeapStatistics } from 'node:v8';
 import { CONTROL_PREFIX, REQUEST_ID_ATTRIBUTE, SPAN_KIND_ATTRIBUTE } from '../../servers/ground-truth.ts';
 import { RequestTracker } from '../../servers/request-tracker.ts';
-import { type OpenSpan, setupTracer, type Tracer } from '../../servers/tracer.ts';
-import { createStrategy } from '../../strategies/registry.ts';
+import type { OpenSpan, Tracer } from '../../servers/tracer.ts';
+import { setupTracer } from '../../servers/tracers.ts';
+import { type AnyStrategyName, createStrategy, strategyModuleOf } from '../../strategies/registry.ts';
+import { useStrategyModule } from '../harness/strategy-selection.ts';
 import { defaultStrategyOptions, type RootSpan, type Strategy } from '../../strategies/strategy.ts';
 import { parseInteger, runCommand, UsageError } from '../common/cli.ts';
 import { discardSends } from './discarding.ts';
@@ -27,8 +29,9 @@ import {
   caseKey,
   EXTRA_LOOP_ITERATIONS,
   findInstructionCase,
-  INSTRUCTION_CASES,
   type InstructionCase,
+  instructionCases,
+  type ModuleCaseStrategy,
   OPEN_STREAMS_PER_TICK,
   SDK_WARMUP_ITERATIONS,
   WARMUP_ITERATIONS,
@@ -159,7 +162,8 @@ function prepare(entry: InstructionCase, tracer: Tracer | null, tracker: Request
   // No stream may expire while counted: under valgrind a run lasts minutes of wall time, and an
   // expiry (after the default lifetime or idle limit) would make the count depend on it.
   const options = { ...defaultStrategyOptions, maxLifetimeMs: NEVER_MS, idleLimitMs: NEVER_MS };
-  const strategy = entry.strategy ? createStrategy(entry.strategy, options) : null;
+  // The cases name built-in strategies and the modules this child registered (runCommand below).
+  const strategy = entry.strategy ? createStrategy(entry.strategy as AnyStrategyName, options) : null;
   const none = (): void => {};
   if (entry.group === 'tick' && strategy) return { iteration: tickOver(fixture, strategy), after: none, strategy };
   if (entry.unit === 'loop iteration') return { iteration: () => extraLoop(EXTRA_LOOP_ITERATIONS), after: none, strategy };
@@ -192,9 +196,13 @@ async function settle(tracer: Tracer | null): Promise<void> {
 }
 
 runCommand(async () => {
-  const [keyArg = '', countArg = ''] = process.argv.slice(2);
-  const entry = findInstructionCase(keyArg);
-  if (!entry) throw new UsageError(`unknown instruction case '${keyArg}' (accepted: ${INSTRUCTION_CASES.map(caseKey).join(', ')})`);
+  const [keyArg = '', countArg = '', ...modulePaths] = process.argv.slice(2);
+  // Strategy modules load before anything is counted, at both counts alike.
+  const modules: ModuleCaseStrategy[] = [];
+  for (const path of modulePaths) modules.push(strategyModuleOf(await useStrategyModule(path))!);
+  const cases = instructionCases(modules);
+  const entry = findInstructionCase(keyArg, cases);
+  if (!entry) throw new UsageError(`unknown instruction case '${keyArg}' (accepted: ${cases.map(caseKey).join(', ')})`);
   const count = parseInteger('count', countArg, 0);
   // Every GC of the process, set-up included: what one costs varies from run to run (how much
   // memory it gives back, measured), so a count is only trusted from a process that ran none.

@@ -13,6 +13,7 @@ import { spawnChild } from '../common/children.ts';
 import { UsageError } from '../common/cli.ts';
 import { nodeBinary, type NodeRuntime } from '../common/node-runtime.ts';
 import { renderTable } from '../common/table.ts';
+import type { StrategyModule } from '../../strategies/strategy-module.ts';
 import { collectEnvironment } from '../harness/environment.ts';
 import { NOT_PINNED_FOR_COUNTS } from '../harness/pinning.ts';
 import { pool } from '../common/pool.ts';
@@ -22,8 +23,8 @@ import {
   CHUNKS_PER_STREAM,
   caseKey,
   EXTRA_LOOP_ITERATIONS,
-  INSTRUCTION_CASES,
   type InstructionCase,
+  instructionCases,
   OPEN_STREAMS_PER_TICK,
   SDK_WARMUP_ITERATIONS,
   WARMUP_ITERATIONS,
@@ -55,11 +56,15 @@ export interface InstructionOptions {
   jobs: number;
   /** Case keys (tracer/name) to run; all by default. Calibration needs its four cases and the baselines. */
   only?: readonly string[];
+  /** Strategies from --strategy-module (loaded and registered by the caller): each gets its cases in every tracer. */
+  modules?: readonly StrategyModule[];
   log?: (line: string) => void;
 }
 
 interface Job {
   entry: InstructionCase;
+  /** The strategy modules' files, for the child to load. */
+  modulePaths: readonly string[];
   repeat: number;
   count: number;
 }
@@ -68,7 +73,7 @@ interface Job {
 /** One child under cachegrind: its instructions and allocated bytes, once its report shows the work was done. */
 function countInChild(binary: string, job: Job): Promise<Pick<InstructionRun, 'instructions' | 'allocatedBytes'>> {
   const key = caseKey(job.entry);
-  const args = [...VALGRIND_OPTIONS, binary, ...NODE_FLAGS, builtPath(CHILD_SOURCE), key, String(job.count)];
+  const args = [...VALGRIND_OPTIONS, binary, ...NODE_FLAGS, builtPath(CHILD_SOURCE), key, String(job.count), ...job.modulePaths];
   return new Promise((resolve, reject) => {
     const child = spawnChild('valgrind', args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: countingEnv() });
     let stdout = '';
@@ -119,11 +124,15 @@ function perUnitByRepeat(entry: InstructionCase, runs: readonly InstructionRun[]
   });
 }
 
-export async function runInstructions({ repeats, node, jobs, only, log = () => {} }: InstructionOptions): Promise<InstructionResult> {
-  const selected = only ? INSTRUCTION_CASES.filter((entry) => only.includes(caseKey(entry))) : INSTRUCTION_CASES;
+export async function runInstructions({ repeats, node, jobs, only, modules = [], log = () => {} }: InstructionOptions): Promise<InstructionResult> {
+  const notOwning = modules.find((module) => module.rootOwner !== 'strategy');
+  if (notOwning) throw new UsageError(`strategy module ${notOwning.path} has rootOwner '${notOwning.rootOwner}': instruction cases count strategies that own the root ('strategy')`);
+  const allCases = instructionCases(modules);
+  const modulePaths = modules.map((module) => module.path);
+  const selected = only ? allCases.filter((entry) => only.includes(caseKey(entry))) : allCases;
   if (only) {
-    const unknown = only.filter((key) => !INSTRUCTION_CASES.some((entry) => caseKey(entry) === key));
-    if (unknown.length > 0) throw new UsageError(`unknown instruction case ${unknown.join(', ')} (accepted: ${INSTRUCTION_CASES.map(caseKey).join(', ')})`);
+    const unknown = only.filter((key) => !allCases.some((entry) => caseKey(entry) === key));
+    if (unknown.length > 0) throw new UsageError(`unknown instruction case ${unknown.join(', ')} (accepted: ${allCases.map(caseKey).join(', ')})`);
   }
   const binary = nodeBinary(node);
   const valgrind = valgrindVersion();
@@ -136,7 +145,7 @@ export async function runInstructions({ repeats, node, jobs, only, log = () => {
   // Repeat-major order: a repeat of every case finishes before the next starts, so an interrupted run has all cases once.
   const jobList: Job[] = [];
   for (let repeat = 0; repeat < repeats; repeat += 1) {
-    for (const entry of selected) for (const count of entry.counts) jobList.push({ entry, repeat, count });
+    for (const entry of selected) for (const count of entry.counts) jobList.push({ entry, modulePaths, repeat, count });
   }
   let done = 0;
   const counted = await pool(jobList, jobs, async (job) => {

@@ -8,7 +8,8 @@
 import { setImmediate as nextLoopTurn } from 'node:timers/promises';
 import type { MicroCaseResult } from '../../results/micro-schema.ts';
 import { CONTROL_PREFIX } from '../../servers/ground-truth.ts';
-import { setupTracer, TRACER_NAMES, type TracerName } from '../../servers/tracer.ts';
+import { TRACER_NAMES, type TracerName } from '../../servers/tracer.ts';
+import { setupTracer } from '../../servers/tracers.ts';
 import { createStrategy, STRATEGY_NAMES } from '../../strategies/registry.ts';
 import { defaultStrategyOptions } from '../../strategies/strategy.ts';
 import { refuseStaleCompiledBuild } from '../common/build.ts';

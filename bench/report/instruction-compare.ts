@@ -40,7 +40,7 @@ export interface InstructionComparison {
   regressions: InstructionCellComparison[];
 }
 
-export const cellKey = (cell: RequestCell): string => `${cell.scenario} ${cell.label}/${cell.tracer} node${cell.node}`;
+export const cellKey = (cell: RequestCell): string => `${cell.scenario} ${cell.label}/${cell.tracer}${cell.sdkRelease ? `@${cell.sdkRelease.version}` : ''} node${cell.node}`;
 
 const percentChange = (base: number, head: number): number => ((head - base) / base) * 100;
 

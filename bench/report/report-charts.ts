@@ -24,7 +24,8 @@ const WHISKERS = 'whiskers: bootstrap 95 % interval of the median';
  * The report's charts, each readable alone (title, axis names with units, the environment in a
  * caption). Absolute figures get one chart per scenario, since scenarios differ by orders of
  * magnitude; ratios against untraced share one chart across scenarios. A run on several Nodes
- * colours its bars by Node (rows name it); otherwise by tracer. A scenario's chart is captioned
+ * colours its bars by Node (rows name it); a run of several SDK releases (--sentry) by release;
+ * otherwise by tracer. A scenario's chart is captioned
  * with the machine (or machines) its own cells ran on.
  */
 export function buildCharts(result: ResultFile): Chart[] {
@@ -35,7 +36,7 @@ export function buildCharts(result: ResultFile): Chart[] {
   const rowAxisName = byNode ? 'strategy / tracer · Node' : 'strategy / tracer';
   const metricRow = (name: string, cell: ResultCell, summary: MetricSummary): IntervalRow => ({
     name,
-    group: byNode ? `Node ${cell.nodeVersion}` : cell.tracer,
+    group: colourGroup(cell, byNode),
     median: summary.median,
     ci95: summary.ci95,
     note: cell.failed ? 'cell failed' : 'no data',
@@ -132,7 +133,13 @@ export function buildCharts(result: ResultFile): Chart[] {
 
 /** The axis name of a cell within one scenario; with the Node when the run has several. */
 export function cellRowName(cell: ResultCell, withNode = false): string {
-  return `${cell.label} / ${cell.tracer}${withNode ? ` · Node ${cell.node}` : ''}`;
+  return `${cell.label} / ${cell.tracer}${cell.sdkRelease ? ` @${cell.sdkRelease.version}` : ''}${withNode ? ` · Node ${cell.node}` : ''}`;
+}
+
+/** What a bar's colour tells: its Node in a run on several; else its SDK release where the run chose releases; else its tracer. */
+function colourGroup(cell: ResultCell, byNode: boolean): string {
+  if (byNode) return `Node ${cell.nodeVersion}`;
+  return cell.sdkRelease ? `${cell.sdkRelease.package} ${cell.sdkRelease.version}` : cell.tracer;
 }
 
 interface RatioChartSpec {
@@ -150,7 +157,7 @@ function ratioChart(result: ResultFile, caption: readonly string[], byNode: bool
     const figure = spec.figure(cell);
     return {
       name: `${cell.scenario}: ${cellRowName(cell, byNode)}`,
-      group: byNode ? `Node ${cell.nodeVersion}` : cell.tracer,
+      group: colourGroup(cell, byNode),
       median: figure ? percent(figure.mean) : null,
       ci95: figure?.ci95 ? [percent(figure.ci95[0]), percent(figure.ci95[1])] : null,
       note: cell.strategy === 'untraced' ? 'the baseline' : cell.failed ? 'cell failed' : 'no paired rounds',

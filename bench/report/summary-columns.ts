@@ -14,7 +14,7 @@ interface SummaryColumn {
  */
 export const SUMMARY_COLUMNS = {
   cell: { header: 'cell', value: (cell) => cell.label },
-  tracer: { header: 'tracer', value: (cell) => cell.tracer },
+  tracer: { header: 'tracer', value: (cell) => (cell.sdkRelease ? `${cell.tracer} @${cell.sdkRelease.version}` : cell.tracer) },
   scenario: { header: 'scenario', value: (cell) => cell.scenario },
   node: { header: 'node', value: (cell) => cell.nodeVersion },
   requestsPerSec: {
