@@ -8,7 +8,7 @@ import { DEFAULT_NODE, parseNodeList } from '../common/node-runtime.ts';
 import { VALGRIND_MISSING, valgrindVersion } from '../common/valgrind.ts';
 import { checkPackagesRunOn, gitCommit } from '../harness/environment.ts';
 import { SDK_TRACERS } from '../harness/matrix.ts';
-import { SCENARIO_NAMES } from '../harness/scenarios.ts';
+import { callsUpstream, SCENARIO_NAMES, type ScenarioName } from '../harness/scenarios.ts';
 import { selectStrategies } from '../harness/strategy-selection.ts';
 import { useReleaseAxis } from '../releases/release-flags.ts';
 import type { RequestInstructionOptions } from '../instructions/instruction-run.ts';
@@ -21,6 +21,11 @@ import { BENCH_COMMAND, defaultScenarios } from './bench-flags.ts';
  * checks, 1 when a cell was refused, a process failed or the known-loop check failed, 2 on bad
  * input (valgrind missing included), 130 on Ctrl-C (the cells finished are saved).
  */
+
+/** The load run's scenarios that can be counted (see parseInstructionOptions). */
+export function defaultInstructionScenarios(quick: boolean): string[] {
+  return defaultScenarios(quick, false).filter((name) => !callsUpstream(name as ScenarioName));
+}
 
 /** Load-run flags that mean nothing to instruction counts. */
 const NOT_FOR_INSTRUCTIONS = ['trials', 'duration', 'warmup', 'connections', 'seed', 'calibrate', 'idle-servers', 'waves', 'long-idle-streams', 'long-idle-sec', 'tick-ms'];
@@ -42,7 +47,7 @@ export async function parseInstructionOptions(flags: BenchFlags, log: (line: str
   const options = {
     strategies: await selectStrategies(text('strategies'), Array.isArray(flags['strategy-module']) ? flags['strategy-module'] : undefined, choices, STRATEGY_NAMES),
     tracers: parseChoiceList('tracers', text('tracers') ?? SDK_TRACERS.join(','), SDK_TRACERS),
-    scenarios: parseChoiceList('scenarios', text('scenarios') ?? defaultScenarios(quick, false).join(','), SCENARIO_NAMES),
+    scenarios: parseChoiceList('scenarios', text('scenarios') ?? defaultInstructionScenarios(quick).join(','), SCENARIO_NAMES),
     nodes: parseNodeList(text('node') ?? DEFAULT_NODE),
     repeats: integer('repeats', 1),
     jobs: integer('jobs', 2),
@@ -51,6 +56,8 @@ export async function parseInstructionOptions(flags: BenchFlags, log: (line: str
     releases: await useReleaseAxis({ sentry: text('sentry'), otel: text('otel'), tracers: text('tracers') }, log),
   };
   checkPackagesRunOn(options.nodes, options.scenarios);
+  const uncountable = options.scenarios.find(callsUpstream);
+  if (uncountable) throw new UsageError(`${uncountable} cannot be counted: its model call goes through fetch, whose HTTP parser is WebAssembly, which --jitless turns off; with V8's other interpreter-only flags its windows disagreed by 0.3-3.8 % (README, "Instructions per request") (accepted: ${SCENARIO_NAMES.filter((name) => !callsUpstream(name)).join(', ')})`);
   return options;
 }
 

@@ -83,7 +83,6 @@ export const SCENARIOS = {
     loadQuery: { gapMs: '1' },
     connections: 100,
     upstream: true,
-    countQuery: { gapMs: '0' },
   },
 } satisfies Record<string, Scenario>;
 
