@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { REQUEST_ID_ATTRIBUTE, SPAN_KIND_ATTRIBUTE } from './ground-truth.ts';
 import type { RootSpan, Strategy } from '../strategies/strategy.ts';
 import { CONTROL_PREFIX } from './ground-truth.ts';
-import { knownLoop } from '../strategies/controls/known-loop.ts';
+import { knownLoop } from '../strategies/known-loop.ts';
 import { AllocationCounter } from './allocation-counter.ts';
 import { ProcessProbe } from './process-probe.ts';
 import { RequestTracker } from './request-tracker.ts';

@@ -68,7 +68,8 @@ test('no import runs from a lower layer back up', () => {
 
 test('strategies/ lists exactly the strategies the suite compares', () => {
   const files = sourceFiles('strategies').map((file) => file.replace(/^strategies\/|\.ts$/g, ''));
-  const contract = ['strategy', 'registry', 'outcome', 'strategy-module'];
+  // known-loop: the calibration's contract between the harness, the server and calibration-burn.
+  const contract = ['strategy', 'registry', 'outcome', 'strategy-module', 'known-loop'];
   assert.deepEqual(
     files.filter((name) => !contract.includes(name)).sort(),
     ['close-listener', 'handler-return', 'sdk-default', 'timer-keepalive', 'untraced', 'worker-thread-watcher'],

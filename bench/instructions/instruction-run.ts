@@ -8,7 +8,7 @@ import {
   type RequestInstructionResult,
 } from '../../results/request-instruction-schema.ts';
 import { type AnyStrategyName } from '../../strategies/registry.ts';
-import { BURN_ITERATIONS_HEADER } from '../../strategies/controls/calibration-burn.ts';
+import { BURN_ITERATIONS_HEADER } from '../../strategies/known-loop.ts';
 import type { TracerName } from '../../servers/tracer.ts';
 import { nodeBinary, type NodeRuntime } from '../common/node-runtime.ts';
 import { pool } from '../common/pool.ts';

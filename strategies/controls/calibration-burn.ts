@@ -1,8 +1,5 @@
 import type { StrategyFactory } from '../strategy.ts';
-import { knownLoop } from './known-loop.ts';
-
-/** A request may set its own number of known-loop iterations (the instruction counts' calibration). */
-export const BURN_ITERATIONS_HEADER = 'x-burn-iterations';
+import { BURN_ITERATIONS_HEADER, knownLoop } from '../known-loop.ts';
 
 /**
  * Calibration only: untraced plus a known cost per request, so a run can show whether the suite

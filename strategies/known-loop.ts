@@ -1,3 +1,6 @@
+/** A request may ask calibration-burn for its own number of known-loop iterations (the instruction counts' calibration). */
+export const BURN_ITERATIONS_HEADER = 'x-burn-iterations';
+
 /**
  * A loop whose cost is known by counting it alone: calibration-burn runs it per request, and the
  * server's control route runs it on its own, so whole-request instruction counts can be checked
