@@ -144,5 +144,9 @@ describe('npm run bench -- --instructions', () => {
     const jobsAlone = await runEntry('bench/commands/bench.ts', ['--jobs', '2']);
     assert.equal(jobsAlone.code, 2);
     assert.match(jobsAlone.stderr, /--jobs is for instruction counts: use it with --instructions/);
+    const llmProxy = await runEntry('bench/commands/bench.ts', ['--instructions', '--scenarios', 'llm-proxy']);
+    assert.equal(llmProxy.code, 2);
+    assert.equal(llmProxy.stderr.trim().split('\n').length, 1, llmProxy.stderr);
+    assert.match(llmProxy.stderr, /llm-proxy cannot be counted: .*WebAssembly.*accepted: sse-tokens/);
   });
 });

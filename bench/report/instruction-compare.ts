@@ -8,7 +8,7 @@ import { renderTable } from '../common/table.ts';
  * change in instructions (and heap bytes) per request. Counts repeat within a fraction of a
  * percent whatever the host does, so every cell can carry a verdict: `slower` / `faster` where the
  * change exceeds both the noise band (the larger spread of the two files' repeats) and
- * --threshold; the exit code is 1 on any slower cell, and on a cell that head could not count.
+ * --threshold; the exit code is 1 on any slower cell, and on a cell base counted and head could not.
  * Bytes per request are information.
  */
 
@@ -98,7 +98,12 @@ export function compareInstructionResults(
   const keys = [...new Set([...baseCells.keys(), ...headCells.keys()])];
   const cells = keys.map((key) => compareCell(key, baseCells.get(key), headCells.get(key), thresholdPercent));
   const headUntrusted = head.calibration !== null && !head.calibration.pass;
-  const regressions = cells.filter((cell) => cell.verdict === 'slower' || (cell.verdict === 'not counted' && cell.note?.includes('head:')) || cell.verdict === 'only in base');
+  // A cell head could not count fails only where base counted it: one that neither file could
+  // count (its windows drift in every process) is information, or the gate would always fail.
+  const countedInBase = (key: string): boolean => baseCells.get(key)?.perRequest != null;
+  const regressions = cells.filter(
+    (cell) => cell.verdict === 'slower' || (cell.verdict === 'not counted' && countedInBase(cell.cell) && !headCells.get(cell.cell)?.perRequest) || cell.verdict === 'only in base',
+  );
   if (headUntrusted) regressions.push({ cell: 'known-loop check', base: null, head: null, changePercent: null, bandPercent: null, resolvablePercent: null, verdict: 'not counted', bytesChangePercent: null, note: 'head failed it' });
   return { kind: 'request-instructions', baseFile, headFile, thresholdPercent, cells, warnings: differences(base, head), regressions };
 }
@@ -125,7 +130,7 @@ function rule(comparison: InstructionComparison): string {
   return (
     `instructions per request counted through the real server under valgrind; a cell is slower or faster only where the change exceeds both its noise band ` +
     `(the larger spread of the two files' repeats) and --threshold ${comparison.thresholdPercent} % ("resolves": the larger of the two). ` +
-    'Every slower cell, and every cell head could not count, fails the exit code; bytes per request are information.'
+    'Every slower cell, and every cell base counted and head could not, fails the exit code; bytes per request, and cells neither file could count, are information.'
   );
 }
 
