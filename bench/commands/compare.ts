@@ -29,6 +29,12 @@ const COMMAND = defineCommand({
   },
 });
 
+const KIND_NAMES: Record<ReportInput['kind'], string> = {
+  load: 'a load result',
+  instructions: 'micro instruction counts',
+  'request-instructions': 'whole-request instruction counts',
+};
+
 runCommand(async () => {
   const { values, positionals } = parseFlags(process.argv.slice(2), COMMAND);
   if (positionals.length !== 2) {
@@ -73,11 +79,6 @@ runCommand(async () => {
   return comparisonExitCode(comparison);
 });
 
-const KIND_NAMES: Record<ReportInput['kind'], string> = {
-  load: 'a load result',
-  instructions: 'micro instruction counts',
-  'request-instructions': 'whole-request instruction counts',
-};
 
 /** A percentage: a finite number from 0 up, fractions allowed (2.5). */
 function parsePercent(flag: string, value: string): number {
