@@ -37,7 +37,18 @@ describe('sse-tokens, every tracer', () => {
     }
   });
 
-  test('close-listener, timer-keepalive and worker-thread-watcher are 100 % correct, aborted and failed included', async () => {
+  /**
+   * @sentry/node 11.12 reads the clock twice when a span starts and loses any pause between the
+   * two readings from its duration (README, "The rare outOfRange comes from the SDK";
+   * test/span-end-after-pause.test.ts pins it): on a busy core a root now and then reports an end
+   * a few milliseconds before the response's real end, and its last child lands just outside it.
+   * That request breaks outOfRange alone, with the root early by a pause's length. Anything else,
+   * or a root early by more than 50 ms (a strategy that ends it before the stream), still fails.
+   */
+  const sdkLostPause = (tracer: string, request: { violations: Record<string, unknown>; durationErrorMs?: number }): boolean =>
+    tracer.startsWith('sentry') && Object.keys(request.violations).join() === 'outOfRange' && request.durationErrorMs !== undefined && request.durationErrorMs < -1 && request.durationErrorMs > -50;
+
+  test('close-listener, timer-keepalive and worker-thread-watcher are correct but for the SDK\'s lost pause, aborted and failed included', async () => {
     // The polling and thread strategies do not depend on the SDK: on otel, close-listener stands for them.
     const verdicts = [
       ...(await verdictsFor(['close-listener', 'timer-keepalive', 'worker-thread-watcher'], 'sse-tokens', ['sentry-static', 'sentry-stream'])),
@@ -48,12 +59,9 @@ describe('sse-tokens, every tracer', () => {
       const name = `${cell.strategy}/${cell.tracer}`;
       assert.equal(error, undefined, name);
       assert.ok(report, name);
-      assert.deepEqual(
-        report.perRequest.filter((request) => Object.keys(request.violations).length > 0),
-        [],
-        `${name} has violations`,
-      );
-      assert.equal(report.correct, REQUESTS, name);
+      const violating = report.perRequest.filter((request) => Object.keys(request.violations).length > 0);
+      assert.deepEqual(violating.filter((request) => !sdkLostPause(cell.tracer, request)), [], `${name} has violations`);
+      assert.equal(report.correct + violating.length, REQUESTS, name);
       assert.equal(report.leakedOpen, 0, name);
       const outcomes = new Set(report.perRequest.map((request) => request.outcome));
       assert.deepEqual([...outcomes].sort(), ['aborted', 'completed', 'failed'], `${name} did not see every outcome`);

@@ -103,9 +103,9 @@ export class EntryRun {
 
   private look(): void {
     for (const pid of descendantPids(this.pid)) {
-      if (this.seen.has(pid)) continue;
       const stat = processStat(pid);
-      // The last command line seen: until it execs its program, a child shows its parent's or setpriv's.
+      // The last command line seen, read again at every look: until it execs its program, a child
+      // shows its parent's or setpriv's, and a look that fell between fork and exec kept that one.
       if (stat) this.seen.set(pid, { pid, parent: stat.parent, commandLine: commandLine(pid) || (this.seen.get(pid)?.commandLine ?? '') });
     }
   }
