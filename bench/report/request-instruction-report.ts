@@ -25,8 +25,9 @@ function rows(result: RequestInstructionResult): (string | number)[][] {
     const ratio = overheadRatio(result, cell);
     const spread = cell.checks ? cell.checks.repeatSpreadPercent.toFixed(2) : '-';
     const doubled = cell.checks ? cell.checks.doubledRatio.toFixed(3) : '-';
-    if (!cell.perRequest || !cell.bytesPerRequest) return [cell.scenario, cell.label, cell.tracer, `refused: ${cell.refused ?? 'no figure'}`, spread, doubled, '-', '-'];
-    return [cell.scenario, cell.label, cell.tracer, millions(cell.perRequest.mean), spread, doubled, ratio === null ? '-' : `${ratio.toFixed(2)}x`, kib(cell.bytesPerRequest.mean)];
+    const tracer = cell.sdkRelease ? `${cell.tracer}@${cell.sdkRelease.version}` : cell.tracer;
+    if (!cell.perRequest || !cell.bytesPerRequest) return [cell.scenario, cell.label, tracer, `refused: ${cell.refused ?? 'no figure'}`, spread, doubled, '-', '-'];
+    return [cell.scenario, cell.label, tracer, millions(cell.perRequest.mean), spread, doubled, ratio === null ? '-' : `${ratio.toFixed(2)}x`, kib(cell.bytesPerRequest.mean)];
   });
 }
 
@@ -37,8 +38,8 @@ function footer(result: RequestInstructionResult): string[] {
   const nodes = [...new Set(result.cells.map((cell) => `${cell.node} (${cell.nodeVersion})`))].join(', ');
   const lines = [
     `counted by ${config.valgrind}, servers on Node ${nodes} ${config.nodeFlags.join(' ')};`,
-    `per scenario and process: a warm-up, then windows of 1, 1 and 2 times the scenario's window (${Object.entries(config.plans).map(([scenario, plan]) => `${scenario} ${plan.window}`).join(', ')} requests), ${config.processesPerCell} process(es) per strategy and tracer;`,
-    `a cell is refused when its windows disagree by more than ${config.repeatTolerancePercent} % per request or twice the requests do not read 2 within ${config.doubledTolerancePercent} %.`,
+    `per scenario and process: a warm-up, then windows of ${config.windowMultiples.join(', ')} times the scenario's window (${Object.entries(config.plans).map(([scenario, plan]) => `${scenario} ${plan.window}`).join(', ')} requests), ${config.processesPerCell} process(es) per strategy and tracer;`,
+    `per request = (3n window - the mean single window) / 2n; a cell is refused when its single windows disagree by more than ${config.repeatTolerancePercent} % or twice the requests do not read twice the difference within ${config.doubledTolerancePercent} %.`,
   ];
   const check = result.calibration;
   lines.push(
