@@ -12,7 +12,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   'bench/commands': ['bench/instructions', 'bench/upstream', 'bench/micro', 'bench/profile', 'bench/report', 'bench/harness', 'bench/releases', 'bench/spans', 'bench/stats', 'bench/common', 'results', 'servers', 'strategies'],
   'bench/micro': ['bench/upstream', 'bench/harness', 'bench/releases', 'bench/spans', 'bench/stats', 'bench/common', 'results', 'servers', 'strategies'],
   // Whole-request instruction counts: the real server under callgrind, driven like the load run.
-  'bench/instructions': ['bench/upstream', 'bench/harness', 'bench/releases', 'bench/spans', 'bench/stats', 'bench/common', 'results', 'servers', 'strategies'],
+  'bench/instructions': ['bench/harness', 'bench/releases', 'bench/spans', 'bench/stats', 'bench/common', 'results', 'servers', 'strategies'],
   'bench/profile': ['bench/upstream', 'bench/harness', 'bench/spans', 'bench/stats', 'bench/common', 'results', 'servers', 'strategies'],
   'bench/report': ['bench/stats', 'bench/common', 'results', 'servers', 'strategies'],
   'bench/harness': ['bench/upstream', 'bench/releases', 'bench/spans', 'bench/stats', 'bench/common', 'results', 'servers', 'strategies'],

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import {
   type CountedWindowRecord,
   type KnownLoopCheck,
@@ -10,15 +9,14 @@ import {
 import { type AnyStrategyName } from '../../strategies/registry.ts';
 import { BURN_ITERATIONS_HEADER } from '../../strategies/known-loop.ts';
 import type { TracerName } from '../../servers/tracer.ts';
-import { nodeBinary, type NodeRuntime } from '../common/node-runtime.ts';
+import { type NodeRuntime, nodeVersion } from '../common/node-runtime.ts';
 import { pool } from '../common/pool.ts';
 import { collectEnvironment } from '../harness/environment.ts';
 import { buildMatrix, releaseAxisOf, releaseOf } from '../harness/matrix.ts';
 import { NOT_PINNED_FOR_COUNTS } from '../harness/pinning.ts';
-import { callsUpstream, type Scenario, type ScenarioName, SCENARIOS, scenarioUrl } from '../harness/scenarios.ts';
+import { type Scenario, type ScenarioName, SCENARIOS, scenarioUrl } from '../harness/scenarios.ts';
 import { describeStrategyModules } from '../harness/strategy-selection.ts';
 import { releaseText, type ReleaseAxis, type SdkRelease } from '../releases/sdk-families.ts';
-import { type FakeUpstream, startFakeUpstream } from '../upstream/fake-upstream.ts';
 import { startSink } from '../spans/sink.ts';
 import { spreadOf } from '../stats/spread.ts';
 import type { Spread } from '../../results/instruction-schema.ts';
@@ -119,7 +117,6 @@ export async function runRequestInstructions(options: RequestInstructionOptions,
     log(`[${done}/${tasks.length}] ${name}: counted in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   });
 
-  const versions = new Map(options.nodes.map((node) => [node, spawnSync(nodeBinary(node), ['--version'], { encoding: 'utf8' }).stdout.trim()]));
   const results: RequestCell[] = [];
   for (const cell of cells) {
     const processes = jobs.filter((job) => job.label === cell.label && job.tracer === cell.tracer && job.node === cell.node && job.sdkRelease === cell.sdkRelease);
@@ -128,7 +125,7 @@ export async function runRequestInstructions(options: RequestInstructionOptions,
     const windows = ran.flatMap((outcome) => outcome.windows.get(cell.scenario) ?? []);
     const failed = ran.map((outcome) => outcome.failed.get(cell.scenario)).find((why) => why !== undefined);
     const { label, strategy, tracer, scenario, node } = cell;
-    const identity = { label, strategy, tracer, scenario, node, nodeVersion: versions.get(node)!, ...releaseOf(cell), request: requestPath(scenario) };
+    const identity = { label, strategy, tracer, scenario, node, nodeVersion: nodeVersion(node), ...releaseOf(cell), request: requestPath(scenario) };
     results.push(summariseCell({ ...identity, windows }, failed ?? null));
   }
 
@@ -175,30 +172,29 @@ function processJobs(cells: ReturnType<typeof buildMatrix>, repeats: number): Pr
 
 const requestPath = (scenario: ScenarioName): string => scenarioUrl('', SCENARIOS[scenario], { counted: true });
 
-/** A counted server with its own sink (and fake model upstream, where a scenario calls one). */
+/**
+ * A counted server with its own sink. No fake model upstream: llm-proxy, the one scenario that calls
+ * one, cannot be counted (bench/commands/bench-instructions.ts refuses it).
+ */
 async function withCountedServer<T>(
-  spec: { strategy: AnyStrategyName; tracer: TracerName; node: NodeRuntime; sdkRelease?: SdkRelease; args?: string[]; upstream: boolean },
+  spec: { strategy: AnyStrategyName; tracer: TracerName; node: NodeRuntime; sdkRelease?: SdkRelease; args?: string[] },
   run: (counter: WindowCounter, counted: CountedServer) => Promise<T>,
 ): Promise<T> {
   const sink = await startSink();
-  let upstream: FakeUpstream | undefined;
   let counted: CountedServer | undefined;
   try {
-    upstream = spec.upstream ? await startFakeUpstream() : undefined;
     counted = await startCountedServer({
       strategy: spec.strategy,
       tracer: spec.tracer,
       node: spec.node,
       args: spec.args,
       dsn: spec.tracer === 'none' ? undefined : sink.dsn,
-      upstream: upstream?.url,
       sdkDir: spec.sdkRelease?.dir,
       expectSdk: spec.sdkRelease ? releaseText(spec.sdkRelease) : undefined,
     });
     return await run(new WindowCounter(counted, sink), counted);
   } finally {
     await counted?.stop();
-    await upstream?.close();
     await sink.close();
   }
 }
@@ -212,7 +208,7 @@ function scenarioLoad(url: string, scenario: ScenarioName, idPrefix: string, hea
 async function countProcess(job: ProcessJob, options: RequestInstructionOptions, log: (line: string) => void): Promise<ProcessOutcome> {
   const outcome: ProcessOutcome = { windows: new Map(), failed: new Map() };
   const args = job.strategy === 'calibration-burn' ? ['--burn-iterations', String(options.burnIterations)] : [];
-  await withCountedServer({ ...job, args, upstream: options.scenarios.some(callsUpstream) }, async (counter, counted) => {
+  await withCountedServer({ ...job, args }, async (counter, counted) => {
     for (const scenario of options.scenarios) {
       if (options.stop?.stopped) return;
       const plan = planOf(scenario);
@@ -239,7 +235,7 @@ const perRequestText = (window: CountedWindow): string => `${(window.instruction
  * (each minus the same requests without the loop).
  */
 async function countKnownLoop(node: NodeRuntime, log: (line: string) => void): Promise<KnownLoopCheck> {
-  return withCountedServer({ strategy: 'calibration-burn', tracer: 'none', node, upstream: false }, async (counter, counted) => {
+  return withCountedServer({ strategy: 'calibration-burn', tracer: 'none', node }, async (counter, counted) => {
     const iterations = KNOWN_LOOP_ITERATIONS;
     const plain = (burn: number): WindowLoad => scenarioLoad(counted.server.url, CALIBRATION_SCENARIO, `burn${burn}`, { [BURN_ITERATIONS_HEADER]: String(burn) });
     const loop = (burn: number): WindowLoad => ({ concurrently: false, send: async () => void (await counted.server.control(`known-loop?iterations=${burn}`, 'POST')) });

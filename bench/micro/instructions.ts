@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { COUNTING_NODE_FLAGS, countingEnv, VALGRIND_MISSING, valgrindVersion } from '../common/valgrind.ts';
 import {
   type CalibrationCheck,
@@ -11,7 +10,7 @@ import {
 import { builtPath, buildIfStale, PROJECT_ROOT } from '../common/build.ts';
 import { spawnChild } from '../common/children.ts';
 import { UsageError } from '../common/cli.ts';
-import { nodeBinary, type NodeRuntime } from '../common/node-runtime.ts';
+import { nodeBinary, type NodeRuntime, nodeVersion } from '../common/node-runtime.ts';
 import { renderTable } from '../common/table.ts';
 import type { StrategyModule } from '../../strategies/strategy-module.ts';
 import { collectEnvironment } from '../harness/environment.ts';
@@ -140,7 +139,6 @@ export async function runInstructions({ repeats, node, jobs, only, modules = [],
   const stale = buildIfStale();
   if (stale) log(`rebuilt build/ (${stale})`);
   const createdAt = new Date().toISOString();
-  const nodeVersion = spawnSync(binary, ['--version'], { encoding: 'utf8' }).stdout.trim();
 
   // Repeat-major order: a repeat of every case finishes before the next starts, so an interrupted run has all cases once.
   const jobList: Job[] = [];
@@ -186,7 +184,7 @@ export async function runInstructions({ repeats, node, jobs, only, modules = [],
     env: collectEnvironment(NOT_PINNED_FOR_COUNTS),
     config: {
       repeats,
-      node: `${node === 'system' ? 'system' : `node${node}`} ${nodeVersion}`,
+      node: `${node === 'system' ? 'system' : `node${node}`} ${nodeVersion(node)}`,
       nodeFlags: NODE_FLAGS,
       valgrind: `${valgrind} ${VALGRIND_OPTIONS.join(' ')}`,
       chunksPerStream: CHUNKS_PER_STREAM,
