@@ -72,6 +72,15 @@ const QUIET_AFTER_FLUSH_MS = 50;
 /** A sink still receiving this long after a flush fails the trial: a send that never ends. */
 const QUIET_TIMEOUT_MS = 30_000;
 
+/** The SDK sends what it holds and the sink has all of it; answers what the SDK said it dropped. */
+export async function flushToSink(server: ServerProcess, sink: Sink): Promise<Record<string, number>> {
+  const dropped = await server.flush();
+  if (!(await sink.waitForQuiet(QUIET_AFTER_FLUSH_MS, QUIET_TIMEOUT_MS))) {
+    throw new Error(`the sink was still receiving ${QUIET_TIMEOUT_MS / 1000} s after the SDK flushed`);
+  }
+  return dropped;
+}
+
 export interface Collected {
   /** The server once every response closed and every root it can see ended (or the wait ran out). */
   settled: ServerState;
@@ -88,10 +97,7 @@ export async function settleAndCollect(server: ServerProcess, sink: Sink, upstre
   const settled = await settle(server);
   // An aborted call reaches the upstream a little after the response closed.
   if (upstream && !(await upstream.settled())) throw new Error(`the fake upstream still had ${upstream.open} calls open after the server settled`);
-  const dropped = await server.flush();
-  if (!(await sink.waitForQuiet(QUIET_AFTER_FLUSH_MS, QUIET_TIMEOUT_MS))) {
-    throw new Error(`the sink was still receiving ${QUIET_TIMEOUT_MS / 1000} s after the SDK flushed`);
-  }
+  const dropped = await flushToSink(server, sink);
   const truths = await server.state(true);
   const calls = upstream?.records() ?? [];
   upstream?.clear();

@@ -1,5 +1,6 @@
 import type { Sink } from '../spans/sink.ts';
 import { fetchStream, type StreamRequest } from '../harness/stream-client.ts';
+import { flushToSink } from '../harness/verify-run.ts';
 import type { CountedServer } from './counted-server.ts';
 
 /** One counted window: requests sent, the server's instructions and heap bytes allocated meanwhile. */
@@ -30,9 +31,6 @@ export function streamLoad(request: (index: number) => StreamRequest, concurrent
   };
 }
 
-/** What the SDK is given to send before a window closes: its sends are part of a request's cost. */
-const SINK_QUIET_MS = 50;
-const SINK_TIMEOUT_MS = 60_000;
 const CONTROL_WARMUP_CALLS = 10;
 const WARMUP_ROUNDS = 5;
 
@@ -91,10 +89,9 @@ export class WindowCounter {
     return { requests, instructions, allocatedBytes: after.usedHeapBytes - before.usedHeapBytes };
   }
 
-  /** The SDK sends what it holds, and the sink has received it all. */
+  /** The SDK sends what it holds, and the sink has received it all: its sends are part of a request's cost. */
   private async settle(): Promise<void> {
-    await this.counted.server.flush();
-    if (!(await this.sink.waitForQuiet(SINK_QUIET_MS, SINK_TIMEOUT_MS))) throw new Error(`the sink was still receiving ${SINK_TIMEOUT_MS / 1000} s after a flush`);
+    await flushToSink(this.counted.server, this.sink);
   }
 
   private async send(load: WindowLoad, requests: number): Promise<void> {
