@@ -127,7 +127,7 @@ const RAMP_MS = 500;
 const TAIL_MS = 250;
 /**
  * The window opens and closes when the server handles the control requests, and a saturated server
- * handles them one or more event-loop turns late (a turn of llm-proxy under load lasted up to 1 s).
+ * handles them one or more event-loop turns late (a turn of llm-proxy under load lasted 0.1-0.5 s).
  * So the load stops TAIL_MS after the window has closed, not at a fixed time: the window lies
  * inside the load however late the answers come. This is only the guard on a window that never closes.
  */
