@@ -3,7 +3,8 @@
  *
  * Starts the one app with a strategy on 127.0.0.1 and prints `control on http://127.0.0.1:PORT`
  * (the harness's own listener, see listenForControl), then `listening on http://127.0.0.1:PORT`
- * (followed by the SDK it loaded, e.g. ` (@sentry/node 11.12.0)`) once ready. Started by the harness with an IPC channel, it exits when its parent goes away.
+ * (followed by the SDK it loaded, e.g. ` (@sentry/node 11.12.0)`) once ready. Started by the
+ * harness with an IPC channel, it exits when its parent goes away.
  * It runs from build/ (compiled), and refuses a build older than its sources.
  */
 import { spawn } from 'node:child_process';
