@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ServerFailed, startServer } from '../bench/harness/server-process.ts';
 import { buildIfStale } from '../bench/common/build.ts';
 import { stopAllChildren } from '../bench/common/children.ts';
-import { isAlive, serverPids, startEntry } from './support/run.ts';
+import { isAlive, serverPids, sleep, startEntry } from './support/run.ts';
 
 before(() => void buildIfStale());
 after(() => stopAllChildren());
@@ -27,6 +29,35 @@ test('stop() ends the server process', async () => {
   await response.json();
   await server.stop();
   assert.equal(isAlive(server.pid), false);
+});
+
+test('control requests are answered ahead of load connections the server has not accepted yet', async () => {
+  // Node accepts one connection per event-loop turn. Sent while the server is frozen, queued
+  // connections and a control request reach it at once: a control request in the same accept queue
+  // as the load's would be handled only after every queued request had begun (llm-proxy's trials
+  // measured a window that opened after their load had ended).
+  const queued = 30;
+  const server = await startServer({ strategy: 'untraced', tracer: 'none' });
+  const sockets: Socket[] = [];
+  try {
+    await server.freeze();
+    for (let index = 0; index < queued; index += 1) {
+      const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
+      sockets.push(socket);
+      await once(socket, 'connect');
+      socket.write(`GET /long-idle?seconds=30 HTTP/1.1\r\nhost: 127.0.0.1\r\nx-request-id: queued-${index}\r\n\r\n`);
+    }
+    const state = server.state();
+    server.thaw();
+    const { inFlight } = await state;
+    assert.ok(inFlight < queued / 2, `the control request was handled after ${inFlight} of the ${queued} queued requests had begun`);
+    for (const deadline = Date.now() + 10_000; (await server.state()).inFlight < queued && Date.now() < deadline; ) await sleep(20);
+    assert.equal((await server.state()).inFlight, queued, 'every queued request was served');
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    server.thaw();
+    await server.stop();
+  }
 });
 
 test('Ctrl-C during verify stops its servers and keeps the finished cells', async () => {

@@ -1,13 +1,16 @@
 /**
  * npm run server -- --strategy NAME [flags] (npm run server -- --help lists them)
  *
- * Starts the one app with a strategy on 127.0.0.1 and prints `listening on http://127.0.0.1:PORT`
- * (followed by the SDK it loaded, e.g. ` (@sentry/node 11.12.0)`)
- * once ready. Started by the harness with an IPC channel, it exits when its parent goes away.
+ * Starts the one app with a strategy on 127.0.0.1 and prints `control on http://127.0.0.1:PORT`
+ * (the harness's own listener, see listenForControl), then `listening on http://127.0.0.1:PORT`
+ * (followed by the SDK it loaded, e.g. ` (@sentry/node 11.12.0)`) once ready. Started by the
+ * harness with an IPC channel, it exits when its parent goes away.
  * It runs from build/ (compiled), and refuses a build older than its sources.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer as createListener, type Server as Listener } from 'node:net';
+import type { Server as HttpServer } from 'node:http';
 import { refuseStaleCompiledBuild } from '../common/build.ts';
 import { defineCommand, parseChoice, parseFlags, parseIntegerFlag, runCommand, UsageError } from '../common/cli.ts';
 import { DEFAULT_NODE, isThisNode, NODE_RUNTIMES, nodeBinary } from '../common/node-runtime.ts';
@@ -97,10 +100,13 @@ runCommand(async () => {
     throw error;
   }
 
+  const control = await listenForControl(app.server);
+
   let stopping = false;
   const shutdown = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
+    control.close();
     app.server.closeAllConnections();
     await app.close();
     await strategy.stop?.();
@@ -113,10 +119,31 @@ runCommand(async () => {
 
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
+  const controlAddress = control.address();
+  process.stdout.write(`control on http://127.0.0.1:${typeof controlAddress === 'object' && controlAddress ? controlAddress.port : 0}\n`);
   // The SDK it really loaded, so the harness can check a release axis ran the release it names.
   process.stdout.write(`listening on http://127.0.0.1:${boundPort}${tracer.sdk ? ` (${tracer.sdk})` : ''}\n`);
   return new Promise<never>(() => {});
 });
+
+/**
+ * A second listener on a free port whose connections the same HTTP server serves: the harness
+ * sends its control requests (state, probe start and stop, flush) there. Node (libuv 1.45 and
+ * newer) accepts one connection per event-loop turn, and a saturated server's turns last 100-300
+ * ms: on the load's own listener, a control connection waited behind the load's connections not
+ * yet accepted, up to 4 s, and the measured window opened after the load had ended.
+ */
+async function listenForControl(server: HttpServer): Promise<Listener> {
+  const listener = createListener((socket) => server.emit('connection', socket));
+  await new Promise<void>((resolve, reject) => {
+    listener.once('error', reject);
+    listener.listen(0, '127.0.0.1', () => {
+      listener.off('error', reject);
+      resolve();
+    });
+  });
+  return listener;
+}
 
 /**
  * The model upstream's base URL: the suite's fake upstream on 127.0.0.1 and nothing else, so no

@@ -6,6 +6,8 @@ export interface LoadOptions {
   durationSec: number;
   /** Request ids are `${idPrefix}-${n}`: unique per request, readable in the sink. */
   idPrefix: string;
+  /** The load stops (within 50 ms) once this resolves; durationSec is then the longest it runs. */
+  stopWhen?: Promise<unknown>;
 }
 
 export interface LoadResult {
@@ -26,12 +28,12 @@ export interface LoadResult {
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const target = new URL(options.url);
   let sequence = 0;
-  const result = await autocannon({
+  const settings: autocannon.Options = {
     url: target.origin,
     connections: options.connections,
     duration: options.durationSec,
     // autocannon checks its stop flag once per sample interval (1 s by default), so a 1.75 s load
-    // ran 2 s. Every 50 ms, it stops within 50 ms of the duration asked for.
+    // ran 2 s. Every 50 ms, it stops within 50 ms of the duration asked for (or of stopWhen).
     sampleInt: 50,
     timeout: 30,
     requests: [
@@ -44,6 +46,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         }),
       },
     ],
+  };
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(settings, (error, finished) => (error ? reject(error) : resolve(finished)));
+    void options.stopWhen?.then(() => instance.stop());
   });
   return {
     requests: result.requests.total,

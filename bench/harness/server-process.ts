@@ -12,6 +12,8 @@ import { strategyModuleOf } from '../../strategies/registry.ts';
 
 const SERVER_MAIN = builtPath('bench/commands/server.ts');
 const READY_LINE = /listening on (http:\/\/\S+)(?: \(([^)\n]+)\))?\n/;
+/** Printed before the ready line: the listener the harness's control requests go to (servers' listenForControl). */
+const CONTROL_LINE = /^control on (http:\/\/\S+)\n/m;
 
 export interface ServerSpec {
   strategy: string;
@@ -44,6 +46,11 @@ export interface ServerSpec {
 /** A server process the harness started, ready to take requests. */
 export interface ServerProcess {
   readonly url: string;
+  /**
+   * Where control requests go: a listener of their own, so that they never wait behind the load's
+   * connections that the server has not accepted yet.
+   */
+  readonly controlUrl: string;
   readonly pid: number;
   state(drain?: boolean): Promise<ServerState>;
   /** Makes the SDK send what it holds; answers what it says it dropped in-process since the last flush. */
@@ -94,7 +101,7 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
     stderr = (stderr + text).slice(-4_000);
   });
 
-  const url = await new Promise<string>((resolve, reject) => {
+  const { url, controlUrl } = await new Promise<{ url: string; controlUrl: string }>((resolve, reject) => {
     let stdout = '';
     const timer = setTimeout(() => fail(`did not get ready within ${spec.readyTimeoutMs ?? 30_000} ms`), spec.readyTimeoutMs ?? 30_000);
     function fail(reason: string): void {
@@ -107,8 +114,10 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
       const match = READY_LINE.exec(stdout);
       if (!match?.[1]) return;
       if (spec.expectSdk !== undefined && match[2] !== spec.expectSdk) return fail(`loaded ${match[2] ?? 'no SDK'}, not ${spec.expectSdk}`);
+      const control = CONTROL_LINE.exec(stdout)?.[1];
+      if (!control) return fail('printed no control listener before its ready line');
       clearTimeout(timer);
-      resolve(match[1]);
+      resolve({ url: match[1], controlUrl: control });
     });
     child.once('exit', (code, signal) => fail(`exited (${signal ?? `code ${code}`}) before it was ready`));
     child.once('error', (error) => fail(`could not start: ${error.message}`));
@@ -127,7 +136,7 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new ServerFailed(`server ${spec.strategy}/${spec.tracer} has exited${stderr ? `: ${lastLines(stderr)}` : ''}`);
     }
-    const { status, body } = await requestOnce(`${url}${CONTROL_PREFIX}${path}`, method);
+    const { status, body } = await requestOnce(`${controlUrl}${CONTROL_PREFIX}${path}`, method);
     if (status !== 200) throw new ServerFailed(`${method} ${path} answered ${status}`);
     return JSON.parse(body) as unknown;
   };
@@ -135,6 +144,7 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
   let frozen = false;
   return {
     url,
+    controlUrl,
     pid: child.pid ?? -1,
     get frozen() {
       return frozen;

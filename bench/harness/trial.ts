@@ -125,16 +125,38 @@ function driversOf(figures: LoadFigures, sample: ProcessSample, harnessBytesPerR
  */
 const RAMP_MS = 500;
 const TAIL_MS = 250;
+/**
+ * The window opens and closes when the server handles the control requests, and a saturated server
+ * handles them one or more event-loop turns late (a turn of llm-proxy under load lasted 0.1-0.5 s).
+ * So the load stops TAIL_MS after the window has closed, not at a fixed time: the window lies
+ * inside the load however late the answers come. This is only the guard on a window that never closes.
+ */
+const WINDOW_LATE_LIMIT_MS = 30_000;
 
 async function measureLoad(server: ServerProcess, url: string, settings: TrialSettings, tag: string): Promise<Measured> {
-  const load = runLoad({ url, connections: settings.connections, durationSec: settings.durationSec + (RAMP_MS + TAIL_MS) / 1000, idPrefix: `load-${tag}` });
+  let windowClosed = (): void => {};
+  const closed = new Promise<void>((resolve) => (windowClosed = resolve));
+  let loadEnded = false;
+  const load = runLoad({
+    url,
+    connections: settings.connections,
+    durationSec: settings.durationSec + (RAMP_MS + TAIL_MS + WINDOW_LATE_LIMIT_MS) / 1000,
+    idPrefix: `load-${tag}`,
+    stopWhen: closed.then(() => sleep(TAIL_MS)),
+  }).finally(() => (loadEnded = true));
   const window = (async () => {
-    await sleep(RAMP_MS);
-    await server.probeStart();
-    const readsBefore = readCounters();
-    await sleep(settings.durationSec * 1000);
-    const readsAfter = readCounters();
-    return { sample: await server.probeStop(), harnessBytesPerRead: bytesPerRead(readsBefore, readsAfter) };
+    try {
+      await sleep(RAMP_MS);
+      await server.probeStart();
+      const readsBefore = readCounters();
+      await sleep(settings.durationSec * 1000);
+      const readsAfter = readCounters();
+      const sample = await server.probeStop();
+      if (loadEnded) throw new Error(`the measured window closed after the load had ended: the server answered its control requests more than ${WINDOW_LATE_LIMIT_MS / 1000} s late`);
+      return { sample, harnessBytesPerRead: bytesPerRead(readsBefore, readsAfter) };
+    } finally {
+      windowClosed();
+    }
   })();
   const [result, probe, { sample, harnessBytesPerRead }] = await Promise.all([load, probeStreams(url, `probe-${tag}`, load), window]);
   const figures: LoadFigures = {
