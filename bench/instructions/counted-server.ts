@@ -56,6 +56,7 @@ export async function startCountedServer(spec: Omit<ServerSpec, 'launcher' | 'en
   try {
     server = await startServer({
       ...spec,
+      args: ['--counted', ...(spec.args ?? [])],
       launcher: ['valgrind', ...CALLGRIND_OPTIONS, `--callgrind-out-file=${join(directory, 'callgrind.out')}`],
       nodeArgs: [...SERVER_COUNTING_FLAGS, ...(spec.nodeArgs ?? [])],
       env: countingEnv(),

@@ -214,7 +214,7 @@ async function countProcess(job: ProcessJob, options: RequestInstructionOptions,
       const plan = planOf(scenario);
       const load = scenarioLoad(counted.server.url, scenario, `${job.label}-${scenario}`);
       try {
-        await counter.warmUp(load, plan.warmup);
+        await counter.warmUp(load, plan.warmup, plan.window * Math.max(...WINDOW_MULTIPLES));
         const windows: CountedWindowRecord[] = [];
         for (const multiple of WINDOW_MULTIPLES) windows.push({ process: job.process, ...(await counter.count(load, plan.window * multiple)) });
         outcome.windows.set(scenario, windows);
@@ -240,7 +240,7 @@ async function countKnownLoop(node: NodeRuntime, log: (line: string) => void): P
     const plain = (burn: number): WindowLoad => scenarioLoad(counted.server.url, CALIBRATION_SCENARIO, `burn${burn}`, { [BURN_ITERATIONS_HEADER]: String(burn) });
     const loop = (burn: number): WindowLoad => ({ concurrently: false, send: async () => void (await counted.server.control(`known-loop?iterations=${burn}`, 'POST')) });
     const loads = [plain(0), plain(iterations), loop(0), loop(iterations)] as const;
-    for (const load of loads) await counter.warmUp(load, planOf(CALIBRATION_SCENARIO).warmup);
+    for (const load of loads) await counter.warmUp(load, planOf(CALIBRATION_SCENARIO).warmup, CALIBRATION_REQUESTS);
     const counts: CountedWindow[] = [];
     for (const load of loads) counts.push(await counter.count(load, CALIBRATION_REQUESTS));
     const [base, burned, empty, looped] = counts.map((window) => window.instructions / window.requests) as [number, number, number, number];
