@@ -20,7 +20,7 @@ import { releaseText, type ReleaseAxis, type SdkRelease } from '../releases/sdk-
 import { startSink } from '../spans/sink.ts';
 import { spreadOf } from '../stats/spread.ts';
 import type { Spread } from '../../results/instruction-schema.ts';
-import { CALLGRIND_OPTIONS, type CountedServer, SERVER_COUNTING_FLAGS, startCountedServer } from './counted-server.ts';
+import { CALLGRIND_OPTIONS, COUNTED_SERVER_ARGS, type CountedServer, SERVER_COUNTING_FLAGS, startCountedServer } from './counted-server.ts';
 import { type CountedWindow, streamLoad, type WindowLoad, WindowCounter } from './request-windows.ts';
 
 /**
@@ -37,7 +37,8 @@ export interface CountPlan {
 }
 const DEFAULT_PLAN: CountPlan = { warmup: 20, window: 10 };
 export const COUNT_PLANS: Partial<Record<ScenarioName, CountPlan>> = {
-  'plain-json': { warmup: 40, window: 40 },
+  'plain-json': { warmup: 40, window: 80 },
+  'long-idle': { warmup: 20, window: 20 },
   'bulk-download': { warmup: 10, window: 6 },
 };
 export const planOf = (scenario: ScenarioName): CountPlan => COUNT_PLANS[scenario] ?? DEFAULT_PLAN;
@@ -143,6 +144,7 @@ export async function runRequestInstructions(options: RequestInstructionOptions,
       nodes: [...options.nodes],
       processesPerCell: options.repeats,
       nodeFlags: SERVER_COUNTING_FLAGS,
+      serverArgs: COUNTED_SERVER_ARGS,
       valgrind: `${valgrind} ${CALLGRIND_OPTIONS.join(' ')}`,
       plans: Object.fromEntries(options.scenarios.map((scenario) => [scenario, planOf(scenario)])),
       windowMultiples: [...WINDOW_MULTIPLES],
