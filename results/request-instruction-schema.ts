@@ -72,6 +72,7 @@ export const RequestInstructionConfigSchema = strictObject(
     sdkReleases: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String()), { description: 'The releases asked for, by SDK (--sentry, --otel)' })),
     processesPerCell: Type.Integer({ minimum: 1, description: 'Server processes per strategy and tracer (--repeats)' }),
     nodeFlags: Type.Array(Type.String()),
+    serverArgs: Type.Optional(Type.Array(Type.String(), { description: "The server's own flags for counting: --counted (no clock-driven work, servers/counted.ts); absent before counted servers" })),
     valgrind: Type.String({ description: 'valgrind --version, and the tool options' }),
     plans: Type.Record(Type.String(), strictObject({ warmup: count('Requests before counting'), window: Type.Integer({ minimum: 1, description: 'Requests per single window' }) })),
     windowMultiples: Type.Array(Type.Integer({ minimum: 1 }), { description: 'Windows per scenario and process, in single windows: [1, 1, 2, 3]; a figure per request is (3n - single) / 2n' }),

@@ -25,13 +25,18 @@ export interface AppOptions {
   sharedTickMs?: number;
   /** The client of the model upstream behind /llm-proxy; without it that route answers 400. */
   upstream?: OpenAI;
+  /**
+   * A polling strategy ticks once right after each response closes, not on its timer: the server
+   * is counted under valgrind (servers/counted.ts).
+   */
+  tickOnResponseClose?: boolean;
 }
 
 /**
  * The one app every server runs: the same routes and workloads whatever the strategy; only who
  * starts the root and when it ends differs.
  */
-export function buildApp({ strategy, tracer, sharedTickMs = 20, upstream }: AppOptions): FastifyInstance {
+export function buildApp({ strategy, tracer, sharedTickMs = 20, upstream, tickOnResponseClose = false }: AppOptions): FastifyInstance {
   const tracker = new RequestTracker(strategy.rootOwner === 'strategy');
   const source = new SharedSource(sharedTickMs);
   const probe = new ProcessProbe(() => tracker.progress());
@@ -83,6 +88,8 @@ export function buildApp({ strategy, tracer, sharedTickMs = 20, upstream }: AppO
         tracked.body = body instanceof Readable ? body : undefined;
         strategy.track?.(INERT_ROOT, reply.raw, tracked.body);
       }
+      // After the strategy's own close listeners have run, as its next tick would come after them.
+      if (tickOnResponseClose && strategy.pollNow) reply.raw.once('close', () => setImmediate(() => strategy.pollNow?.()));
       return reply.send(body);
     });
   }

@@ -18,6 +18,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RootStatus } from '../strategies/strategy.ts';
 import { type OpenSpan, type SpanAttributes, type Tracer, TracerNotApplicable, type TracerSetup } from './tracer.ts';
+import { NEVER_MS } from './counted.ts';
 
 /** Where the sink takes OTLP: the same host and port as the Sentry DSN the other tracers get. */
 export function otlpTracesUrl(dsn: string): string {
@@ -70,7 +71,12 @@ export async function otelTracer(setup: TracerSetup): Promise<Tracer> {
     sampler: new AlwaysOnSampler(),
     spanProcessors: [
       ...(setup.sdkServerSpans ? [roots] : []),
-      drops.counting(new BatchSpanProcessor(drops, { maxQueueSize: MAX_QUEUE_SIZE, maxExportBatchSize: MAX_EXPORT_BATCH_SIZE })),
+      drops.counting(new BatchSpanProcessor(drops, {
+          maxQueueSize: MAX_QUEUE_SIZE,
+          maxExportBatchSize: MAX_EXPORT_BATCH_SIZE,
+          // Counted, a batch goes when full or when the harness flushes, never when a timer fires.
+          ...(setup.counted ? { scheduledDelayMillis: NEVER_MS } : {}),
+        }),),
     ],
   });
   provider.register({ contextManager: new AsyncLocalStorageContextManager() });

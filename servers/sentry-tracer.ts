@@ -1,5 +1,6 @@
 import * as Sentry from '@sentry/node';
 import type { RootStatus } from '../strategies/strategy.ts';
+import { keptConnectionsHttp } from './counted.ts';
 import { type OpenSpan, type SpanAttributes, type Tracer, TracerNotApplicable, type TracerSetup } from './tracer.ts';
 
 /** Span status codes as the SDK defines them (OpenTelemetry's). */
@@ -21,7 +22,7 @@ export function sentryTracer(traceLifecycle: 'static' | 'stream', setup: TracerS
     // 2-core machine the sink shares its core with the load generator and answers slowly, so
     // drops would come from the harness, and a cell that drops more would also look cheaper.
     // A deep queue makes every cell send every span; the SDK still reports any drop it makes.
-    transportOptions: { bufferSize: 10_000 },
+    transportOptions: { bufferSize: 10_000, ...(setup.counted ? { httpModule: keptConnectionsHttp() } : {}) },
     integrations: (defaults) => [
       // Where a strategy owns the root, the SDK's own server spans (http.server and fastify's
       // request spans) are off: they would start their own transaction beside the strategy's.

@@ -21,6 +21,15 @@ test('a server that never gets ready fails with its own error, and is gone', asy
   assert.deepEqual(serverPids(process.pid), []);
 });
 
+test("a server that fails under a launcher (valgrind) says why, not the launcher's closing summary", async () => {
+  // As valgrind does: the launcher prints its own summary after the server has exited.
+  const launcher = ['sh', '-c', '"$@"; code=$?; echo "==4242== I   refs:      0" >&2; exit $code', 'launcher'];
+  await assert.rejects(
+    startServer({ strategy: 'close-listener', tracer: 'sentry-static', launcher }),
+    (error: unknown) => error instanceof ServerFailed && /needs --dsn URL or SENTRY_DSN/.test(error.message) && !error.message.includes('==4242=='),
+  );
+});
+
 test('stop() ends the server process', async () => {
   const server = await startServer({ strategy: 'untraced', tracer: 'none' });
   assert.ok(isAlive(server.pid));

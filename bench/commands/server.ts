@@ -21,6 +21,7 @@ import { defaultStrategyOptions } from '../../strategies/strategy.ts';
 import { CONTROL_PREFIX } from '../../servers/ground-truth.ts';
 import { TRACER_NAMES, TracerNotApplicable } from '../../servers/tracer.ts';
 import { setupTracer } from '../../servers/tracers.ts';
+import { NEVER_MS } from '../../servers/counted.ts';
 
 /** The tracer of a strategy that loads the SDK, unless --tracer says otherwise. */
 const DEFAULT_SDK_TRACER = 'sentry-stream';
@@ -41,6 +42,7 @@ const COMMAND = defineCommand({
     'max-lifetime-ms': { type: 'string', value: 'N', help: 'a root open this long is ended (ms)', integer: [1], default: String(defaultStrategyOptions.maxLifetimeMs) },
     'idle-limit-ms': { type: 'string', value: 'N', help: 'a stream silent this long counts as stuck (ms)', integer: [1], default: String(defaultStrategyOptions.idleLimitMs) },
     'burn-us': { type: 'string', value: 'N', help: 'calibration only: busy CPU added per request (µs)', integer: [0, 1_000_000], default: String(defaultStrategyOptions.burnUs) },
+    counted: { type: 'boolean', default: false, help: 'counted under valgrind (npm run bench -- --instructions): no clock-driven work; a polling strategy ticks once after each response closes (servers/counted.ts)' },
     'burn-iterations': { type: 'string', value: 'N', help: 'calibration only: iterations of a known loop added per request', integer: [0, 1_000_000_000], default: String(defaultStrategyOptions.burnIterations) },
   },
 });
@@ -58,8 +60,9 @@ runCommand(async () => {
     throw new UsageError(`strategy ${strategyName} cannot run with tracer ${tracerName}: a strategy that loads no SDK (rootOwner 'none') goes only with tracer none, and the others need an SDK`);
   }
   const port = parseIntegerFlag(COMMAND, 'port', values.port);
+  const counted = values.counted === true;
   const strategy = createStrategy(strategyName, {
-    tickMs: parseIntegerFlag(COMMAND, 'tick-ms', values['tick-ms']),
+    tickMs: counted ? NEVER_MS : parseIntegerFlag(COMMAND, 'tick-ms', values['tick-ms']),
     maxLifetimeMs: parseIntegerFlag(COMMAND, 'max-lifetime-ms', values['max-lifetime-ms']),
     idleLimitMs: parseIntegerFlag(COMMAND, 'idle-limit-ms', values['idle-limit-ms']),
     burnUs: parseIntegerFlag(COMMAND, 'burn-us', values['burn-us']),
@@ -84,13 +87,14 @@ runCommand(async () => {
     sdkServerSpans: strategy.rootOwner === 'sdk',
     ignorePathPrefix: CONTROL_PREFIX,
     genAiSpans: parseChoice('genai-spans', values['genai-spans'], ['on', 'off'] as const) === 'on',
+    counted,
   }).catch((error: unknown) => {
     throw error instanceof TracerNotApplicable ? new UsageError(error.message) : error;
   });
   const { buildApp } = await import('../../servers/app.ts');
   const upstream = upstreamUrl === undefined ? undefined : await (await import('../../servers/llm-proxy.ts')).upstreamClient(upstreamUrl);
   await strategy.start?.();
-  const app = buildApp({ strategy, tracer, upstream });
+  const app = buildApp({ strategy, tracer, upstream, tickOnResponseClose: counted });
   try {
     await app.listen({ host: '127.0.0.1', port });
   } catch (error) {

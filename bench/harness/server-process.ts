@@ -206,6 +206,9 @@ async function untilStopped(pid: number): Promise<void> {
   }
 }
 
+/** The server's own last lines: a launcher's (valgrind's `==PID==` summary at exit) would hide why it stopped. */
 function lastLines(text: string): string {
-  return text.trim().split('\n').slice(-3).join(' | ');
+  const lines = text.trim().split('\n');
+  const own = lines.filter((line) => !/^==\d+==/.test(line));
+  return (own.length > 0 ? own : lines).slice(-3).join(' | ');
 }

@@ -31,6 +31,9 @@ export const SERVER_COUNTING_FLAGS = [
   '--expose-gc',
 ];
 
+/** The server's own flags for counting: no clock-driven work between the counter's readings (servers/counted.ts). */
+export const COUNTED_SERVER_ARGS = ['--counted'];
+
 /** Ready within this long under valgrind, even on a busy machine (10-30 s quiet, 95 s seen busy). */
 const READY_TIMEOUT_MS = 300_000;
 
@@ -56,6 +59,7 @@ export async function startCountedServer(spec: Omit<ServerSpec, 'launcher' | 'en
   try {
     server = await startServer({
       ...spec,
+      args: [...COUNTED_SERVER_ARGS, ...(spec.args ?? [])],
       launcher: ['valgrind', ...CALLGRIND_OPTIONS, `--callgrind-out-file=${join(directory, 'callgrind.out')}`],
       nodeArgs: [...SERVER_COUNTING_FLAGS, ...(spec.nodeArgs ?? [])],
       env: countingEnv(),

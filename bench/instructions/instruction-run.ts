@@ -20,7 +20,7 @@ import { releaseText, type ReleaseAxis, type SdkRelease } from '../releases/sdk-
 import { startSink } from '../spans/sink.ts';
 import { spreadOf } from '../stats/spread.ts';
 import type { Spread } from '../../results/instruction-schema.ts';
-import { CALLGRIND_OPTIONS, type CountedServer, SERVER_COUNTING_FLAGS, startCountedServer } from './counted-server.ts';
+import { CALLGRIND_OPTIONS, COUNTED_SERVER_ARGS, type CountedServer, SERVER_COUNTING_FLAGS, startCountedServer } from './counted-server.ts';
 import { type CountedWindow, streamLoad, type WindowLoad, WindowCounter } from './request-windows.ts';
 
 /**
@@ -37,7 +37,8 @@ export interface CountPlan {
 }
 const DEFAULT_PLAN: CountPlan = { warmup: 20, window: 10 };
 export const COUNT_PLANS: Partial<Record<ScenarioName, CountPlan>> = {
-  'plain-json': { warmup: 40, window: 40 },
+  'plain-json': { warmup: 40, window: 80 },
+  'long-idle': { warmup: 20, window: 20 },
   'bulk-download': { warmup: 10, window: 6 },
 };
 export const planOf = (scenario: ScenarioName): CountPlan => COUNT_PLANS[scenario] ?? DEFAULT_PLAN;
@@ -143,6 +144,7 @@ export async function runRequestInstructions(options: RequestInstructionOptions,
       nodes: [...options.nodes],
       processesPerCell: options.repeats,
       nodeFlags: SERVER_COUNTING_FLAGS,
+      serverArgs: COUNTED_SERVER_ARGS,
       valgrind: `${valgrind} ${CALLGRIND_OPTIONS.join(' ')}`,
       plans: Object.fromEntries(options.scenarios.map((scenario) => [scenario, planOf(scenario)])),
       windowMultiples: [...WINDOW_MULTIPLES],
@@ -214,7 +216,7 @@ async function countProcess(job: ProcessJob, options: RequestInstructionOptions,
       const plan = planOf(scenario);
       const load = scenarioLoad(counted.server.url, scenario, `${job.label}-${scenario}`);
       try {
-        await counter.warmUp(load, plan.warmup);
+        await counter.warmUp(load, plan.warmup, plan.window * Math.max(...WINDOW_MULTIPLES));
         const windows: CountedWindowRecord[] = [];
         for (const multiple of WINDOW_MULTIPLES) windows.push({ process: job.process, ...(await counter.count(load, plan.window * multiple)) });
         outcome.windows.set(scenario, windows);
@@ -240,7 +242,7 @@ async function countKnownLoop(node: NodeRuntime, log: (line: string) => void): P
     const plain = (burn: number): WindowLoad => scenarioLoad(counted.server.url, CALIBRATION_SCENARIO, `burn${burn}`, { [BURN_ITERATIONS_HEADER]: String(burn) });
     const loop = (burn: number): WindowLoad => ({ concurrently: false, send: async () => void (await counted.server.control(`known-loop?iterations=${burn}`, 'POST')) });
     const loads = [plain(0), plain(iterations), loop(0), loop(iterations)] as const;
-    for (const load of loads) await counter.warmUp(load, planOf(CALIBRATION_SCENARIO).warmup);
+    for (const load of loads) await counter.warmUp(load, planOf(CALIBRATION_SCENARIO).warmup, CALIBRATION_REQUESTS);
     const counts: CountedWindow[] = [];
     for (const load of loads) counts.push(await counter.count(load, CALIBRATION_REQUESTS));
     const [base, burned, empty, looped] = counts.map((window) => window.instructions / window.requests) as [number, number, number, number];

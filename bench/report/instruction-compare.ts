@@ -75,6 +75,8 @@ function differences(base: RequestInstructionResult, head: RequestInstructionRes
   const versions = (result: RequestInstructionResult): string => [...new Set(result.cells.map((cell) => `${cell.node}=${cell.nodeVersion}`))].sort().join(', ');
   if (versions(base) !== versions(head)) warnings.push(`the servers ran on other Node versions (base ${versions(base)}, head ${versions(head)})`);
   if (base.config.nodeFlags.join(' ') !== head.config.nodeFlags.join(' ')) warnings.push('the servers ran with other Node flags');
+  const serverArgs = (result: RequestInstructionResult): string => result.config.serverArgs?.join(' ') || 'none';
+  if (serverArgs(base) !== serverArgs(head)) warnings.push(`the servers were counted with other flags of their own (base ${serverArgs(base)}, head ${serverArgs(head)})`);
   if (base.config.valgrind !== head.config.valgrind) warnings.push(`counted by another valgrind (base ${base.config.valgrind}, head ${head.config.valgrind})`);
   if (JSON.stringify(base.config.plans) !== JSON.stringify(head.config.plans)) warnings.push('the runs counted other requests per window');
   const packages = new Set([...Object.keys(base.env.packages), ...Object.keys(head.env.packages)]);

@@ -35,6 +35,8 @@ export interface Sink {
   readonly port: number;
   /** Envelopes and OTLP exports accepted. */
   readonly envelopes: number;
+  /** Connections opened to the sink: an SDK that keeps its connection opens one. */
+  readonly connections: number;
   /** Envelope and OTLP requests refused as malformed, oversized or badly encoded. */
   readonly rejected: number;
   /** Every span kept, in arrival order. */
@@ -148,6 +150,8 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
     });
   });
   server.keepAliveTimeout = 0;
+  let connections = 0;
+  server.on('connection', () => (connections += 1));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -166,6 +170,9 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
     port,
     get envelopes() {
       return envelopes;
+    },
+    get connections() {
+      return connections;
     },
     get rejected() {
       return rejected;
