@@ -22,7 +22,7 @@ export interface Scenario {
    * no gaps to wait through under valgrind, a short stream where the scenario is mostly waiting.
    */
   readonly countQuery?: Readonly<Record<string, string>>;
-  /** Instruction counts send a window's requests all at once, not one after another: streams that mostly wait. */
+  /** Instruction counts send a single window's worth of requests at once (in lanes), not one after another: streams that mostly wait. */
   readonly countConcurrently?: boolean;
   /**
    * The route calls a model upstream: the harness starts the fake one (bench/upstream) beside the

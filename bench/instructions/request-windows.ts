@@ -10,17 +10,23 @@ export interface CountedWindow {
   allocatedBytes: number;
 }
 
-/** How a window's requests are sent: one after another, or all at once (streams that mostly wait). */
+/** How a window's requests are sent: in lanes, each sending one request after another. */
 export interface WindowLoad {
   /** Sends the index-th request of the process (ids stay unique across windows); rejects unless it completed. */
   send(index: number): Promise<void>;
-  concurrently: boolean;
+  /**
+   * Requests in flight at once: 1 sends one after another; more, for streams that mostly wait.
+   * The same in every window, so that a window twice as long holds twice the same work: requests
+   * that share the event loop's turns share their cost, and all at once, a window of 60 long-idle
+   * streams read 2 % less per request than one of 20 (OTel).
+   */
+  lanes: number;
 }
 
 /** A scenario's GET requests, each read to its end; anything but a complete 200 is a failure. */
-export function streamLoad(request: (index: number) => StreamRequest, concurrently: boolean): WindowLoad {
+export function streamLoad(request: (index: number) => StreamRequest, lanes: number): WindowLoad {
   return {
-    concurrently,
+    lanes,
     async send(index) {
       const sent = request(index);
       const result = await fetchStream({ timeoutMs: 120_000, ...sent });
@@ -104,7 +110,9 @@ export class WindowCounter {
     const first = this.sent;
     this.sent += requests;
     const indexes = Array.from({ length: requests }, (_, offset) => first + offset);
-    if (load.concurrently) await Promise.all(indexes.map((index) => load.send(index)));
-    else for (const index of indexes) await load.send(index);
+    const lane = async (): Promise<void> => {
+      for (let index = indexes.shift(); index !== undefined; index = indexes.shift()) await load.send(index);
+    };
+    await Promise.all(Array.from({ length: Math.min(load.lanes, requests) }, lane));
   }
 }
