@@ -17,9 +17,8 @@ export interface WindowLoad {
   /**
    * Requests in flight at once: 1 sends one after another; more, for streams that mostly wait.
    * The same in every window, so that a window twice as long holds twice the same work: requests
-   * that share the event loop's turns share part of their cost (all at once, sdk-default/otel's
-   * long-idle windows of 20, 40 and 60 streams read 1.939 for twice the requests; in lanes of 20,
-   * 2.011-2.013).
+   * that share the event loop's turns share part of its cost, so a window of 60 streams at once
+   * would not hold three times the work of a window of 20.
    */
   lanes: number;
 }
