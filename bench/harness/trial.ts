@@ -120,16 +120,17 @@ function driversOf(figures: LoadFigures, sample: ProcessSample, harnessBytesPerR
 
 /**
  * The load runs longer than the measured window: its ramp-up (connections opening, the first
- * streams not done yet) and its tail (streams cut at the end) are not measured. Throughput and
- * CPU per request count the work done inside the window (countedByProgress).
+ * streams not done yet) is not measured, and it stops once the window has closed, so the streams
+ * it cuts at its end are not either. Throughput and CPU per request count the work done inside the
+ * window (countedByProgress).
  */
 const RAMP_MS = 500;
-const TAIL_MS = 250;
 /**
  * The window opens and closes when the server handles the control requests, and a saturated server
  * handles them one or more event-loop turns late (a turn of llm-proxy under load lasted 0.1-0.5 s).
- * So the load stops TAIL_MS after the window has closed, not at a fixed time: the window lies
- * inside the load however late the answers come. This is only the guard on a window that never closes.
+ * So the load stops when the server's answer that the window has closed is back, not at a fixed
+ * time: the window lies inside the load however late the answers come. This is only the guard on a
+ * window that never closes.
  */
 const WINDOW_LATE_LIMIT_MS = 30_000;
 
@@ -140,9 +141,9 @@ async function measureLoad(server: ServerProcess, url: string, settings: TrialSe
   const load = runLoad({
     url,
     connections: settings.connections,
-    durationSec: settings.durationSec + (RAMP_MS + TAIL_MS + WINDOW_LATE_LIMIT_MS) / 1000,
+    durationSec: settings.durationSec + (RAMP_MS + WINDOW_LATE_LIMIT_MS) / 1000,
     idPrefix: `load-${tag}`,
-    stopWhen: closed.then(() => sleep(TAIL_MS)),
+    stopWhen: closed,
   }).finally(() => (loadEnded = true));
   const window = (async () => {
     try {
