@@ -1,14 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { arch, cpus, platform, release, totalmem } from 'node:os';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import type { Env } from '../../results/schema.ts';
 import type { Pinning } from './pinning.ts';
 import type { ScenarioName } from './scenarios.ts';
 import { satisfies } from 'semver';
 import { UsageError } from '../common/cli.ts';
 import { type NodeRuntime, nodeVersion } from '../common/node-runtime.ts';
+import { PROJECT_ROOT } from '../common/build.ts';
+import { packageManifest, type PackageManifest } from '../common/package-manifest.ts';
 
 /**
  * Packages whose versions shape the figures. One node_modules serves every Node of a run, so the
@@ -32,27 +31,8 @@ const MEASURED_PACKAGES = [
 /** Packages only some scenarios load: a Node they do not support is refused for those scenarios alone. */
 const SCENARIO_PACKAGES: Partial<Record<ScenarioName, readonly string[]>> = { 'llm-proxy': ['openai'] };
 
-interface PackageJson {
-  version: string;
-  engines?: { node?: string };
-}
-
-/** A package's manifest, also where its exports do not list package.json (openai's do not). */
-function packageJson(name: string): PackageJson | null {
-  const require = createRequire(import.meta.url);
-  for (const folder of require.resolve.paths(name) ?? []) {
-    try {
-      return JSON.parse(readFileSync(join(folder, name, 'package.json'), 'utf8')) as PackageJson;
-    } catch {
-      // not in this node_modules: try the next
-    }
-  }
-  return null;
-}
-
-function packageVersion(name: string): string | null {
-  return packageJson(name)?.version ?? null;
-}
+/** The suite's own installed packages. */
+const packageJson = (name: string): PackageManifest | null => packageManifest(name, PROJECT_ROOT);
 
 /**
  * The same SDK versions must run on every Node of the run: a Node outside a measured package's
@@ -106,7 +86,7 @@ function git(...args: string[]): string | null {
 export function collectEnvironment(pinning: Pinning): Env {
   const packages: Record<string, string> = {};
   for (const name of [...MEASURED_PACKAGES, ...Object.values(SCENARIO_PACKAGES).flat()]) {
-    const version = packageVersion(name);
+    const version = packageJson(name)?.version;
     if (version) packages[name] = version;
   }
   return {

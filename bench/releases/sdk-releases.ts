@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { minVersion, validRange } from 'semver';
 import { PROJECT_ROOT } from '../common/build.ts';
+import { packageManifest } from '../common/package-manifest.ts';
 import { spawnChild } from '../common/children.ts';
 import { UsageError } from '../common/cli.ts';
 import { SDK_FAMILIES, type SdkFamily, type SdkRelease } from './sdk-families.ts';
@@ -24,14 +24,7 @@ export const RELEASES_DIR = process.env.STREAMTRACE_SDK_RELEASES || join(PROJECT
 const COMPLETE = '.installed';
 
 /** The version of a package installed in a node_modules reachable from `from` (a directory). */
-function installedVersion(name: string, from: string): string | null {
-  try {
-    const path = createRequire(join(from, 'package.json')).resolve(`${name}/package.json`);
-    return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
-  } catch {
-    return null;
-  }
-}
+const installedVersion = (name: string, from: string): string | null => packageManifest(name, from)?.version ?? null;
 
 /** The release the suite pins in its own package.json (and npm ci installed). */
 export function pinnedRelease(family: SdkFamily): SdkRelease {
