@@ -7,6 +7,7 @@ import { buildIfStale } from '../common/build.ts';
 import { defineCommand, parseFlags } from '../common/cli.ts';
 import { OTLP_ITEM_TYPE, startSink, type EnvelopeReport } from '../spans/sink.ts';
 import { type FakeUpstream, startFakeUpstream } from '../upstream/fake-upstream.ts';
+import { errorMessage } from '../common/error-message.ts';
 
 const PORTS = 'an integer 0-65535, 0 = any free port';
 const COMMAND = defineCommand({
@@ -28,7 +29,7 @@ function parseArguments(argv: string[]): { port: number; upstream: boolean } {
   try {
     ({ values } = parseFlags(argv, COMMAND));
   } catch (error) {
-    fail(error instanceof Error ? error.message : String(error));
+    fail(errorMessage(error));
   }
   const text = values.port;
   const port = /^\d+$/.test(text) ? Number(text) : Number.NaN;
@@ -51,7 +52,7 @@ const sink = await startSink({
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'EADDRINUSE') fail(`port ${port} is already in use`);
   if (code === 'EACCES') fail(`port ${port} needs privileges this user does not have`);
-  return fail(`cannot listen on port ${port}: ${error instanceof Error ? error.message : String(error)}`);
+  return fail(`cannot listen on port ${port}: ${errorMessage(error)}`);
 });
 
 console.log(`sink listening on ${sink.url} (DSN ${sink.dsn}; OTLP/HTTP JSON at ${sink.url}/v1/traces)`);

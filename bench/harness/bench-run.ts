@@ -22,6 +22,7 @@ import { describeStrategyModules } from './strategy-selection.ts';
 import { summariseCells, type UnsummarisedCell } from './summarise-cell.ts';
 import { runTrial, type TrialSettings, warmUp } from './trial.ts';
 import { DEFAULT_END_TOLERANCE_MS, DEFAULT_RANGE_TOLERANCE_MS } from '../spans/verifier.ts';
+import { errorMessage } from '../common/error-message.ts';
 
 export interface BenchOptions extends Omit<TrialSettings, 'connections'> {
   /** Every scenario's load connections; null: each scenario's own (SCENARIOS[name].connections). */
@@ -81,7 +82,7 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
   report.message(describeNoiseReading('at the start', env.noiseFloor));
 
   const fail = (cell: Cell, error: unknown, trial?: number): void => {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     failures.push({ label: cell.label, strategy: cell.strategy, tracer: cell.tracer as Failure['tracer'], scenario: cell.scenario, node: cell.node, ...releaseOf(cell), ...(trial === undefined ? {} : { trial }), error: message });
     if (trial === undefined) cells.get(cell)!.failed = message;
   };
@@ -140,7 +141,7 @@ export async function runBench(options: BenchOptions, stop: StopSignal, progress
               if (stop.stopped) break;
               done += 1;
               const crashed = !(await exclusively(server, () => isServing(server)));
-              fail(cell, crashed ? `server crashed: ${error instanceof Error ? error.message : String(error)}` : error, crashed ? undefined : round);
+              fail(cell, crashed ? `server crashed: ${errorMessage(error)}` : error, crashed ? undefined : round);
               report.trialEnds(done, what, `FAILED: ${failures.at(-1)?.error}`);
               if (crashed) done += options.trials - round - 1;
             }

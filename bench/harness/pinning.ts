@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
+import { errorMessage } from '../common/error-message.ts';
 
 /** Which cores the server and the load generator got, as written into the result. */
 export interface Pinning {
@@ -34,7 +35,7 @@ export function pinProcesses(): Pinning {
   try {
     pinProcess(process.pid, String(LOAD_CORE));
   } catch (error) {
-    return none(error instanceof Error ? error.message : String(error));
+    return none(errorMessage(error));
   }
   return {
     available: true,

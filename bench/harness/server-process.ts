@@ -9,6 +9,7 @@ import { CONTROL_PREFIX } from '../../servers/ground-truth.ts';
 import type { ProcessSample } from '../../servers/process-probe.ts';
 import { pinProcess } from './pinning.ts';
 import { strategyModuleOf } from '../../strategies/registry.ts';
+import { errorMessage } from '../common/error-message.ts';
 
 const SERVER_MAIN = builtPath('bench/commands/server.ts');
 const READY_LINE = /listening on (http:\/\/\S+)(?: \(([^)\n]+)\))?\n/;
@@ -128,7 +129,7 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
       pinProcess(child.pid, spec.cpus);
     } catch (error) {
       await stopChild(child);
-      throw new ServerFailed(error instanceof Error ? error.message : String(error));
+      throw new ServerFailed(errorMessage(error));
     }
   }
 

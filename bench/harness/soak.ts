@@ -16,6 +16,7 @@ import { startServer, type ServerProcess } from './server-process.ts';
 import { startSink, type Sink } from '../spans/sink.ts';
 import { fetchStream } from './stream-client.ts';
 import { settle } from './verify-run.ts';
+import { errorMessage } from '../common/error-message.ts';
 
 /**
  * The memory soak (`npm run bench -- --scenarios long-idle --soak MIN`): does a strategy's server
@@ -178,7 +179,7 @@ async function soakCell(
       reporter.wave(wave, record.streams, heapAfterGcMb);
     }
   } catch (error) {
-    if (!stop.stopped) record.failed = error instanceof Error ? error.message : String(error);
+    if (!stop.stopped) record.failed = errorMessage(error);
   } finally {
     await server?.stop();
   }

@@ -7,6 +7,7 @@ import { startServer, type ServerProcess } from './server-process.ts';
 import type { Sink } from '../spans/sink.ts';
 import { fetchStream, type StreamRequest } from './stream-client.ts';
 import { verify, type VerifyReport } from '../spans/verifier.ts';
+import { errorMessage } from '../common/error-message.ts';
 
 /** How long strategies get to end their roots after the last response closed. */
 const SETTLE_TIMEOUT_MS = 5_000;
@@ -121,7 +122,7 @@ export async function verifyCell(cell: Cell, sink: Sink, requests: number, start
     const report = cell.tracer === 'none' ? null : verify(sink.spans(), truths.requests, { openRoots: truths.openRoots, upstream: calls });
     return { cell, report, requestsSent: mix.length, extraRootEnds: truths.extraRootEnds };
   } catch (error) {
-    return { cell, report: null, requestsSent: 0, extraRootEnds: 0, error: error instanceof Error ? error.message : String(error) };
+    return { cell, report: null, requestsSent: 0, extraRootEnds: 0, error: errorMessage(error) };
   } finally {
     await server?.stop();
   }

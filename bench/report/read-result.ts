@@ -3,6 +3,7 @@ import { UsageError } from '../common/cli.ts';
 import { validateResult, type ResultFile } from '../../results/schema.ts';
 import { type InstructionResult, validateInstructionResult } from '../../results/instruction-schema.ts';
 import { type RequestInstructionResult, validateRequestInstructionResult } from '../../results/request-instruction-schema.ts';
+import { errorMessage } from '../common/error-message.ts';
 
 /**
  * Reads a result file and checks it against the schema. Every way it can be unusable (missing,
@@ -54,6 +55,6 @@ function readJson(path: string): unknown {
 }
 
 function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return message.split('\n')[0] ?? message;
 }

@@ -7,6 +7,7 @@ import { EnvelopeError, parseEnvelope } from './envelope.ts';
 import { parseOtlpTraces } from './otlp.ts';
 import { REQUEST_ID_ATTRIBUTE } from '../../servers/ground-truth.ts';
 import type { SpanRecord } from './span-record.ts';
+import { errorMessage } from '../common/error-message.ts';
 
 /**
  * The ingest sink: a local stand-in for Sentry's ingest and an OTLP collector, that the SDK under
@@ -120,7 +121,7 @@ export async function startSink(options: SinkOptions = {}): Promise<Sink> {
     } catch (error) {
       rejected += 1;
       const status = error instanceof Refusal ? error.status : 400;
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorMessage(error);
       report = { accepted: false, status, reason };
       reply(response, status, { error: reason });
     } finally {

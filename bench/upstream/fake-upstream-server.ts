@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { UPSTREAM_COMPLETIONS_PATH, UPSTREAM_HEADERS, type UpstreamTruth } from '../../servers/ground-truth.ts';
+import { errorMessage } from '../common/error-message.ts';
 
 /**
  * The fake model upstream's HTTP side: an OpenAI-compatible `POST /v1/chat/completions` on
@@ -101,7 +102,7 @@ export async function serveFakeUpstream(port: number, events: UpstreamEvents): P
         if (problem) reply(response, 400, problem);
         else stream(request, response, body as ChatRequest);
       },
-      (error: unknown) => reply(response, 400, `bad request body: ${error instanceof Error ? error.message : String(error)}`),
+      (error: unknown) => reply(response, 400, `bad request body: ${errorMessage(error)}`),
     );
   });
   // An idle connection is never closed from this side: a server frozen between its trials would

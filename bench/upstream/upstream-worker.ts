@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { serveFakeUpstream } from './fake-upstream-server.ts';
 import type { FromWorker, ToWorker } from './fake-upstream.ts';
+import { errorMessage } from '../common/error-message.ts';
 
 // The fake upstream's thread: serves, and tells the harness's thread about each call.
 const port = parentPort!;
@@ -15,5 +16,5 @@ try {
   });
   post({ type: 'ready', port: server.port });
 } catch (error) {
-  post({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
+  post({ type: 'failed', message: errorMessage(error) });
 }
