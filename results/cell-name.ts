@@ -16,7 +16,12 @@ export interface CellIdentity {
  * tracer carries its release: `close-listener/sentry-static@10.78.0/sse-tokens/node24`.
  */
 export function cellName(cell: CellIdentity): string {
-  return `${cell.label}/${cell.tracer}${cell.sdkRelease ? `@${cell.sdkRelease.version}` : ''}/${cell.scenario}/${nodeTag(cell.node)}`;
+  return `${cell.label}/${tracerTag(cell)}/${cell.scenario}/${nodeTag(cell.node)}`;
+}
+
+/** `sentry-static`, or `sentry-static@10.78.0` where the run chose SDK releases. */
+export function tracerTag(cell: Pick<CellIdentity, 'tracer' | 'sdkRelease'>): string {
+  return `${cell.tracer}${cell.sdkRelease ? `@${cell.sdkRelease.version}` : ''}`;
 }
 
 /** `node24` for --node 24, `node-system` for the harness's own Node. */

@@ -7,6 +7,7 @@ import {
   type RequestInstructionResult,
 } from '../../results/request-instruction-schema.ts';
 import { type AnyStrategyName } from '../../strategies/registry.ts';
+import { nodeTag, tracerTag } from '../../results/cell-name.ts';
 import { BURN_ITERATIONS_HEADER } from '../../strategies/known-loop.ts';
 import type { TracerName } from '../../servers/tracer.ts';
 import { type NodeRuntime, nodeVersion } from '../common/node-runtime.ts';
@@ -22,6 +23,7 @@ import { spreadOf } from '../stats/spread.ts';
 import type { Spread } from '../../results/instruction-schema.ts';
 import { CALLGRIND_OPTIONS, COUNTED_SERVER_ARGS, type CountedServer, SERVER_COUNTING_FLAGS, startCountedServer } from './counted-server.ts';
 import { type CountedWindow, streamLoad, type WindowLoad, WindowCounter } from './request-windows.ts';
+import { errorMessage } from '../common/error-message.ts';
 
 /**
  * npm run bench -- --instructions: every cell of the matrix counted through the real compiled
@@ -110,8 +112,9 @@ export async function runRequestInstructions(options: RequestInstructionOptions,
       else outcomes.set(task.job.name, await countProcess(task.job, options, log));
     } catch (error) {
       if (stop.stopped) return;
-      failures.push({ process: name, error: error instanceof Error ? error.message : String(error) });
-      log(`${name}: failed: ${error instanceof Error ? error.message : String(error)}`);
+      const message = errorMessage(error);
+      failures.push({ process: name, error: message });
+      log(`${name}: failed: ${message}`);
       return;
     }
     done += 1;
@@ -164,8 +167,7 @@ function processJobs(cells: ReturnType<typeof buildMatrix>, repeats: number): Pr
   const jobs = new Map<string, ProcessJob>();
   for (let process = 0; process < repeats; process += 1) {
     for (const cell of cells) {
-      const release = cell.sdkRelease ? `@${cell.sdkRelease.version}` : '';
-      const name = `${cell.label}/${cell.tracer}${release}/node${cell.node}${repeats > 1 ? ` #${process + 1}` : ''}`;
+      const name = `${cell.label}/${tracerTag(cell)}/${nodeTag(cell.node)}${repeats > 1 ? ` #${process + 1}` : ''}`;
       if (!jobs.has(name)) jobs.set(name, { name, label: cell.label, strategy: cell.strategy, tracer: cell.tracer, node: cell.node, sdkRelease: cell.sdkRelease, process });
     }
   }
@@ -222,7 +224,7 @@ async function countProcess(job: ProcessJob, options: RequestInstructionOptions,
         outcome.windows.set(scenario, windows);
         log(`  ${job.name} ${scenario}: ${windows.map((window) => perRequestText(window)).join(', ')}`);
       } catch (error) {
-        outcome.failed.set(scenario, error instanceof Error ? error.message : String(error));
+        outcome.failed.set(scenario, errorMessage(error));
       }
     }
   });

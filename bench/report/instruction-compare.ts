@@ -1,4 +1,5 @@
 import type { RequestCell, RequestInstructionResult } from '../../results/request-instruction-schema.ts';
+import { nodeTag, tracerTag } from '../../results/cell-name.ts';
 import { shortCommit } from '../common/format.ts';
 import { renderMarkdownTable } from '../common/markdown-table.ts';
 import { renderTable } from '../common/table.ts';
@@ -40,7 +41,8 @@ export interface InstructionComparison {
   regressions: InstructionCellComparison[];
 }
 
-export const cellKey = (cell: RequestCell): string => `${cell.scenario} ${cell.label}/${cell.tracer}${cell.sdkRelease ? `@${cell.sdkRelease.version}` : ''} node${cell.node}`;
+/** `plain-json close-listener/sentry-static node24`: scenario first, so that a sorted table groups by scenario. */
+export const cellKey = (cell: RequestCell): string => `${cell.scenario} ${cell.label}/${tracerTag(cell)} ${nodeTag(cell.node)}`;
 
 const percentChange = (base: number, head: number): number => ((head - base) / base) * 100;
 

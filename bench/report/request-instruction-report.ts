@@ -10,6 +10,7 @@ import type { ReportFormat } from './report-format.ts';
 import type { ResultFile } from '../../results/schema.ts';
 import { instructionsAgainstLoad, renderAgainstLoadMarkdown } from './instructions-against-load.ts';
 import { overheadRatio } from './request-overhead.ts';
+import { tracerTag } from '../../results/cell-name.ts';
 
 /**
  * Whole-request instruction counts (npm run bench -- --instructions) as a table: per cell the
@@ -25,7 +26,7 @@ function rows(result: RequestInstructionResult): (string | number)[][] {
     const ratio = overheadRatio(result, cell);
     const spread = cell.checks ? cell.checks.repeatSpreadPercent.toFixed(2) : '-';
     const doubled = cell.checks ? cell.checks.doubledRatio.toFixed(3) : '-';
-    const tracer = cell.sdkRelease ? `${cell.tracer}@${cell.sdkRelease.version}` : cell.tracer;
+    const tracer = tracerTag(cell);
     if (!cell.perRequest || !cell.bytesPerRequest) return [cell.scenario, cell.label, tracer, `refused: ${cell.refused ?? 'no figure'}`, spread, doubled, '-', '-'];
     return [cell.scenario, cell.label, tracer, millions(cell.perRequest.mean), spread, doubled, ratio === null ? '-' : `${ratio.toFixed(2)}x`, kib(cell.bytesPerRequest.mean)];
   });
