@@ -71,12 +71,14 @@ export async function otelTracer(setup: TracerSetup): Promise<Tracer> {
     sampler: new AlwaysOnSampler(),
     spanProcessors: [
       ...(setup.sdkServerSpans ? [roots] : []),
-      drops.counting(new BatchSpanProcessor(drops, {
+      drops.counting(
+        new BatchSpanProcessor(drops, {
           maxQueueSize: MAX_QUEUE_SIZE,
           maxExportBatchSize: MAX_EXPORT_BATCH_SIZE,
           // Counted, a batch goes when full or when the harness flushes, never when a timer fires.
           ...(setup.counted ? { scheduledDelayMillis: NEVER_MS } : {}),
-        }),),
+        }),
+      ),
     ],
   });
   provider.register({ contextManager: new AsyncLocalStorageContextManager() });

@@ -38,7 +38,7 @@ const STREAM_COUNTS = [1_000, 3_000] as const;
  * A root with the SDK costs tens of times a stream without one, so fewer of them are counted; a
  * thousand apart, so that what still differs from process to process with Sentry (measured: up to
  * 2.3 M instructions; see the README) is under 0.2 % of the
- * difference. The young generation of NODE_FLAGS (bench/micro/instructions.ts) holds all that the
+ * difference. The young generation of COUNTING_NODE_FLAGS (bench/common/valgrind.ts) holds all that the
  * high count allocates.
  */
 const SDK_COUNTS = [200, 1_200] as const;

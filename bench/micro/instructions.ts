@@ -38,9 +38,6 @@ import {
 
 export const VALGRIND_OPTIONS = ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null'];
 
-/** The micro children run with the flags that make whole-request counts repeat. */
-export const NODE_FLAGS = COUNTING_NODE_FLAGS;
-
 /** Repeats of a case may disagree by this much; more, and the figure is not trusted. */
 export const REPEAT_TOLERANCE_PERCENT = 2;
 /** The doubled-work and extra-loop checks must read their expected ratio within this much. */
@@ -72,7 +69,7 @@ interface Job {
 /** One child under cachegrind: its instructions and allocated bytes, once its report shows the work was done. */
 function countInChild(binary: string, job: Job): Promise<Pick<InstructionRun, 'instructions' | 'allocatedBytes'>> {
   const key = caseKey(job.entry);
-  const args = [...VALGRIND_OPTIONS, binary, ...NODE_FLAGS, builtPath(CHILD_SOURCE), key, String(job.count), ...job.modulePaths];
+  const args = [...VALGRIND_OPTIONS, binary, ...COUNTING_NODE_FLAGS, builtPath(CHILD_SOURCE), key, String(job.count), ...job.modulePaths];
   return new Promise((resolve, reject) => {
     const child = spawnChild('valgrind', args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: countingEnv() });
     let stdout = '';
@@ -104,7 +101,7 @@ function countInChild(binary: string, job: Job): Promise<Pick<InstructionRun, 'i
  * sent, and the process ran no GC.
  */
 function checkReport(entry: InstructionCase, report: ChildReport): string | null {
-  if (report.collections !== 0) return `the child ran ${report.collections} garbage collections (the young generation of NODE_FLAGS is too small for this count)`;
+  if (report.collections !== 0) return `the child ran ${report.collections} garbage collections (the young generation of COUNTING_NODE_FLAGS is too small for this count)`;
   const expectedOpen = entry.group === 'tick' ? OPEN_STREAMS_PER_TICK : 0;
   if (report.rootsOpen !== expectedOpen) return `${report.rootsOpen} roots left open (expected ${expectedOpen})`;
   if (report.extraRootEnds !== 0) return `${report.extraRootEnds} roots ended twice`;
@@ -185,7 +182,7 @@ export async function runInstructions({ repeats, node, jobs, only, modules = [],
     config: {
       repeats,
       node: `${node === 'system' ? 'system' : `node${node}`} ${nodeVersion(node)}`,
-      nodeFlags: NODE_FLAGS,
+      nodeFlags: COUNTING_NODE_FLAGS,
       valgrind: `${valgrind} ${VALGRIND_OPTIONS.join(' ')}`,
       chunksPerStream: CHUNKS_PER_STREAM,
       openStreamsPerTick: OPEN_STREAMS_PER_TICK,
