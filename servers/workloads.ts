@@ -36,14 +36,15 @@ export const bulk: Workload<{ bytes: number; chunkBytes: number; failAt: number 
   produce: bulkDownload,
 };
 
-export const longIdle: Workload<{ seconds: number; failAt: number }> = {
+/** A stream that mostly waits: a heartbeat a second (gapMs sets the wait; instruction counts take none). */
+export const longIdle: Workload<{ seconds: number; gapMs: number; failAt: number }> = {
   path: '/long-idle',
   contentType: SSE,
-  parse: (query) => ({ seconds: intParam(query, 'seconds', 10, 1, 3_600), failAt: failAtParam(query) }),
-  produce: (context, { seconds, failAt }) =>
+  parse: (query) => ({ seconds: intParam(query, 'seconds', 10, 1, 3_600), gapMs: intParam(query, 'gapMs', 1_000, 0, 60_000), failAt: failAtParam(query) }),
+  produce: (context, { seconds, gapMs, failAt }) =>
     eventStream(context, {
       events: seconds,
-      gapMs: 1_000,
+      gapMs,
       failAt,
       spanName: 'sse.heartbeat',
       render: (index) => `: heartbeat ${index}\n\n`,

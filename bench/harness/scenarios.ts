@@ -22,8 +22,6 @@ export interface Scenario {
    * no gaps to wait through under valgrind, a short stream where the scenario is mostly waiting.
    */
   readonly countQuery?: Readonly<Record<string, string>>;
-  /** Instruction counts send a single window's worth of requests at once (in lanes), not one after another: streams that mostly wait. */
-  readonly countConcurrently?: boolean;
   /**
    * The route calls a model upstream: the harness starts the fake one (bench/upstream) beside the
    * sink, gives its URL to the scenario's servers and its records to the verifier.
@@ -67,8 +65,7 @@ export const SCENARIOS = {
     query: { seconds: '3' },
     streaming: true,
     failQuery: { failAt: '2' },
-    countQuery: { seconds: '1' },
-    countConcurrently: true,
+    countQuery: { gapMs: '0' },
   },
   'shared-source': sharedSourceScenario('shared-source', false),
   'shared-source-bound': sharedSourceScenario('shared-source-bound', true),

@@ -40,7 +40,6 @@ export interface CountPlan {
 const DEFAULT_PLAN: CountPlan = { warmup: 20, window: 10 };
 export const COUNT_PLANS: Partial<Record<ScenarioName, CountPlan>> = {
   'plain-json': { warmup: 40, window: 80 },
-  'long-idle': { warmup: 20, window: 20 },
   'bulk-download': { warmup: 10, window: 6 },
 };
 export const planOf = (scenario: ScenarioName): CountPlan => COUNT_PLANS[scenario] ?? DEFAULT_PLAN;
@@ -206,7 +205,7 @@ async function withCountedServer<T>(
 function scenarioLoad(url: string, scenario: ScenarioName, idPrefix: string, headers?: Record<string, string>): WindowLoad {
   const definition: Scenario = SCENARIOS[scenario];
   const target = scenarioUrl(url, definition, { counted: true });
-  return streamLoad((index) => ({ url: target, requestId: `${idPrefix}-${index}`, headers }), definition.countConcurrently ? planOf(scenario).window : 1);
+  return streamLoad((index) => ({ url: target, requestId: `${idPrefix}-${index}`, headers }));
 }
 
 async function countProcess(job: ProcessJob, options: RequestInstructionOptions, log: (line: string) => void): Promise<ProcessOutcome> {
@@ -242,7 +241,7 @@ async function countKnownLoop(node: NodeRuntime, log: (line: string) => void): P
   return withCountedServer({ strategy: 'calibration-burn', tracer: 'none', node }, async (counter, counted) => {
     const iterations = KNOWN_LOOP_ITERATIONS;
     const plain = (burn: number): WindowLoad => scenarioLoad(counted.server.url, CALIBRATION_SCENARIO, `burn${burn}`, { [BURN_ITERATIONS_HEADER]: String(burn) });
-    const loop = (burn: number): WindowLoad => ({ lanes: 1, send: async () => void (await counted.server.control(`known-loop?iterations=${burn}`, 'POST')) });
+    const loop = (burn: number): WindowLoad => ({ send: async () => void (await counted.server.control(`known-loop?iterations=${burn}`, 'POST')) });
     const loads = [plain(0), plain(iterations), loop(0), loop(iterations)] as const;
     for (const load of loads) await counter.warmUp(load, planOf(CALIBRATION_SCENARIO).warmup, CALIBRATION_REQUESTS);
     const counts: CountedWindow[] = [];

@@ -10,23 +10,15 @@ export interface CountedWindow {
   allocatedBytes: number;
 }
 
-/** How a window's requests are sent: in lanes, each sending one request after another. */
+/** How a window's requests are sent: one after another, each read to its end before the next. */
 export interface WindowLoad {
   /** Sends the index-th request of the process (ids stay unique across windows); rejects unless it completed. */
   send(index: number): Promise<void>;
-  /**
-   * Requests in flight at once: 1 sends one after another; more, for streams that mostly wait.
-   * The same in every window, so that a window twice as long holds twice the same work: requests
-   * that share the event loop's turns share part of its cost, so a window of 60 streams at once
-   * would not hold three times the work of a window of 20.
-   */
-  lanes: number;
 }
 
 /** A scenario's GET requests, each read to its end; anything but a complete 200 is a failure. */
-export function streamLoad(request: (index: number) => StreamRequest, lanes: number): WindowLoad {
+export function streamLoad(request: (index: number) => StreamRequest): WindowLoad {
   return {
-    lanes,
     async send(index) {
       const sent = request(index);
       const result = await fetchStream({ timeoutMs: 120_000, ...sent });
@@ -107,12 +99,6 @@ export class WindowCounter {
   }
 
   private async send(load: WindowLoad, requests: number): Promise<void> {
-    const first = this.sent;
-    this.sent += requests;
-    const indexes = Array.from({ length: requests }, (_, offset) => first + offset);
-    const lane = async (): Promise<void> => {
-      for (let index = indexes.shift(); index !== undefined; index = indexes.shift()) await load.send(index);
-    };
-    await Promise.all(Array.from({ length: Math.min(load.lanes, requests) }, lane));
+    for (let request = 0; request < requests; request += 1) await load.send(this.sent++);
   }
 }
