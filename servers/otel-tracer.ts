@@ -1,5 +1,6 @@
 import { context, ROOT_CONTEXT, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { getRPCMetadata } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
@@ -65,12 +66,10 @@ export async function otelTracer(setup: TracerSetup): Promise<Tracer> {
   }
   const drops = new DropCounter(new OTLPTraceExporter({ url: otlpTracesUrl(setup.dsn), timeoutMillis: 30_000, concurrencyLimit: EXPORT_CONCURRENCY }));
   activeExport = drops;
-  const roots = new RootTracker();
   const provider = new NodeTracerProvider({
     resource: serviceResource('streamtrace-bench'),
     sampler: new AlwaysOnSampler(),
     spanProcessors: [
-      ...(setup.sdkServerSpans ? [roots] : []),
       drops.counting(
         new BatchSpanProcessor(drops, {
           maxQueueSize: MAX_QUEUE_SIZE,
@@ -127,8 +126,10 @@ export async function otelTracer(setup: TracerSetup): Promise<Tracer> {
       return span ? context.with(trace.setSpan(ROOT_CONTEXT, span), fn) : fn();
     },
     tagActiveRoot(attributes) {
-      const active = trace.getActiveSpan();
-      if (active) roots.rootOf(active).setAttributes(attributes);
+      // For sdk-default the root is instrumentation-http's server span, which it keeps in the
+      // context of every span below it (where frameworks' instrumentations find it to name the
+      // route); fastify's request span is the active one.
+      (getRPCMetadata(context.active())?.span ?? trace.getActiveSpan())?.setAttributes(attributes);
     },
     flush: (timeoutMs) => withinTime(provider.forceFlush(), timeoutMs),
     dropped: () => drops.takeNew(),
@@ -175,26 +176,6 @@ export function replaceOtelExport(send: (spans: ReadableSpan[]) => void): void {
     },
     shutdown: () => Promise.resolve(),
   });
-}
-
-/**
- * The root of each span started in this process (OTel's API has no getRootSpan): for
- * sdk-default, the app tags the http server span while fastify's request span is the active one.
- */
-class RootTracker implements SpanProcessor {
-  private readonly roots = new WeakMap<Span, Span>();
-
-  rootOf(span: Span): Span {
-    return this.roots.get(span) ?? span;
-  }
-  onStart(span: Span, parentContext: ReturnType<typeof context.active>): void {
-    const parent = trace.getSpan(parentContext);
-    const local = parent && !parent.spanContext().isRemote;
-    this.roots.set(span, local ? this.rootOf(parent) : span);
-  }
-  onEnd(): void {}
-  forceFlush = (): Promise<void> => Promise.resolve();
-  shutdown = (): Promise<void> => Promise.resolve();
 }
 
 /**
