@@ -99,7 +99,6 @@ export async function otelTracer(setup: TracerSetup): Promise<Tracer> {
   }
 
   const tracer = provider.getTracer('streamtrace-bench');
-  const spans = new WeakMap<OpenSpan, Span>();
   return {
     name: 'otel',
     sdk: `@opentelemetry/sdk-trace-node ${version}`,
@@ -113,17 +112,10 @@ export async function otelTracer(setup: TracerSetup): Promise<Tracer> {
       }),
     startRoot(name: string, attributes: SpanAttributes): OpenSpan {
       // A new trace, not a child of whatever is active: as an incoming-request span would start.
-      const span = tracer.startSpan(name, { attributes, root: true }, ROOT_CONTEXT);
-      const open: OpenSpan = {
-        setStatus: (status) => span.setStatus(otelStatus(status)),
-        end: () => span.end(),
-      };
-      spans.set(open, span);
-      return open;
+      return new OtelRoot(tracer.startSpan(name, { attributes, root: true }, ROOT_CONTEXT));
     },
     withActive(open, fn) {
-      const span = spans.get(open);
-      return span ? context.with(trace.setSpan(ROOT_CONTEXT, span), fn) : fn();
+      return open instanceof OtelRoot ? context.with(trace.setSpan(ROOT_CONTEXT, open.span), fn) : fn();
     },
     tagActiveRoot(attributes) {
       // For sdk-default the root is instrumentation-http's server span, which it keeps in the
@@ -176,6 +168,17 @@ export function replaceOtelExport(send: (spans: ReadableSpan[]) => void): void {
     },
     shutdown: () => Promise.resolve(),
   });
+}
+
+/** A root the strategy holds, carrying the SDK's span that withActive makes active (see SentryRoot). */
+class OtelRoot implements OpenSpan {
+  constructor(readonly span: Span) {}
+  setStatus(status: RootStatus): void {
+    this.span.setStatus(otelStatus(status));
+  }
+  end(): void {
+    this.span.end();
+  }
 }
 
 /**

@@ -39,26 +39,16 @@ export function sentryTracer(traceLifecycle: 'static' | 'stream', setup: TracerS
     ],
   });
 
-  const spans = new WeakMap<OpenSpan, Sentry.Span>();
   return {
     name: traceLifecycle === 'static' ? 'sentry-static' : 'sentry-stream',
     sdk: `@sentry/node ${Sentry.SDK_VERSION}`,
     child: (name, attributes, fn) => Sentry.startSpan({ name, op: 'bench.child', attributes }, fn),
     startRoot(name: string, attributes: SpanAttributes): OpenSpan {
       // A fresh trace per request, as an incoming-request span would have.
-      const span = Sentry.startNewTrace(() =>
-        Sentry.startInactiveSpan({ name, op: 'http.server', forceTransaction: true, attributes }),
-      );
-      const open: OpenSpan = {
-        setStatus: (status: RootStatus) =>
-          span.setStatus(status === 'ok' ? { code: STATUS_OK } : { code: STATUS_ERROR, message: status }),
-        end: () => span.end(),
-      };
-      spans.set(open, span);
-      return open;
+      return new SentryRoot(Sentry.startNewTrace(() => Sentry.startInactiveSpan({ name, op: 'http.server', forceTransaction: true, attributes })));
     },
     withActive(open, fn) {
-      return Sentry.withActiveSpan(spans.get(open) ?? null, fn);
+      return Sentry.withActiveSpan(open instanceof SentryRoot ? open.span : null, fn);
     },
     tagActiveRoot(attributes) {
       const active = Sentry.getActiveSpan();
@@ -66,4 +56,19 @@ export function sentryTracer(traceLifecycle: 'static' | 'stream', setup: TracerS
     },
     flush: (timeoutMs) => Sentry.flush(timeoutMs),
   };
+}
+
+/**
+ * A root the strategy holds, carrying the SDK's span that withActive makes active. (Not a WeakMap
+ * from one to the other: a process-wide weak table is rehashed as it grows, at points that land
+ * in some counted windows and not others.)
+ */
+class SentryRoot implements OpenSpan {
+  constructor(readonly span: Sentry.Span) {}
+  setStatus(status: RootStatus): void {
+    this.span.setStatus(status === 'ok' ? { code: STATUS_OK } : { code: STATUS_ERROR, message: status });
+  }
+  end(): void {
+    this.span.end();
+  }
 }
