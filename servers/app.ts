@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { REQUEST_ID_ATTRIBUTE, SPAN_KIND_ATTRIBUTE } from './ground-truth.ts';
 import type { RootSpan, Strategy } from '../strategies/strategy.ts';
 import { CONTROL_PREFIX } from './ground-truth.ts';
+import { UndatedResponse } from './counted.ts';
 import { knownLoop } from '../strategies/known-loop.ts';
 import { AllocationCounter } from './allocation-counter.ts';
 import { ProcessProbe } from './process-probe.ts';
@@ -26,17 +27,17 @@ export interface AppOptions {
   /** The client of the model upstream behind /llm-proxy; without it that route answers 400. */
   upstream?: OpenAI;
   /**
-   * A polling strategy ticks once right after each response closes, not on its timer: the server
-   * is counted under valgrind (servers/counted.ts).
+   * The server is counted under valgrind (servers/counted.ts): a polling strategy ticks once right
+   * after each response closes, not on its timer, and responses carry no Date header.
    */
-  tickOnResponseClose?: boolean;
+  counted?: boolean;
 }
 
 /**
  * The one app every server runs: the same routes and workloads whatever the strategy; only who
  * starts the root and when it ends differs.
  */
-export function buildApp({ strategy, tracer, sharedTickMs = 20, upstream, tickOnResponseClose = false }: AppOptions): FastifyInstance {
+export function buildApp({ strategy, tracer, sharedTickMs = 20, upstream, counted = false }: AppOptions): FastifyInstance {
   const tracker = new RequestTracker(strategy.rootOwner === 'strategy');
   const source = new SharedSource(sharedTickMs);
   const probe = new ProcessProbe(() => tracker.progress());
@@ -45,7 +46,7 @@ export function buildApp({ strategy, tracer, sharedTickMs = 20, upstream, tickOn
   const app = Fastify({
     logger: false,
     serverFactory: (handler) =>
-      http.createServer((request, response) => {
+      http.createServer(counted ? { ServerResponse: UndatedResponse } : {}, (request, response) => {
         if (request.url?.startsWith(CONTROL_PREFIX)) void control(request, response);
         else handler(request, response);
       }),
@@ -89,7 +90,7 @@ export function buildApp({ strategy, tracer, sharedTickMs = 20, upstream, tickOn
         strategy.track?.(INERT_ROOT, reply.raw, tracked.body);
       }
       // After the strategy's own close listeners have run, as its next tick would come after them.
-      if (tickOnResponseClose && strategy.pollNow) reply.raw.once('close', () => setImmediate(() => strategy.pollNow?.()));
+      if (counted && strategy.pollNow) reply.raw.once('close', () => setImmediate(() => strategy.pollNow?.()));
       return reply.send(body);
     });
   }

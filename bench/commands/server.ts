@@ -94,7 +94,7 @@ runCommand(async () => {
   const { buildApp } = await import('../../servers/app.ts');
   const upstream = upstreamUrl === undefined ? undefined : await (await import('../../servers/llm-proxy.ts')).upstreamClient(upstreamUrl);
   await strategy.start?.();
-  const app = buildApp({ strategy, tracer, upstream, tickOnResponseClose: counted });
+  const app = buildApp({ strategy, tracer, upstream, counted });
   try {
     await app.listen({ host: '127.0.0.1', port });
   } catch (error) {
