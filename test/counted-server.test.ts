@@ -22,13 +22,13 @@ interface Counted {
   request(id: string): Promise<void>;
 }
 
-/** A counted server with a sink of its own (whose connections are then the SDK's alone), stopped after. */
 /** True once check() is, polled every 20 ms; false if it is not within timeoutMs. */
 async function eventually(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<boolean> {
   for (const deadline = performance.now() + timeoutMs; performance.now() < deadline; await sleep(20)) if (await check()) return true;
   return false;
 }
 
+/** A counted server with a sink of its own (whose connections are then the SDK's alone), stopped after. */
 async function withCountedServer(strategy: StrategyName, tracer: TracerName, args: string[], run: (counted: Counted) => Promise<void>): Promise<void> {
   const sink = await startSink({ port: 0 });
   const server = await startServer({ strategy, tracer, dsn: sink.dsn, args: ['--counted', ...args] });
@@ -82,4 +82,28 @@ describe('a counted server', { concurrency: true }, () => {
       assert.equal(counted.sink.envelopes, 1, 'the flush sent the batch');
     });
   });
+
+  test("responses carry no Date header, whose text Node refreshes on a 1 s timer; a server not counted sends it", async () => {
+    for (const counted of [true, false]) {
+      const server = await startServer({ strategy: 'untraced', tracer: 'none', args: counted ? ['--counted'] : [] });
+      try {
+        const response = await fetch(`${server.url}/plain-json`);
+        assert.equal(response.status, 200);
+        assert.equal(response.headers.has('date'), !counted, counted ? 'counted: no Date header' : 'not counted: a Date header');
+      } finally {
+        await server.stop();
+      }
+    }
+  });
+});
+
+test("long-idle's heartbeats without their waits (gapMs=0, as counted): every heartbeat, and a bad gap is refused", async () => {
+  const server = await startServer({ strategy: 'untraced', tracer: 'none' });
+  try {
+    const body = await (await fetch(scenarioUrl(server.url, SCENARIOS['long-idle'], { counted: true }))).text();
+    assert.equal(body.match(/: heartbeat \d+/g)?.length, Number(SCENARIOS['long-idle'].query.seconds));
+    assert.equal((await fetch(`${server.url}/long-idle?gapMs=-1`)).status, 400);
+  } finally {
+    await server.stop();
+  }
 });
