@@ -95,23 +95,24 @@ describe('compare on whole-request instruction counts', () => {
 });
 
 describe('npm run bench -- --instructions', () => {
-  // calibration-burn is untraced plus a known loop: 31 iterations are about 1 % of an untraced
-  // plain-json request's 0.85 M instructions. Both counts run at once, each in its own valgrind.
+  // calibration-burn is untraced plus a known loop: 68 iterations (276 instructions each) are
+  // about 1 % of an untraced long-idle request's 1.87 M instructions, the cheapest scenario to
+  // count (140 requests in its windows). Both counts run at once, each in its own valgrind.
   test('a known loop adding 1 % of a cell is caught: compare says slower, exit 1', { skip: noValgrind }, async () => {
     const count = (iterations: number) => {
       const out = join(scratch, `burn-${iterations}.json`);
-      const args = ['--instructions', '--strategies', 'calibration-burn', '--scenarios', 'plain-json', '--no-calibration', '--burn-iterations', String(iterations), '--out', out];
+      const args = ['--instructions', '--strategies', 'calibration-burn', '--scenarios', 'long-idle', '--no-calibration', '--burn-iterations', String(iterations), '--out', out];
       return startEntry('bench/commands/bench.ts', args, { watchProcesses: true, timeoutMs: 600_000 });
     };
-    const runs = [count(0), count(31)];
+    const runs = [count(0), count(68)];
     const [without, withLoop] = await Promise.all(runs.map((run) => run.finished));
     for (const [index, run] of [without!, withLoop!].entries()) {
       assert.equal(run.code, 0, run.stderr);
       for (const seen of runs[index]!.seenRunning('valgrind')) assert.equal(isAlive(seen.pid), false, `valgrind ${seen.pid} survived`);
     }
-    const compare = await runEntry('bench/commands/compare.ts', [join(scratch, 'burn-0.json'), join(scratch, 'burn-31.json'), '--threshold', '0.5']);
+    const compare = await runEntry('bench/commands/compare.ts', [join(scratch, 'burn-0.json'), join(scratch, 'burn-68.json'), '--threshold', '0.5']);
     assert.equal(compare.code, 1, compare.stdout);
-    assert.match(compare.stdout, /plain-json calibration-burn\/none node24 .* \+(0\.9\d|1\.\d\d) % .* slower/);
+    assert.match(compare.stdout, /long-idle calibration-burn\/none node24 .* \+(0\.9\d|1\.\d\d) % .* slower/);
   });
 
   test('killed with SIGKILL while a server is counted: no valgrind process survives', { skip: noValgrind }, async () => {
