@@ -19,7 +19,8 @@ export interface Scenario {
   readonly connections?: number;
   /**
    * Under instruction counts (npm run bench -- --instructions) these replace parts of the query:
-   * no gaps to wait through under valgrind, a short stream where the scenario is mostly waiting.
+   * no waits, whose only work is clock-driven (which a counted server leaves out): the same events
+   * and spans back to back, one request after another.
    */
   readonly countQuery?: Readonly<Record<string, string>>;
   /**
