@@ -1,28 +1,15 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { killChild, spawnChild, stopAllChildren, stopChild } from '../bench/common/children.ts';
-import { childPids, isAlive, ROOT } from './support/run.ts';
+import { childPids, eventually, isAlive, processStat, ROOT } from './support/run.ts';
 
 after(() => stopAllChildren());
 
 /** The process state letter from /proc (T = stopped), or null once it is gone or a zombie. */
 function processState(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0] ?? null;
-    return state === 'Z' ? null : state;
-  } catch {
-    return null;
-  }
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; !condition(); ) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  const state = processStat(pid)?.state ?? null;
+  return state === 'Z' ? null : state;
 }
 
 test('a stopped (SIGSTOP) child is stopped for good by stopChild and by stopAllChildren', async () => {
@@ -30,7 +17,7 @@ test('a stopped (SIGSTOP) child is stopped for good by stopChild and by stopAllC
     const child = spawnChild('sleep', ['60']);
     const pid = child.pid!;
     child.kill('SIGSTOP');
-    await until(() => processState(pid) === 'T', 'the child shows stopped');
+    assert.ok(await eventually(() => processState(pid) === 'T'), 'timed out waiting until the child shows stopped');
     await stop(child);
     assert.equal(processState(pid), null, 'the stopped child survived');
   }
@@ -45,7 +32,7 @@ test('a detached child is killed with its whole process group, even after its le
   const grandchild = Number(output.trim());
   assert.ok(isAlive(grandchild), 'the grandchild did not start');
   killChild(leader);
-  await until(() => processState(grandchild) === null, 'the grandchild is gone');
+  assert.ok(await eventually(() => processState(grandchild) === null), 'timed out waiting until the grandchild is gone');
 });
 
 test('a child dies with a harness killed outright (SIGKILL), frozen or not', async () => {
@@ -64,9 +51,9 @@ test('a child dies with a harness killed outright (SIGKILL), frozen or not', asy
   const harness = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   harness.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
-  await until(() => output.includes('\n'), 'the harness started its children', 30_000);
+  assert.ok(await eventually(() => output.includes('\n'), 30_000), 'timed out waiting until the harness started its children');
   const pids = output.trim().split(' ').map(Number);
   assert.deepEqual(childPids(harness.pid!).sort(), [...pids].sort());
   harness.kill('SIGKILL');
-  await until(() => pids.every((pid) => processState(pid) === null), 'both children are gone');
+  assert.ok(await eventually(() => pids.every((pid) => processState(pid) === null)), 'timed out waiting until both children are gone');
 });

@@ -8,7 +8,7 @@ import type { StrategyName } from '../strategies/registry.ts';
 import type { TracerName } from '../servers/tracer.ts';
 import { SPAN_KIND_ATTRIBUTE } from '../servers/ground-truth.ts';
 import { useSink } from './support/sink-fixture.ts';
-import { sleep } from './support/run.ts';
+import { eventually, sleep } from './support/run.ts';
 
 // A server counted under valgrind runs no clock-driven work between the counter's readings
 // (servers/counted.ts). These run the same server without valgrind: what it does not do on its
@@ -20,12 +20,6 @@ interface Counted {
   server: ServerProcess;
   /** One complete sse-tokens request. */
   request(id: string): Promise<void>;
-}
-
-/** True once check() is, polled every 20 ms; false if it is not within timeoutMs. */
-async function eventually(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<boolean> {
-  for (const deadline = performance.now() + timeoutMs; performance.now() < deadline; await sleep(20)) if (await check()) return true;
-  return false;
 }
 
 /** A counted server with a sink of its own (whose connections are then the SDK's alone), stopped after. */

@@ -133,6 +133,12 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** True once check() is, polled every 20 ms; false if it is not within timeoutMs. */
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<boolean> {
+  for (const deadline = performance.now() + timeoutMs; performance.now() < deadline; await sleep(20)) if (await check()) return true;
+  return false;
+}
+
 /** A process's state letter and parent, from /proc (so no helper process shows up); null once it has gone. */
 export function processStat(pid: number): { state: string; parent: number } | null {
   try {
