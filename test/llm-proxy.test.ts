@@ -116,7 +116,7 @@ describe('llm-proxy, every tracer', () => {
     }
   });
 
-  // First: verifyCell stops the server it judged.
+  // First: the servers are judged after it, each on the requests since this test handed its own over.
   test('a held client abort reaches the upstream within 100 ms, for every strategy', async () => {
     for (const cell of cells.filter((candidate) => candidate.tracer === 'otel' || candidate.tracer === 'none')) {
       const server = await serverOf(cell.strategy as StrategyName, cell.tracer);

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { StrategyName } from '../strategies/registry.ts';
 import type { TracerName } from '../servers/tracer.ts';
-import { buildMatrix, SDK_TRACERS } from '../bench/harness/matrix.ts';
+import { buildMatrix, type Cell, SDK_TRACERS } from '../bench/harness/matrix.ts';
+import type { ServerProcess } from '../bench/harness/server-process.ts';
 import { startCellServer, verifyCell } from '../bench/harness/verify-run.ts';
 import { useSink } from './support/sink-fixture.ts';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -17,19 +18,38 @@ const REQUESTS = 10; // the mix: 6 normal, 2 aborted mid-stream, 2 failing in th
 
 type Scenario = 'sse-tokens' | 'shared-source' | 'shared-source-bound';
 
-async function verdictsFor(strategies: StrategyName[], scenario: Scenario, tracers: readonly TracerName[] = SDK_TRACERS) {
-  const cells = buildMatrix(strategies, tracers, [scenario]);
-  // Servers start side by side (start-up is not judged); each is verified alone, one after another.
-  const servers = cells.map((cell) => startCellServer(cell, sink()));
-  for (const server of servers) server.catch(() => undefined); // a failed start is its cell's verdict
-  const verdicts = [];
-  for (const [index, cell] of cells.entries()) verdicts.push(await verifyCell(cell, sink(), REQUESTS, servers[index]));
-  return verdicts;
+/**
+ * The verdict of every cell, one server per strategy and tracer serving its scenarios in turn (each
+ * verdict drains the server's ground truth, so a cell is judged on its own requests). Servers start
+ * side by side (start-up is not judged); each cell is verified alone, one after another.
+ */
+async function verdictsFor(strategies: StrategyName[], scenarios: Scenario[], tracers: readonly TracerName[] = SDK_TRACERS) {
+  const cells = buildMatrix(strategies, tracers, scenarios);
+  const servers = new Map<string, Promise<ServerProcess>>();
+  const serverOf = (cell: Cell): Promise<ServerProcess> => servers.get(`${cell.strategy}/${cell.tracer}`)!;
+  for (const cell of cells) {
+    if (servers.has(`${cell.strategy}/${cell.tracer}`)) continue;
+    const server = startCellServer(cell, sink());
+    server.catch(() => undefined); // a failed start is its cells' verdict
+    servers.set(`${cell.strategy}/${cell.tracer}`, server);
+  }
+  try {
+    const verdicts = [];
+    for (const cell of cells) verdicts.push(await verifyCell(cell, sink(), REQUESTS, serverOf(cell)));
+    return verdicts;
+  } finally {
+    await Promise.all([...servers.values()].map((server) => server.then((started) => started.stop(), () => undefined)));
+  }
 }
+
+/** close-listener on every tracer, in the scenarios of both describes below: one server per tracer. */
+let closeListener: ReturnType<typeof verdictsFor> | undefined;
+const closeListenerVerdicts = async (scenario: Scenario) =>
+  (await (closeListener ??= verdictsFor(['close-listener'], ['sse-tokens', 'shared-source', 'shared-source-bound']))).filter(({ cell }) => cell.scenario === scenario);
 
 describe('sse-tokens, every tracer', () => {
   test('handler-return comes out broken', async () => {
-    for (const { cell, report, error } of await verdictsFor(['handler-return'], 'sse-tokens')) {
+    for (const { cell, report, error } of await verdictsFor(['handler-return'], ['sse-tokens'])) {
       assert.equal(error, undefined);
       assert.ok(report, `${cell.tracer}: no report`);
       assert.ok(report.correct < report.requests / 2, `${cell.tracer}: ${report.correct}/${report.requests} correct`);
@@ -50,10 +70,7 @@ describe('sse-tokens, every tracer', () => {
 
   test('close-listener, timer-keepalive and worker-thread-watcher are correct but for the SDK\'s lost pause, aborted and failed included', async () => {
     // The polling and thread strategies do not depend on the SDK: on otel, close-listener stands for them.
-    const verdicts = [
-      ...(await verdictsFor(['close-listener', 'timer-keepalive', 'worker-thread-watcher'], 'sse-tokens', ['sentry-static', 'sentry-stream'])),
-      ...(await verdictsFor(['close-listener'], 'sse-tokens', ['otel'])),
-    ];
+    const verdicts = [...(await closeListenerVerdicts('sse-tokens')), ...(await verdictsFor(['timer-keepalive', 'worker-thread-watcher'], ['sse-tokens'], ['sentry-static', 'sentry-stream']))];
     assert.equal(verdicts.length, 7);
     for (const { cell, report, error } of verdicts) {
       const name = `${cell.strategy}/${cell.tracer}`;
@@ -69,7 +86,7 @@ describe('sse-tokens, every tracer', () => {
   });
 
   test('sdk-default is reported as measured', async () => {
-    for (const { cell, report, error } of await verdictsFor(['sdk-default'], 'sse-tokens')) {
+    for (const { cell, report, error } of await verdictsFor(['sdk-default'], ['sse-tokens'])) {
       assert.equal(error, undefined);
       assert.ok(report, cell.tracer);
       assert.equal(report.requests, REQUESTS);
@@ -80,14 +97,14 @@ describe('sse-tokens, every tracer', () => {
 
 describe('shared-source', () => {
   test('without binding, the lost context shows as a trace_id mismatch', async () => {
-    for (const { cell, report } of await verdictsFor(['close-listener'], 'shared-source')) {
+    for (const { cell, report } of await closeListenerVerdicts('shared-source')) {
       assert.ok(report, cell.tracer);
       assert.ok(report.requestsViolating.traceMismatch > 0, `${cell.tracer}: mismatch not detected`);
     }
   });
 
   test('bound to the request context, it does not', async () => {
-    for (const { cell, report } of await verdictsFor(['close-listener'], 'shared-source-bound')) {
+    for (const { cell, report } of await closeListenerVerdicts('shared-source-bound')) {
       assert.ok(report, cell.tracer);
       assert.equal(report.requestsViolating.traceMismatch, 0, cell.tracer);
       assert.equal(report.correct, REQUESTS, cell.tracer);

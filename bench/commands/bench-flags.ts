@@ -31,7 +31,8 @@ export const QUICK = { scenarios: ['sse-tokens'], trials: 1, duration: 1, warmup
 export const CALIBRATE = { trials: 16, duration: 1 };
 
 /** --soak: waves of 1000 streams of 1 s each: a stream opens, sends one heartbeat and ends. */
-export const SOAK = { waveStreams: 1_000, maxWaveStreams: 5_000, streamSec: 1, maxStreamSec: 60, maxMinutes: 1_440 };
+/** The shortest soak per cell (min) leaves time for the warm-up and a few fitted waves. */
+export const SOAK = { waveStreams: 1_000, maxWaveStreams: 5_000, streamSec: 1, maxStreamSec: 60, minMinutes: 0.25, maxMinutes: 1_440 };
 
 export const IDLE_SERVERS: readonly IdleServers[] = ['frozen', 'running'];
 export const DEFAULT_IDLE_SERVERS: IdleServers = 'frozen';

@@ -1,4 +1,3 @@
-import { validateSoakFile, type SoakFile } from '../../results/soak-schema.ts';
 import { ENABLED_TEST_STRATEGY_NAMES, STRATEGY_NAMES } from '../../strategies/registry.ts';
 import { defaultStrategyOptions } from '../../strategies/strategy.ts';
 import { writeFileAtomic } from '../common/atomic-write.ts';
@@ -8,8 +7,7 @@ import { parseChoiceList, parseInteger, parseIntegerFlag, parseNumber, UsageErro
 import { checkPackagesRunOn, gitCommit } from '../harness/environment.ts';
 import { SDK_TRACERS } from '../harness/matrix.ts';
 import { DEFAULT_NODE, parseNodeList } from '../common/node-runtime.ts';
-import { MIN_MINUTES_PER_CELL, runSoak, type SoakOptions } from '../harness/soak.ts';
-import { renderSoakSummary } from '../harness/soak-table.ts';
+import type { SoakOptions } from '../harness/soak.ts';
 import { stopAllChildren } from '../common/children.ts';
 import { selectStrategies } from '../harness/strategy-selection.ts';
 import { BENCH_COMMAND, SOAK } from './bench-flags.ts';
@@ -36,7 +34,7 @@ const NOT_FOR_SOAK = ['trials', 'duration', 'warmup', 'connections', 'seed', 'qu
 
 /** Everything about the soak's flags that can be wrong is a UsageError before anything starts. */
 export async function parseSoakOptions(flags: SoakFlags): Promise<SoakOptions> {
-  const minutesPerCell = parseNumber('soak', flags.soak, MIN_MINUTES_PER_CELL, SOAK.maxMinutes, 'minutes per cell');
+  const minutesPerCell = parseNumber('soak', flags.soak, SOAK.minMinutes, SOAK.maxMinutes, 'minutes per cell');
   const extra = NOT_FOR_SOAK.find((name) => flags[name] !== undefined && flags[name] !== false);
   if (extra) {
     throw new UsageError(
@@ -66,6 +64,12 @@ export async function runSoakCommand(flags: SoakFlags): Promise<number> {
   const out = flags.out ?? defaultSoakPath();
   if (out.trim() === '') throw new UsageError('--out needs a file name');
   buildIfStale();
+  // The harness and the schema library load once the flags are good: bad input fails fast.
+  const [{ runSoak }, { renderSoakSummary }, { validateSoakFile }] = await Promise.all([
+    import('../harness/soak.ts'),
+    import('../harness/soak-table.ts'),
+    import('../../results/soak-schema.ts'),
+  ]);
 
   const stop: StopSignal = { stopped: false };
   process.once('SIGINT', () => {
@@ -75,7 +79,10 @@ export async function runSoakCommand(flags: SoakFlags): Promise<number> {
   });
 
   const result = await runSoak(options, stop);
-  saveSoak(result, out);
+  // Validated against results/soak-schema.ts, then written atomically.
+  const validation = validateSoakFile(result);
+  if (!validation.ok) throw new Error(`the soak result does not match results/soak-schema.json: ${validation.error}`);
+  writeFileAtomic(out, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderSoakSummary(result)}\n\nresult written to ${out}\n`);
   if (stop.stopped) return 130;
   return result.complete ? 0 : 1;
@@ -84,11 +91,4 @@ export async function runSoakCommand(flags: SoakFlags): Promise<number> {
 function defaultSoakPath(): string {
   const commit = gitCommit();
   return `results/${new Date().toISOString().slice(0, 10)}-${commit ? commit.slice(0, 7) : 'nogit'}-soak.json`;
-}
-
-/** Validated against results/soak-schema.ts, then written atomically. */
-function saveSoak(result: SoakFile, path: string): void {
-  const validation = validateSoakFile(result);
-  if (!validation.ok) throw new Error(`the soak result does not match results/soak-schema.json: ${validation.error}`);
-  writeFileAtomic(path, `${JSON.stringify(result, null, 2)}\n`);
 }

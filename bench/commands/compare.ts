@@ -7,7 +7,7 @@
  * configurations. Exit 0 without regression, 1 with one, 2 on bad input (one line naming the
  * file; two files of different kinds included).
  */
-import { readReportInput, type ReportInput } from '../report/read-result.ts';
+import type { ReportInput } from '../report/read-result.ts';
 import { defineCommand, parseFlags, runCommand, UsageError } from '../common/cli.ts';
 import { compareResults, comparisonExitCode } from '../report/compare.ts';
 import { renderComparisonMarkdown, renderComparisonText } from '../report/comparison-report.ts';
@@ -44,6 +44,8 @@ runCommand(async () => {
   const thresholdPercent = values.threshold === undefined ? undefined : parsePercent('threshold', values.threshold);
   const maxNoise = values['max-noise'] === undefined ? DEFAULT_MAX_NOISE : parsePercent('max-noise', values['max-noise']) / 100;
   const [baseFile, headFile] = positionals as [string, string];
+  // The reader brings the schema library: it loads once the flags are good, so bad flags fail fast.
+  const { readReportInput } = await import('../report/read-result.ts');
   const baseInput = readReportInput(baseFile);
   const headInput = readReportInput(headFile);
   if (baseInput.kind !== headInput.kind) {

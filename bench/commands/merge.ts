@@ -7,8 +7,6 @@
  * with one line naming the file and exit 2, shards from different commits, software, Node sets or
  * configurations, shards from different machines without their own baselines, and duplicate cells.
  */
-import { readResultFile } from '../report/read-result.ts';
-import { validateResult } from '../../results/schema.ts';
 import { writeFileAtomic } from '../common/atomic-write.ts';
 import { defineCommand, parseFlags, runCommand, UsageError } from '../common/cli.ts';
 import { mergeResults } from '../report/merge.ts';
@@ -23,6 +21,8 @@ runCommand(async () => {
   const { values, positionals } = parseFlags(process.argv.slice(2), COMMAND);
   if (values.out === undefined) throw new UsageError('--out FILE is required: where to write the merged result');
   if (positionals.length === 0) throw new UsageError('expected the shard result files to merge, e.g. shards/*.json');
+  // The reader and the schema library load once the flags are good: bad flags fail fast.
+  const [{ readResultFile }, { validateResult }] = await Promise.all([import('../report/read-result.ts'), import('../../results/schema.ts')]);
   const shards = positionals.map((file) => ({ file, result: readResultFile(file) }));
 
   const merged = mergeResults(shards);

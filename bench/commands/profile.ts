@@ -14,7 +14,7 @@ import { loadsNoSdk, STRATEGY_NAMES } from '../../strategies/registry.ts';
 import { buildIfStale } from '../common/build.ts';
 import { killAllChildren } from '../common/children.ts';
 import { defineCommand, parseChoice, parseFlags, parseIntegerFlag, runCommand, UsageError } from '../common/cli.ts';
-import { PROFILE_TOOLS, runProfile, stopProfiledServer } from '../profile/profile.ts';
+import { PROFILE_TOOLS } from '../profile/profile-tools.ts';
 import { SCENARIO_NAMES } from '../harness/scenarios.ts';
 import { checkPackagesRunOn } from '../harness/environment.ts';
 import { DEFAULT_NODE, NODE_RUNTIMES, nodeBinary } from '../common/node-runtime.ts';
@@ -59,6 +59,8 @@ runCommand(async () => {
   const dest = resolve(values.dest);
   if (existsSync(dest) && !statSync(dest).isDirectory()) throw new UsageError(`--dest ${values.dest} is not a directory (accepted: a directory, made if missing)`);
   buildIfStale();
+  // The profiler (the load generator, sink and upstream) loads once the flags are good: bad input fails fast.
+  const { runProfile, stopProfiledServer } = await import('../profile/profile.ts');
 
   let interrupted = false;
   process.once('SIGINT', () => {

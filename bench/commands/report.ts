@@ -10,7 +10,6 @@
  * CPU per request and says how well the two rank the cells alike.
  * Every file is written atomically; bad input is one line, exit 2, nothing written.
  */
-import { readReportInput } from '../report/read-result.ts';
 import { defineCommand, parseChoice, parseFlags, runCommand, UsageError } from '../common/cli.ts';
 import { REPORT_FORMATS } from '../report/report-format.ts';
 
@@ -30,6 +29,8 @@ runCommand(async () => {
   const { values, positionals } = parseFlags(process.argv.slice(2), COMMAND);
   if (positionals.length !== 1) throw new UsageError(`expected one result file, RESULT.json, got ${positionals.length}`);
   const format = parseChoice('format', values.format, REPORT_FORMATS);
+  // The reader brings the schema library: it loads once the flags are good, so bad flags fail fast.
+  const { readReportInput } = await import('../report/read-result.ts');
   const input = readReportInput(positionals[0] as string);
   const out = values.out;
   if (values.load !== undefined && input.kind !== 'request-instructions') {

@@ -19,7 +19,7 @@ import { useStrategyModule } from '../harness/strategy-selection.ts';
 import { redirectSdk } from '../releases/redirect.ts';
 import { defaultStrategyOptions } from '../../strategies/strategy.ts';
 import { CONTROL_PREFIX } from '../../servers/ground-truth.ts';
-import { TRACER_NAMES, TracerNotApplicable } from '../../servers/tracer.ts';
+import { TRACER_NAMES, type TracerName, TracerNotApplicable } from '../../servers/tracer.ts';
 import { setupTracer } from '../../servers/tracers.ts';
 import { NEVER_MS } from '../../servers/counted.ts';
 
@@ -51,42 +51,24 @@ runCommand(async () => {
   const { values } = parseFlags(process.argv.slice(2), COMMAND);
   refuseStaleCompiledBuild(import.meta.url, 'server');
   const binary = nodeBinary(parseChoice('node', values.node, NODE_RUNTIMES));
-  if (!isThisNode(binary)) return runOn(binary);
-  const strategyName = await chooseStrategy(values.strategy, values['strategy-module']);
-  const untraced = loadsNoSdk(strategyName);
-  const defaultTracer = untraced ? 'none' : DEFAULT_SDK_TRACER;
-  const tracerName = parseChoice('tracer', values.tracer ?? defaultTracer, TRACER_NAMES);
-  if (untraced !== (tracerName === 'none')) {
-    throw new UsageError(`strategy ${strategyName} cannot run with tracer ${tracerName}: a strategy that loads no SDK (rootOwner 'none') goes only with tracer none, and the others need an SDK`);
+  // Bad flags fail before another Node starts. A strategy module loads only on the Node it runs on.
+  const settings = parseSettings(values);
+  if (!isThisNode(binary)) {
+    if (values['strategy-module'] === undefined) await chooseCell(values);
+    return runOn(binary);
   }
-  const port = parseIntegerFlag(COMMAND, 'port', values.port);
-  const counted = values.counted === true;
-  const strategy = createStrategy(strategyName, {
-    tickMs: counted ? NEVER_MS : parseIntegerFlag(COMMAND, 'tick-ms', values['tick-ms']),
-    maxLifetimeMs: parseIntegerFlag(COMMAND, 'max-lifetime-ms', values['max-lifetime-ms']),
-    idleLimitMs: parseIntegerFlag(COMMAND, 'idle-limit-ms', values['idle-limit-ms']),
-    burnUs: parseIntegerFlag(COMMAND, 'burn-us', values['burn-us']),
-    burnIterations: parseIntegerFlag(COMMAND, 'burn-iterations', values['burn-iterations']),
-  });
-  const dsn = values.dsn ?? process.env.SENTRY_DSN;
-  if (tracerName !== 'none' && !dsn) {
-    throw new UsageError(`tracer ${tracerName} needs --dsn URL or SENTRY_DSN (start a sink with: npm run sink)`);
-  }
-
-  const upstreamUrl = parseUpstreamUrl(values.upstream ?? process.env.STREAMTRACE_UPSTREAM);
+  const { strategyName, tracerName, dsn } = await chooseCell(values);
+  const { port, counted, upstreamUrl } = settings;
+  const strategy = createStrategy(strategyName, settings.strategyOptions);
   const sdkDir = values['sdk-dir'];
-  if (sdkDir !== undefined) {
-    if (tracerName === 'none') throw new UsageError('--sdk-dir chooses the release of an SDK: tracer none loads none');
-    if (!existsSync(sdkDir)) throw new UsageError(`--sdk-dir ${sdkDir} does not exist (accepted: a release directory the harness installed, under .sdk-releases/)`);
-    redirectSdk(tracerName, sdkDir);
-  }
+  if (sdkDir !== undefined) redirectSdk(tracerName, sdkDir);
 
   // The SDK is set up before the app, fastify and openai are imported, as the SDK asks.
   const tracer = await setupTracer(tracerName, {
     dsn,
     sdkServerSpans: strategy.rootOwner === 'sdk',
     ignorePathPrefix: CONTROL_PREFIX,
-    genAiSpans: parseChoice('genai-spans', values['genai-spans'], ['on', 'off'] as const) === 'on',
+    genAiSpans: settings.genAiSpans,
     counted,
   }).catch((error: unknown) => {
     throw error instanceof TracerNotApplicable ? new UsageError(error.message) : error;
@@ -129,6 +111,44 @@ runCommand(async () => {
   process.stdout.write(`listening on http://127.0.0.1:${boundPort}${tracer.sdk ? ` (${tracer.sdk})` : ''}\n`);
   return new Promise<never>(() => {});
 });
+
+type ServerFlags = ReturnType<typeof parseFlags<typeof COMMAND.flags>>['values'];
+
+/** The flags that do not depend on the strategy. */
+function parseSettings(values: ServerFlags) {
+  const counted = values.counted === true;
+  return {
+    port: parseIntegerFlag(COMMAND, 'port', values.port),
+    counted,
+    strategyOptions: {
+      tickMs: counted ? NEVER_MS : parseIntegerFlag(COMMAND, 'tick-ms', values['tick-ms']),
+      maxLifetimeMs: parseIntegerFlag(COMMAND, 'max-lifetime-ms', values['max-lifetime-ms']),
+      idleLimitMs: parseIntegerFlag(COMMAND, 'idle-limit-ms', values['idle-limit-ms']),
+      burnUs: parseIntegerFlag(COMMAND, 'burn-us', values['burn-us']),
+      burnIterations: parseIntegerFlag(COMMAND, 'burn-iterations', values['burn-iterations']),
+    },
+    upstreamUrl: parseUpstreamUrl(values.upstream ?? process.env.STREAMTRACE_UPSTREAM),
+    genAiSpans: parseChoice('genai-spans', values['genai-spans'], ['on', 'off'] as const) === 'on',
+  };
+}
+
+/** The strategy, and the tracer it goes with: the SDK's DSN and release directory checked. */
+async function chooseCell(values: ServerFlags): Promise<{ strategyName: AnyStrategyName; tracerName: TracerName; dsn: string | undefined }> {
+  const strategyName = await chooseStrategy(values.strategy, values['strategy-module']);
+  const untraced = loadsNoSdk(strategyName);
+  const tracerName = parseChoice('tracer', values.tracer ?? (untraced ? 'none' : DEFAULT_SDK_TRACER), TRACER_NAMES);
+  if (untraced !== (tracerName === 'none')) {
+    throw new UsageError(`strategy ${strategyName} cannot run with tracer ${tracerName}: a strategy that loads no SDK (rootOwner 'none') goes only with tracer none, and the others need an SDK`);
+  }
+  const dsn = values.dsn ?? process.env.SENTRY_DSN;
+  if (tracerName !== 'none' && !dsn) throw new UsageError(`tracer ${tracerName} needs --dsn URL or SENTRY_DSN (start a sink with: npm run sink)`);
+  const sdkDir = values['sdk-dir'];
+  if (sdkDir !== undefined) {
+    if (tracerName === 'none') throw new UsageError('--sdk-dir chooses the release of an SDK: tracer none loads none');
+    if (!existsSync(sdkDir)) throw new UsageError(`--sdk-dir ${sdkDir} does not exist (accepted: a release directory the harness installed, under .sdk-releases/)`);
+  }
+  return { strategyName, tracerName, dsn };
+}
 
 /**
  * A second listener on a free port whose connections the same HTTP server serves: the harness

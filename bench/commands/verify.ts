@@ -13,11 +13,9 @@ import { buildMatrix, type Cell, releaseOf, SDK_TRACERS } from '../harness/matri
 import { OTEL_RELEASES_FLAG, SENTRY_RELEASES_FLAG, useReleaseAxis } from '../releases/release-flags.ts';
 import { releaseText } from '../releases/sdk-families.ts';
 import { callsUpstream, SCENARIO_NAMES } from '../harness/scenarios.ts';
-import { startFakeUpstream } from '../upstream/fake-upstream.ts';
 import { stopAllChildren } from '../common/children.ts';
-import { startSink } from '../spans/sink.ts';
 import { RULES } from '../../results/rules.ts';
-import { type CellVerdict, verifyCell } from '../harness/verify-run.ts';
+import type { CellVerdict } from '../harness/verify-run.ts';
 import { renderTable } from '../common/table.ts';
 import { describeStrategyModules, selectStrategies, STRATEGY_MODULE_FLAG } from '../harness/strategy-selection.ts';
 import { checkPackagesRunOn } from '../harness/environment.ts';
@@ -40,6 +38,7 @@ const COMMAND = defineCommand({
 
 runCommand(async () => {
   const { values } = parseFlags(process.argv.slice(2), COMMAND);
+  const requests = parseIntegerFlag(COMMAND, 'requests', values.requests);
   const strategies = await selectStrategies(values.strategies, values['strategy-module'], STRATEGY_NAMES);
   const cells = buildMatrix(
     strategies,
@@ -50,10 +49,11 @@ runCommand(async () => {
   );
   const nodes = [...new Set(cells.map((cell) => cell.node))];
   checkPackagesRunOn(nodes, [...new Set(cells.map((cell) => cell.scenario))]);
-  const requests = parseIntegerFlag(COMMAND, 'requests', values.requests);
   const jsonPath = values.json;
   const nodeVersions = Object.fromEntries(nodes.map((node) => [node, nodeVersion(node)]));
   buildIfStale();
+  // The harness (sink, upstream, servers) loads once the flags are good: bad input fails fast.
+  const [{ startSink }, { startFakeUpstream }, { verifyCell }] = await Promise.all([import('../spans/sink.ts'), import('../upstream/fake-upstream.ts'), import('../harness/verify-run.ts')]);
 
   const sink = await startSink({ port: 0 });
   const upstream = cells.some((cell) => callsUpstream(cell.scenario)) ? await startFakeUpstream() : undefined;

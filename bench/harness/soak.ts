@@ -59,8 +59,6 @@ export const WARM_UP_FRACTION = 1 / 3;
  * climbed at up to about 0.6 while still warming up (README, "Memory soak").
  */
 export const LEAK_THRESHOLD_MB_PER_10K = 1;
-/** The shortest soak per cell (min): time for the warm-up and a few fitted waves. */
-export const MIN_MINUTES_PER_CELL = 0.25;
 const STREAMS_PER_UNIT = 10_000;
 
 export function soakCells(options: Pick<SoakOptions, 'strategies' | 'tracers' | 'nodes'>): Cell[] {

@@ -107,7 +107,9 @@ export async function settleAndCollect(server: ServerProcess, sink: Sink, upstre
 
 /**
  * Runs one cell without load: a fresh server, the request mix, a flush, the verifier. A scenario
- * that calls the model upstream needs the fake one (started beside the sink).
+ * that calls the model upstream needs the fake one (started beside the sink). A server passed in
+ * (`started`) stays running, the caller's to stop: it may serve another cell, judged on its own
+ * requests only, as each collection drains the ground truth.
  */
 export async function verifyCell(cell: Cell, sink: Sink, requests: number, started?: Promise<ServerProcess>, upstream?: FakeUpstream): Promise<CellVerdict> {
   const scenario: Scenario = SCENARIOS[cell.scenario];
@@ -124,6 +126,6 @@ export async function verifyCell(cell: Cell, sink: Sink, requests: number, start
   } catch (error) {
     return { cell, report: null, requestsSent: 0, extraRootEnds: 0, error: errorMessage(error) };
   } finally {
-    await server?.stop();
+    if (!started) await server?.stop();
   }
 }

@@ -12,15 +12,13 @@ import { callsUpstream, SCENARIOS, type ScenarioName, scenarioUrl } from '../har
 import { startSink } from '../spans/sink.ts';
 import { startFakeUpstream } from '../upstream/fake-upstream.ts';
 import { type NodeRuntime, nodeBinary } from '../common/node-runtime.ts';
+import type { ProfileTool } from './profile-tools.ts';
 
 /**
  * npm run profile: one cell's server under clinic, with the same load as npm run bench, then
  * SIGINT so clinic writes its data folder and its HTML report. The server runs with
- * bench/profile-exit.ts preloaded, so its shutdown lets clinic's collectors finish writing.
+ * bench/profile/exit-after-collectors.ts preloaded, so its shutdown lets clinic's collectors finish writing.
  */
-
-export const PROFILE_TOOLS = ['doctor', 'flame', 'bubbleprof'] as const;
-export type ProfileTool = (typeof PROFILE_TOOLS)[number];
 
 export interface ProfileOptions {
   strategy: AnyStrategyName;
