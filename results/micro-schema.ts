@@ -1,6 +1,6 @@
-import { Type, type Static } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
 import { EnvSchema, TracerSchema } from './schema.ts';
-import { nullable, resultFileOfKind, strictObject, validateAgainst, type Validation } from './schema-kit.ts';
+import { nullable, resultFileOfKind, strictObject, Type, validateAgainst, type Validation } from './schema-kit.ts';
 
 /**
  * The file `npm run bench:micro -- --json FILE` writes: per tracer lifecycle, the CPU cost of

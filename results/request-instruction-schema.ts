@@ -1,7 +1,7 @@
-import { Type, type Static } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
 import { EnvSchema, NodeRuntimeSchema, SdkReleaseSchema, StrategyModulesSchema, TracerSchema } from './schema.ts';
 import { SpreadSchema } from './instruction-schema.ts';
-import { count, nullable, resultFileOfKind, strictObject, validateAgainst, type Validation } from './schema-kit.ts';
+import { count, nullable, resultFileOfKind, strictObject, Type, validateAgainst, type Validation } from './schema-kit.ts';
 
 /**
  * The file `npm run bench -- --instructions` writes: instructions and heap bytes per request of

@@ -1,8 +1,7 @@
-import { Type, type Static, type TInteger } from '@sinclair/typebox';
-import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
-import { Value } from '@sinclair/typebox/value';
+import type { Static, TInteger } from '@sinclair/typebox';
+import type { ValueError } from '@sinclair/typebox/errors';
 import { TRACER_NAMES, type TracerName } from '../servers/tracer.ts';
-import { count, isoTime, jsonSchemaText, nonNegative, nullable, runStartTime, strictObject } from './schema-kit.ts';
+import { count, isoTime, jsonSchemaText, nonNegative, nullable, runStartTime, strictObject, Type, Value, ValueErrorType } from './schema-kit.ts';
 
 /**
  * The result file of one run (DESIGN.md, "Results"). These TypeBox schemas are the one source of

@@ -1,6 +1,6 @@
-import { Type, type Static } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
 import { EnvSchema, NodeRuntimeSchema, NodeVersionSchema, StrategyModulesSchema, TracerSchema } from './schema.ts';
-import { count, jsonSchemaText, nullable, resultFileOfKind, strictObject, validateAgainst, type Validation } from './schema-kit.ts';
+import { count, jsonSchemaText, nullable, resultFileOfKind, strictObject, Type, validateAgainst, type Validation } from './schema-kit.ts';
 
 /**
  * The file `npm run bench -- --scenarios long-idle --soak MIN` writes: per cell, the server's heap
