@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { buildMatrix } from '../bench/harness/matrix.ts';
-import { type ServerProcess, startServer } from '../bench/harness/server-process.ts';
+import { startServer } from '../bench/harness/server-process.ts';
 import { fetchStream } from '../bench/harness/stream-client.ts';
-import { startCellServer, verifyCell } from '../bench/harness/verify-run.ts';
+import { verifyCell } from '../bench/harness/verify-run.ts';
 import type { SpanRecord } from '../bench/spans/span-record.ts';
 import { type FakeUpstream, startFakeUpstream } from '../bench/upstream/fake-upstream.ts';
 import { REQUEST_ID_ATTRIBUTE, UPSTREAM_COMPLETIONS_PATH, UPSTREAM_HEADERS } from '../servers/ground-truth.ts';
-import type { StrategyName } from '../strategies/registry.ts';
 import { runEntry, serverPids } from './support/run.ts';
+import { CellServers } from './support/cell-servers.ts';
 import { useSink } from './support/sink-fixture.ts';
 
 // Real servers calling the suite's fake model upstream through the real openai package, the real
@@ -97,29 +97,19 @@ describe('the fake upstream', () => {
 });
 
 describe('llm-proxy, every tracer', () => {
-  const servers = new Map<string, Promise<ServerProcess>>();
   const cells = [
     ...buildMatrix(['close-listener'], ['sentry-static', 'sentry-stream', 'otel'], ['llm-proxy']),
     ...buildMatrix(['untraced', 'sdk-default', 'handler-return', 'timer-keepalive', 'worker-thread-watcher'], ['otel'], ['llm-proxy']),
   ];
-  const serverOf = (strategy: StrategyName, tracer: string): Promise<ServerProcess> => {
-    const server = servers.get(`${strategy}/${tracer}`);
-    assert.ok(server, `${strategy}/${tracer} was not started`);
-    return server;
-  };
+  let servers: CellServers;
   before(() => {
-    // Side by side (start-up is not judged); each is then used alone.
-    for (const cell of cells) {
-      const server = startCellServer(cell, sink(), theUpstream());
-      server.catch(() => undefined);
-      servers.set(`${cell.strategy}/${cell.tracer}`, server);
-    }
+    servers = new CellServers(cells, sink(), theUpstream());
   });
 
   // First: the servers are judged after it, each on the requests since this test handed its own over.
   test('a held client abort reaches the upstream within 100 ms, for every strategy', async () => {
     for (const cell of cells.filter((candidate) => candidate.tracer === 'otel' || candidate.tracer === 'none')) {
-      const server = await serverOf(cell.strategy as StrategyName, cell.tracer);
+      const server = await servers.of(cell);
       const requestId = `held-abort-${cell.strategy}`;
       // A 2 s stream, left after 3 tokens.
       const result = await fetchStream({ url: `${server.url}/llm-proxy?tokens=200&gapMs=10`, requestId, abortAfterChunks: 3, timeoutMs: 10_000 });
@@ -139,7 +129,7 @@ describe('llm-proxy, every tracer', () => {
 
   test('close-listener is correct on every request, the upstream call included', async () => {
     for (const cell of cells.filter((candidate) => candidate.strategy === 'close-listener')) {
-      const { report, error } = await verifyCell(cell, sink(), REQUESTS, serverOf('close-listener', cell.tracer), theUpstream());
+      const { report, error } = await verifyCell(cell, sink(), REQUESTS, servers.of(cell), theUpstream());
       assert.equal(error, undefined, cell.tracer);
       assert.ok(report, cell.tracer);
       assert.deepEqual(report.perRequest.filter((request) => Object.keys(request.violations).length > 0), [], `${cell.tracer} has violations`);
@@ -168,7 +158,7 @@ describe('llm-proxy, every tracer', () => {
 
   test('handler-return comes out broken: the call lies outside its root', async () => {
     const cell = cells.find((candidate) => candidate.strategy === 'handler-return')!;
-    const { report } = await verifyCell(cell, sink(), REQUESTS, serverOf('handler-return', 'otel'), theUpstream());
+    const { report } = await verifyCell(cell, sink(), REQUESTS, servers.of(cell), theUpstream());
     assert.ok(report);
     assert.equal(report.correct, 0);
     // An aborted call may end after its root (its abort starts at the close): only the others are outside.
@@ -178,7 +168,7 @@ describe('llm-proxy, every tracer', () => {
   });
 
   test('no server outlives the file', async () => {
-    await Promise.all([...servers.values()].map(async (server) => (await server).stop()));
+    await servers.stopAll();
     assert.deepEqual(serverPids(process.pid), []);
   });
 });

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { StrategyName } from '../strategies/registry.ts';
 import type { TracerName } from '../servers/tracer.ts';
-import { buildMatrix, type Cell, SDK_TRACERS } from '../bench/harness/matrix.ts';
-import type { ServerProcess } from '../bench/harness/server-process.ts';
-import { startCellServer, verifyCell } from '../bench/harness/verify-run.ts';
+import { buildMatrix, SDK_TRACERS } from '../bench/harness/matrix.ts';
+import { verifyCell } from '../bench/harness/verify-run.ts';
+import { CellServers } from './support/cell-servers.ts';
 import { useSink } from './support/sink-fixture.ts';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,25 +20,18 @@ type Scenario = 'sse-tokens' | 'shared-source' | 'shared-source-bound';
 
 /**
  * The verdict of every cell, one server per strategy and tracer serving its scenarios in turn (each
- * verdict drains the server's ground truth, so a cell is judged on its own requests). Servers start
- * side by side (start-up is not judged); each cell is verified alone, one after another.
+ * verdict drains the server's ground truth, so a cell is judged on its own requests); each cell is
+ * verified alone, one after another.
  */
 async function verdictsFor(strategies: StrategyName[], scenarios: Scenario[], tracers: readonly TracerName[] = SDK_TRACERS) {
   const cells = buildMatrix(strategies, tracers, scenarios);
-  const servers = new Map<string, Promise<ServerProcess>>();
-  const serverOf = (cell: Cell): Promise<ServerProcess> => servers.get(`${cell.strategy}/${cell.tracer}`)!;
-  for (const cell of cells) {
-    if (servers.has(`${cell.strategy}/${cell.tracer}`)) continue;
-    const server = startCellServer(cell, sink());
-    server.catch(() => undefined); // a failed start is its cells' verdict
-    servers.set(`${cell.strategy}/${cell.tracer}`, server);
-  }
+  const servers = new CellServers(cells, sink());
   try {
     const verdicts = [];
-    for (const cell of cells) verdicts.push(await verifyCell(cell, sink(), REQUESTS, serverOf(cell)));
+    for (const cell of cells) verdicts.push(await verifyCell(cell, sink(), REQUESTS, servers.of(cell)));
     return verdicts;
   } finally {
-    await Promise.all([...servers.values()].map((server) => server.then((started) => started.stop(), () => undefined)));
+    await servers.stopAll();
   }
 }
 

@@ -57,10 +57,9 @@ runCommand(async () => {
     if (values['strategy-module'] === undefined) await chooseCell(values);
     return runOn(binary);
   }
-  const { strategyName, tracerName, dsn } = await chooseCell(values);
+  const { strategyName, tracerName, dsn, sdkDir } = await chooseCell(values);
   const { port, counted, upstreamUrl } = settings;
   const strategy = createStrategy(strategyName, settings.strategyOptions);
-  const sdkDir = values['sdk-dir'];
   if (sdkDir !== undefined) redirectSdk(tracerName, sdkDir);
 
   // The SDK is set up before the app, fastify and openai are imported, as the SDK asks.
@@ -133,7 +132,7 @@ function parseSettings(values: ServerFlags) {
 }
 
 /** The strategy, and the tracer it goes with: the SDK's DSN and release directory checked. */
-async function chooseCell(values: ServerFlags): Promise<{ strategyName: AnyStrategyName; tracerName: TracerName; dsn: string | undefined }> {
+async function chooseCell(values: ServerFlags): Promise<{ strategyName: AnyStrategyName; tracerName: TracerName; dsn: string | undefined; sdkDir: string | undefined }> {
   const strategyName = await chooseStrategy(values.strategy, values['strategy-module']);
   const untraced = loadsNoSdk(strategyName);
   const tracerName = parseChoice('tracer', values.tracer ?? (untraced ? 'none' : DEFAULT_SDK_TRACER), TRACER_NAMES);
@@ -147,7 +146,7 @@ async function chooseCell(values: ServerFlags): Promise<{ strategyName: AnyStrat
     if (tracerName === 'none') throw new UsageError('--sdk-dir chooses the release of an SDK: tracer none loads none');
     if (!existsSync(sdkDir)) throw new UsageError(`--sdk-dir ${sdkDir} does not exist (accepted: a release directory the harness installed, under .sdk-releases/)`);
   }
-  return { strategyName, tracerName, dsn };
+  return { strategyName, tracerName, dsn, sdkDir };
 }
 
 /**
