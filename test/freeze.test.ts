@@ -24,13 +24,17 @@ for (const [strategy, tracer] of [['timer-keepalive', 'sentry-stream'], ['worker
     const server = await startServer({ strategy, tracer, dsn: sink.dsn });
     try {
       const scenario = SCENARIOS['sse-tokens'];
-      // Before: the SDK's connection to the sink and the client's keep-alive socket are open.
+      // Before: the SDK's connection to the sink and the client's keep-alive socket are open. Their
+      // roots end before the freeze: a root the strategy had yet to end (a tick away) would end
+      // only after the thaw, late by the whole freeze, which is the freeze's doing, not a fault.
       const before = requestMix(server.url, scenario, 5);
       await Promise.all(before.map((request) => fetchStream(request)));
+      assert.equal((await settle(server)).openRoots, 0, 'the first requests\' roots have ended');
 
-      // A stream in flight when the server freezes, and one sent while it is frozen.
-      const inFlight = fetchStream({ url: scenarioUrl(server.url, scenario), requestId: 'frozen-mid-stream', timeoutMs: 30_000 });
-      await sleep(50);
+      // A stream in flight when the server freezes (a 1 s stream, frozen once the server holds
+      // it), and one sent while it is frozen.
+      const inFlight = fetchStream({ url: scenarioUrl(server.url, scenario, { overrides: { gapMs: '50' } }), requestId: 'frozen-mid-stream', timeoutMs: 30_000 });
+      for (const deadline = Date.now() + 5_000; (await server.state()).inFlight === 0 && Date.now() < deadline; ) await sleep(5);
       await server.freeze();
       assert.equal(processState(server.pid), 'T', 'the server is stopped');
       let sentWhileFrozenDone = false;
@@ -59,7 +63,7 @@ for (const [strategy, tracer] of [['timer-keepalive', 'sentry-stream'], ['worker
       // loaded 2-core machine the watcher's thread alone can be scheduled that late (the verify
       // suite judges end precision; this test judges what a freeze could lose or misparent).
       const report = verify(sink.spans(), truths.requests, { openRoots: state.openRoots, endToleranceMs: 500 });
-      assert.equal(report.correctRate, 1, JSON.stringify(report.violations));
+      assert.equal(report.correctRate, 1, JSON.stringify(report.perRequest.filter((verdict) => Object.keys(verdict.violations).length > 0)));
       assert.equal(report.leakedOpen, 0);
     } finally {
       await server.stop();
