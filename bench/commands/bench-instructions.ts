@@ -1,6 +1,6 @@
-import { type RequestInstructionResult, validateRequestInstructionResult } from '../../results/request-instruction-schema.ts';
+import { validateRequestInstructionResult } from '../../results/request-instruction-schema.ts';
 import { type AnyStrategyName, calibrationStrategies, ENABLED_TEST_STRATEGY_NAMES, STRATEGY_NAMES } from '../../strategies/registry.ts';
-import { writeFileAtomic } from '../common/atomic-write.ts';
+import { writeResultFile } from '../common/atomic-write.ts';
 import { buildIfStale } from '../common/build.ts';
 import { stopAllChildren } from '../common/children.ts';
 import { parseChoiceList, parseIntegerFlag, UsageError } from '../common/cli.ts';
@@ -81,7 +81,7 @@ export async function runInstructionCommand(flags: BenchFlags): Promise<number> 
     void stopAllChildren();
   });
   const result = await runRequestInstructions({ ...options, log, stop }, valgrind);
-  save(result, out);
+  writeResultFile(out, result, validateRequestInstructionResult, 'results/request-instruction-schema.ts');
   process.stdout.write(flags.json === true ? `${JSON.stringify(result, null, 2)}\n` : `${renderRequestInstructionTable(result)}\n\nresult written to ${out}\n`);
   if (stop.stopped) return 130;
   return requestInstructionsHold(result) ? 0 : 1;
@@ -90,10 +90,4 @@ export async function runInstructionCommand(flags: BenchFlags): Promise<number> 
 function defaultInstructionPath(quick: boolean): string {
   const commit = gitCommit();
   return `results/${new Date().toISOString().slice(0, 10)}-${commit ? commit.slice(0, 7) : 'nogit'}-request-instructions${quick ? '-quick' : ''}.json`;
-}
-
-function save(result: RequestInstructionResult, path: string): void {
-  const validation = validateRequestInstructionResult(result);
-  if (!validation.ok) throw new Error(`the result does not match results/request-instruction-schema.ts: ${validation.error}`);
-  writeFileAtomic(path, `${JSON.stringify(result, null, 2)}\n`);
 }

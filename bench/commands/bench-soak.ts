@@ -1,6 +1,6 @@
 import { ENABLED_TEST_STRATEGY_NAMES, STRATEGY_NAMES } from '../../strategies/registry.ts';
 import { defaultStrategyOptions } from '../../strategies/strategy.ts';
-import { writeFileAtomic } from '../common/atomic-write.ts';
+import { writeResultFile } from '../common/atomic-write.ts';
 import { buildIfStale } from '../common/build.ts';
 import type { StopSignal } from '../harness/bench-run.ts';
 import { parseChoiceList, parseInteger, parseIntegerFlag, parseNumber, UsageError } from '../common/cli.ts';
@@ -79,10 +79,7 @@ export async function runSoakCommand(flags: SoakFlags): Promise<number> {
   });
 
   const result = await runSoak(options, stop);
-  // Validated against results/soak-schema.ts, then written atomically.
-  const validation = validateSoakFile(result);
-  if (!validation.ok) throw new Error(`the soak result does not match results/soak-schema.json: ${validation.error}`);
-  writeFileAtomic(out, `${JSON.stringify(result, null, 2)}\n`);
+  writeResultFile(out, result, validateSoakFile, 'results/soak-schema.json');
   process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderSoakSummary(result)}\n\nresult written to ${out}\n`);
   if (stop.stopped) return 130;
   return result.complete ? 0 : 1;

@@ -9,10 +9,9 @@
  * cell ran, 1 when a cell or trial failed, 2 on bad input, 130 on Ctrl-C (finished cells saved,
  * marked incomplete).
  */
-import type { ResultFile } from '../../results/schema.ts';
 import { ENABLED_TEST_STRATEGY_NAMES, STRATEGY_NAMES } from '../../strategies/registry.ts';
 import { defaultStrategyOptions } from '../../strategies/strategy.ts';
-import { writeFileAtomic } from '../common/atomic-write.ts';
+import { writeResultFile } from '../common/atomic-write.ts';
 import { buildIfStale } from '../common/build.ts';
 import { stopAllChildren } from '../common/children.ts';
 import type { BenchOptions, StopSignal } from '../harness/bench-run.ts';
@@ -80,7 +79,9 @@ runCommand(async () => {
   });
 
   const result = options.calibrate ? await runCalibration(options, stop) : await runBench(options, stop);
-  await save(result, out);
+  // The schema library loads here, not at start-up: bad flags fail without it.
+  const { validateResult } = await import('../../results/schema.ts');
+  writeResultFile(out, result, validateResult, 'results/schema.json');
   const calibration = result.calibration ? `\n${describeCalibration(result.calibration)}` : '';
   process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderSummary(result)}${calibration}\n\nresult written to ${out}\n`);
   if (stop.stopped) return 130;
@@ -93,15 +94,4 @@ function defaultOutPath({ calibrate, quick }: { calibrate: boolean; quick: boole
   const stem = `${new Date().toISOString().slice(0, 10)}-${commit ? commit.slice(0, 7) : 'nogit'}`;
   if (calibrate) return `results/calibration-${stem}.json`;
   return quick ? `results/${stem}-quick.json` : `results/${stem}.json`;
-}
-
-/**
- * Validated against the schema, then written atomically: a reader never sees half a file. The
- * schema library loads here, not at start-up: bad flags fail without it.
- */
-async function save(result: ResultFile, path: string): Promise<void> {
-  const { validateResult } = await import('../../results/schema.ts');
-  const validation = validateResult(result);
-  if (!validation.ok) throw new Error(`the result does not match results/schema.json: ${validation.error}`);
-  writeFileAtomic(path, `${JSON.stringify(result, null, 2)}\n`);
 }

@@ -7,7 +7,7 @@
  * with one line naming the file and exit 2, shards from different commits, software, Node sets or
  * configurations, shards from different machines without their own baselines, and duplicate cells.
  */
-import { writeFileAtomic } from '../common/atomic-write.ts';
+import { writeResultFile } from '../common/atomic-write.ts';
 import { defineCommand, parseFlags, runCommand, UsageError } from '../common/cli.ts';
 import { mergeResults } from '../report/merge.ts';
 
@@ -27,8 +27,6 @@ runCommand(async () => {
 
   const merged = mergeResults(shards);
   // Shards that passed the schema and the checks must merge into a valid file; if not, it is our bug.
-  const validation = validateResult(merged);
-  if (!validation.ok) throw new Error(`the merged result does not match results/schema.json: ${validation.error}`);
-  writeFileAtomic(values.out, `${JSON.stringify(merged, null, 2)}\n`);
+  writeResultFile(values.out, merged, validateResult, 'results/schema.json');
   process.stdout.write(`merged ${shards.length} files, ${merged.cells.length} cells, into ${values.out}\n`);
 });

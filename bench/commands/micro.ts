@@ -18,7 +18,7 @@
  * not hold, 2 on bad input, 130 on Ctrl-C (nothing written).
  */
 import { existsSync, statSync } from 'node:fs';
-import { writeFileAtomic } from '../common/atomic-write.ts';
+import { writeResultFile } from '../common/atomic-write.ts';
 import { killAllChildren } from '../common/children.ts';
 import { defineCommand, parseChoice, parseFlags, parseIntegerFlag, runCommand, UsageError } from '../common/cli.ts';
 import { DEFAULT_NODE, NODE_RUNTIMES } from '../common/node-runtime.ts';
@@ -72,9 +72,7 @@ runCommand(async () => {
       import('../../results/instruction-schema.ts'),
     ]);
     const result = await runInstructions({ repeats, jobs, node, only, modules, log });
-    const validation = validateInstructionResult(result);
-    if (!validation.ok) throw new Error(`the figures do not match results/instruction-schema.ts: ${validation.error}`);
-    if (jsonPath !== undefined) writeFileAtomic(jsonPath, `${JSON.stringify(result, null, 2)}\n`);
+    writeResultFile(jsonPath, result, validateInstructionResult, 'results/instruction-schema.ts');
     process.stdout.write(`${renderInstructionTable(result)}${written}\n`);
     return instructionsHold(result) ? 0 : 1;
   }
@@ -85,8 +83,6 @@ runCommand(async () => {
   const timeMs = parseIntegerFlag(COMMAND, 'time', values.time ?? DEFAULTS.time);
   const [{ renderMicroTable, runMicro }, { validateMicroResult }] = await Promise.all([import('../micro/micro.ts'), import('../../results/micro-schema.ts')]);
   const result = await runMicro({ timeMs, node: parseChoice('node', values.node ?? DEFAULT_NODE, NODE_RUNTIMES), log });
-  const validation = validateMicroResult(result);
-  if (!validation.ok) throw new Error(`the figures do not match results/micro-schema.ts: ${validation.error}`);
-  if (jsonPath !== undefined) writeFileAtomic(jsonPath, `${JSON.stringify(result, null, 2)}\n`);
+  writeResultFile(jsonPath, result, validateMicroResult, 'results/micro-schema.ts');
   process.stdout.write(`${renderMicroTable(result)}${written}\n`);
 });

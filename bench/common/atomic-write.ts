@@ -8,3 +8,17 @@ export function writeFileAtomic(path: string, content: string): void {
   writeFileSync(temporary, content);
   renameSync(temporary, path);
 }
+
+/** What the results/ schemas' validators answer. */
+type SchemaCheck = { ok: true } | { ok: false; error: string };
+
+/**
+ * Every command's result file: checked against its schema before anything is written (a writer
+ * that drifts from its schema is the suite's bug, and fails loudly), then indented JSON, written
+ * atomically. Without a path, only the check.
+ */
+export function writeResultFile<T>(path: string | undefined, result: T, validate: (value: T) => SchemaCheck, schema: string): void {
+  const check = validate(result);
+  if (!check.ok) throw new Error(`the result does not match ${schema}: ${check.error}`);
+  if (path !== undefined) writeFileAtomic(path, `${JSON.stringify(result, null, 2)}\n`);
+}

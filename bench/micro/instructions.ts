@@ -5,7 +5,6 @@ import {
   type InstructionCaseResult,
   type InstructionResult,
   type InstructionRun,
-  type Spread,
 } from '../../results/instruction-schema.ts';
 import { builtPath, buildIfStale, PROJECT_ROOT } from '../common/build.ts';
 import { spawnChild } from '../common/children.ts';
