@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { killChild, spawnChild, stopAllChildren, stopChild } from '../bench/common/children.ts';
 import { childPids, eventually, isAlive, processStat, ROOT } from './support/run.ts';
@@ -56,4 +59,25 @@ test('a child dies with a harness killed outright (SIGKILL), frozen or not', asy
   assert.deepEqual(childPids(harness.pid!).sort(), [...pids].sort());
   harness.kill('SIGKILL');
   assert.ok(await eventually(() => pids.every((pid) => processState(pid) === null)), 'timed out waiting until both children are gone');
+});
+
+test('the test files runner ended by SIGTERM ends its test files and what they started', async () => {
+  const pidsFile = join(mkdtempSync(join(tmpdir(), 'run-files-')), 'pids');
+  const runner = spawn(process.execPath, ['--import', 'tsx', 'test/support/run-files.ts', 'test/fixtures/waiting-test-file.ts'], {
+    cwd: ROOT,
+    // Without NODE_TEST_CONTEXT, which tells run() that it runs inside a test file, and to run nothing.
+    env: { ...process.env, NODE_TEST_CONTEXT: undefined, PIDS_FILE: pidsFile },
+    stdio: 'ignore',
+  });
+  const exited = new Promise<number | null>((resolve) => runner.once('exit', resolve));
+  try {
+    assert.ok(await eventually(() => existsSync(pidsFile) && readFileSync(pidsFile, 'utf8').endsWith('\n'), 30_000), 'timed out waiting until the test file started its child');
+    const pids = readFileSync(pidsFile, 'utf8').trim().split(' ').map(Number);
+    runner.kill('SIGTERM');
+    assert.equal(await exited, 1, 'an ended run is not a passing one');
+    assert.ok(await eventually(() => pids.every((pid) => processState(pid) === null)), 'timed out waiting until the test file and its child are gone');
+  } finally {
+    runner.kill('SIGKILL');
+    rmSync(dirname(pidsFile), { recursive: true, force: true });
+  }
 });

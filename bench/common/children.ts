@@ -17,7 +17,13 @@ import { existsSync } from 'node:fs';
  * see its IPC channel close, but SIGKILL reaches it). setpriv execs the program, so the child
  * keeps the pid the harness spawned. The signal reaches the child alone, not what it starts.
  */
-const PARENT_DEATH: readonly string[] = existsSync('/usr/bin/setpriv') ? ['/usr/bin/setpriv', '--pdeathsig', 'KILL'] : [];
+const SETPRIV = '/usr/bin/setpriv';
+const HAS_SETPRIV = existsSync(SETPRIV);
+
+/** The command line that runs a program with a parent-death signal, where setpriv exists. */
+export function withParentDeathSignal(signal: 'KILL' | 'TERM', command: string, args: readonly string[]): [string, ...string[]] {
+  return HAS_SETPRIV ? [SETPRIV, '--pdeathsig', signal, command, ...args] : [command, ...args];
+}
 
 /** The children still running, and the process groups not yet released (see spawnChild). */
 const live = new Set<ChildProcess>();
@@ -32,7 +38,7 @@ process.once('exit', killAllChildren);
  * exits (what it started may still run) until killChild() releases it.
  */
 export function spawnChild(command: string, args: readonly string[], options: SpawnOptions = {}): ChildProcess {
-  const [file, ...rest] = [...PARENT_DEATH, command, ...args] as [string, ...string[]];
+  const [file, ...rest] = withParentDeathSignal('KILL', command, args);
   const child = spawn(file, rest, options);
   live.add(child);
   if (options.detached) {

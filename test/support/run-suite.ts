@@ -7,7 +7,10 @@
  * The serial output is shown as it comes, the parallel output whole once the serial files are done.
  * Exits non-zero when either failed.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn, type StdioOptions } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { withParentDeathSignal } from '../../bench/common/children.ts';
 import { ROOT } from './run.ts';
 
 interface Finished {
@@ -15,15 +18,28 @@ interface Finished {
   signal: NodeJS.Signals | null;
 }
 
-function finished(child: ReturnType<typeof spawn>): Promise<Finished> {
+function finished(child: ChildProcess): Promise<Finished> {
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
 }
 
-const serial = spawn('npm', ['run', '--silent', 'test:serial'], { cwd: ROOT, stdio: 'inherit' });
-const parallel = spawn('nice', ['-n', '19', 'npm', 'run', '--silent', 'test:parallel'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+
+/**
+ * A package.json test script (`node --import tsx test/support/run-files.ts FILES`), run by this
+ * Node with nothing between: npm and its shell do not pass SIGTERM on, and the files' runner must
+ * get it to end its test files. It gets SIGTERM too should this process die, even by SIGKILL.
+ */
+function runScript(script: string, stdio: StdioOptions, niceness = 0): ChildProcess {
+  const [program, ...args] = (scripts[script] ?? '').split(' ');
+  if (program !== 'node') throw new Error(`package.json's ${script} must be a node command line, found: ${scripts[script]}`);
+  const [command, ...rest] = withParentDeathSignal('TERM', 'nice', ['-n', String(niceness), process.execPath, ...args]);
+  return spawn(command, rest, { cwd: ROOT, stdio });
+}
+const serial = runScript('test:serial', 'inherit');
+const parallel = runScript('test:parallel', ['ignore', 'pipe', 'pipe'], 19);
 const parallelOutput: Buffer[] = [];
 parallel.stdout!.on('data', (chunk: Buffer) => parallelOutput.push(chunk));
 parallel.stderr!.on('data', (chunk: Buffer) => parallelOutput.push(chunk));

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { builtPath, staleBuildReason } from '../../bench/common/build.ts';
+import { withParentDeathSignal } from '../../bench/common/children.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -58,7 +59,9 @@ export class EntryRun {
   private ended = false;
 
   constructor(entry: string, args: string[], { timeoutMs = 120_000, env = process.env, watchProcesses = false }: EntryOptions) {
-    this.child = spawn(process.execPath, [...nodeArguments(entry), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
+    // With the parent-death signal: a test process ended by a signal runs no exit handler.
+    const [command, ...rest] = withParentDeathSignal('KILL', process.execPath, [...nodeArguments(entry), ...args]);
+    this.child = spawn(command, rest, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
     this.pid = this.child.pid!;
     live.add(this.child);
     this.child.stdout!.setEncoding('utf8').on('data', (text: string) => (this.stdout += text));
