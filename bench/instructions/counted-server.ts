@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { AllocationReading } from '../../servers/allocation-counter.ts';
 import { spawnChild } from '../common/children.ts';
 import { COUNTING_NODE_FLAGS, countingEnv } from '../common/valgrind.ts';
@@ -58,22 +55,15 @@ export interface CountedServer {
 }
 
 export async function startCountedServer(spec: Omit<ServerSpec, 'launcher' | 'env' | 'readyTimeoutMs'>): Promise<CountedServer> {
-  // No dump file is wanted (the counts are read live); callgrind still writes one at exit.
-  const directory = mkdtempSync(join(tmpdir(), 'streamtrace-callgrind-'));
-  let server: ServerProcess;
-  try {
-    server = await startServer({
-      ...spec,
-      args: [...COUNTED_SERVER_ARGS, ...(spec.args ?? [])],
-      launcher: ['valgrind', ...CALLGRIND_OPTIONS, `--callgrind-out-file=${join(directory, 'callgrind.out')}`],
-      nodeArgs: [...SERVER_COUNTING_FLAGS, ...(spec.nodeArgs ?? [])],
-      env: countingEnv(),
-      readyTimeoutMs: READY_TIMEOUT_MS,
-    });
-  } catch (error) {
-    rmSync(directory, { recursive: true, force: true });
-    throw error;
-  }
+  const server = await startServer({
+    ...spec,
+    args: [...COUNTED_SERVER_ARGS, ...(spec.args ?? [])],
+    // No dump file is wanted (the counts are read live); callgrind still writes one at exit.
+    launcher: ['valgrind', ...CALLGRIND_OPTIONS, '--callgrind-out-file=/dev/null'],
+    nodeArgs: [...SERVER_COUNTING_FLAGS, ...(spec.nodeArgs ?? [])],
+    env: countingEnv(),
+    readyTimeoutMs: READY_TIMEOUT_MS,
+  });
   let instrumented = false;
   return {
     server,
@@ -89,10 +79,7 @@ export async function startCountedServer(spec: Omit<ServerSpec, 'launcher' | 'en
       const { collected } = (await server.control('collect-young', 'POST')) as { collected: boolean };
       if (!collected) throw new Error('the counted server cannot collect (it runs without --expose-gc)');
     },
-    async stop() {
-      await server.stop();
-      rmSync(directory, { recursive: true, force: true });
-    },
+    stop: () => server.stop(),
   };
 }
 

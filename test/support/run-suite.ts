@@ -5,10 +5,12 @@
  * want it; the others take only what they leave idle (a serial file keeps about one of two cores
  * busy).
  * The serial output is shown as it comes, the parallel output whole once the serial files are done.
- * Exits non-zero when either failed.
+ * Exits non-zero when either failed. Every scratch file of the tests and the commands they start
+ * goes under one directory (TMPDIR), removed at the end.
  */
 import { type ChildProcess, spawn, type StdioOptions } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withParentDeathSignal } from '../../bench/common/children.ts';
 import { ROOT } from './run.ts';
@@ -25,6 +27,7 @@ function finished(child: ChildProcess): Promise<Finished> {
   });
 }
 
+const scratch = mkdtempSync(join(tmpdir(), 'streamtrace-tests-'));
 const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
 
 /**
@@ -36,7 +39,7 @@ function runScript(script: string, stdio: StdioOptions, niceness = 0): ChildProc
   const [program, ...args] = (scripts[script] ?? '').split(' ');
   if (program !== 'node') throw new Error(`package.json's ${script} must be a node command line, found: ${scripts[script]}`);
   const [command, ...rest] = withParentDeathSignal('TERM', 'nice', ['-n', String(niceness), process.execPath, ...args]);
-  return spawn(command, rest, { cwd: ROOT, stdio });
+  return spawn(command, rest, { cwd: ROOT, stdio, env: { ...process.env, TMPDIR: scratch } });
 }
 const serial = runScript('test:serial', 'inherit');
 const parallel = runScript('test:parallel', ['ignore', 'pipe', 'pipe'], 19);
@@ -58,3 +61,4 @@ for (const [name, end] of [['test:serial', serialEnd], ['test:parallel', paralle
   if (failed(end)) process.stderr.write(`${name} failed (${end.signal ?? `exit ${end.code}`})\n`);
 }
 process.exitCode = failed(serialEnd) || failed(parallelEnd) ? 1 : 0;
+rmSync(scratch, { recursive: true, force: true });
