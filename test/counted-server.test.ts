@@ -44,7 +44,9 @@ describe('a counted server', { concurrency: true }, () => {
       // A root open past 100 ms is ended by the next tick: a tick on the timer would end this one mid-stream.
       await withCountedServer(strategy, 'otel', ['--max-lifetime-ms', '100'], async (counted) => {
         const stream = fetchStream({ url: scenarioUrl(counted.server.url, SCENARIOS['long-idle'], { overrides: { seconds: '1' } }), requestId: 'tick-1', timeoutMs: 30_000 });
-        await sleep(600);
+        // Timed from when the server holds the stream, however slowly the request reached it.
+        assert.ok(await eventually(async () => (await counted.server.state()).inFlight === 1, 30_000), 'the server took the stream');
+        await sleep(400);
         assert.equal((await counted.server.state()).openRoots, 1, 'mid-stream, past its lifetime, the root is open: no tick ran');
         assert.equal((await stream).ending, 'complete');
         assert.ok(await eventually(async () => (await counted.server.state()).openRoots === 0), 'the tick after the response closed ended the root');
