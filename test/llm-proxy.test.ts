@@ -13,8 +13,8 @@ import { CellServers } from './support/cell-servers.ts';
 import { useSink } from './support/sink-fixture.ts';
 
 // Real servers calling the suite's fake model upstream through the real openai package, the real
-// SDKs sending to the real sink. Timing-dependent (an abort must reach the upstream within 100 ms):
-// run serially.
+// SDKs sending to the real sink. Timing-dependent (an abort must reach the upstream well before the
+// stream would have ended): run serially.
 
 const sink = useSink();
 let upstream: FakeUpstream | undefined;
@@ -107,7 +107,13 @@ describe('llm-proxy, every tracer', () => {
   });
 
   // First: the servers are judged after it, each on the requests since this test handed its own over.
-  test('a held client abort reaches the upstream within 100 ms, for every strategy', async () => {
+  /**
+   * Measured 1-50 ms here; the bound is a quarter of the 2 s stream, far from a call left to run
+   * on, and past the 130 ms a thread of this machine was once scheduled late in npm test.
+   */
+  const ABORT_REACHES_UPSTREAM_MS = 500;
+
+  test('a held client abort reaches the upstream long before its stream would have ended, for every strategy', async () => {
     for (const cell of cells.filter((candidate) => candidate.tracer === 'otel' || candidate.tracer === 'none')) {
       const server = await servers.of(cell);
       const requestId = `held-abort-${cell.strategy}`;
@@ -119,7 +125,7 @@ describe('llm-proxy, every tracer', () => {
       const [call] = theUpstream().records(requestId);
       assert.ok(call, `${cell.strategy}: the upstream saw no call`);
       assert.equal(call.aborted, true, `${cell.strategy}: the upstream did not see the abort`);
-      assert.ok(call.endMs! - abortedAt <= 100, `${cell.strategy}: the abort reached the upstream ${(call.endMs! - abortedAt).toFixed(1)} ms after the client left`);
+      assert.ok(call.endMs! - abortedAt <= ABORT_REACHES_UPSTREAM_MS, `${cell.strategy}: the abort reached the upstream ${(call.endMs! - abortedAt).toFixed(1)} ms after the client left`);
       assert.ok(call.tokens < 200, cell.strategy);
       // The servers are judged next: their spans sent and this request handed over, so it is not judged with them.
       await server.flush();
