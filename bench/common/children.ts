@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, type SpawnOptions } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 
 /**
  * Every child process the suite starts (servers, micro-benchmark lifecycles, clinic), in one
@@ -35,7 +36,8 @@ process.once('exit', killAllChildren);
 /**
  * spawn(), registered and with the parent-death signal. A `detached` child leads its own process
  * group: every signal goes to the whole group, and the group stays registered after its leader
- * exits (what it started may still run) until killChild() releases it.
+ * exits (what it started may still run) until killChild() releases it. It keeps this process's
+ * CPU priority (see keepNiceness).
  */
 export function spawnChild(command: string, args: readonly string[], options: SpawnOptions = {}): ChildProcess {
   const [file, ...rest] = withParentDeathSignal('KILL', command, args);
@@ -43,11 +45,28 @@ export function spawnChild(command: string, args: readonly string[], options: Sp
   live.add(child);
   if (options.detached) {
     groups.add(child);
+    keepNiceness(child);
   } else {
     // 'close' follows both an exit and a failure to start.
     child.once('close', () => live.delete(child));
   }
   return child;
+}
+
+/**
+ * A detached child leads a new session, and Linux (autogroup) schedules each session as one group
+ * at nice 0, whatever its processes' own nice: under a niced caller (npm test's parallel files, at
+ * nice 19) it would take a full share of the CPU from the caller's session. Its group gets this
+ * process's nice. Where there is no autogroup, or the child has already gone, nothing changes.
+ */
+function keepNiceness(child: ChildProcess): void {
+  const nice = getPriority();
+  if (nice <= 0 || !child.pid) return;
+  try {
+    writeFileSync(`/proc/${child.pid}/autogroup`, String(nice));
+  } catch {
+    // no autogroup on this kernel, or the child has exited
+  }
 }
 
 function hasExited(child: ChildProcess): boolean {
