@@ -47,11 +47,14 @@ const parallelOutput: Buffer[] = [];
 parallel.stdout!.on('data', (chunk: Buffer) => parallelOutput.push(chunk));
 parallel.stderr!.on('data', (chunk: Buffer) => parallelOutput.push(chunk));
 
-// Ctrl-C reaches both through the terminal; a CI runner's SIGTERM is passed on, so nothing is left running.
-process.once('SIGTERM', () => {
-  serial.kill('SIGTERM');
-  parallel.kill('SIGTERM');
-});
+// Ctrl-C or a CI runner's SIGTERM: both runners end their test files (a runner takes the first
+// signal it gets, from here or from the terminal), and this process still reports and cleans up.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    serial.kill('SIGTERM');
+    parallel.kill('SIGTERM');
+  });
+}
 
 const serialEnd = await finished(serial);
 const parallelEnd = await finished(parallel);
