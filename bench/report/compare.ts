@@ -1,5 +1,5 @@
 import type { ResultCell, ResultFile } from '../../results/schema.ts';
-import { coefficientOfVariation, holmSignificant, mean, median, welchTest } from '../stats/stats.ts';
+import { coefficientOfVariation, holmSignificant, mean, median, relativeChangePercent, welchTest } from '../stats/stats.ts';
 import { pooledRatio, type PooledCell } from '../stats/pooled.ts';
 import { cellName } from '../../results/cell-name.ts';
 import { DEFAULT_MAX_NOISE, describeNoise, worstNoise } from '../../results/host-noise.ts';
@@ -444,12 +444,6 @@ function compareCell(base: ResultCell, head: ResultCell, thresholdPercent: numbe
       judgeMetric(definition, trialValues(base, definition.metric), trialValues(head, definition.metric), thresholdPercent, wallClockCalled),
     ),
   };
-}
-
-/** Relative change in percent; from a base of 0 only "no change" has a figure. */
-function relativeChangePercent(base: number, head: number): number | null {
-  if (base === 0) return head === 0 ? 0 : null;
-  return ((head - base) / Math.abs(base)) * 100;
 }
 
 function identity(result: ResultFile, file: string): RunIdentity {

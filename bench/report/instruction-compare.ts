@@ -1,6 +1,7 @@
 import type { RequestCell, RequestInstructionResult } from '../../results/request-instruction-schema.ts';
 import { nodeTag, tracerTag } from '../../results/cell-name.ts';
 import { shortCommit } from '../common/format.ts';
+import { relativeChangePercent } from '../stats/stats.ts';
 import { renderMarkdownTable } from '../common/markdown-table.ts';
 import { renderTable } from '../common/table.ts';
 
@@ -44,8 +45,6 @@ export interface InstructionComparison {
 /** `plain-json close-listener/sentry-static node24`: scenario first, so that a sorted table groups by scenario. */
 export const cellKey = (cell: RequestCell): string => `${cell.scenario} ${cell.label}/${tracerTag(cell)} ${nodeTag(cell.node)}`;
 
-const percentChange = (base: number, head: number): number => ((head - base) / base) * 100;
-
 function compareCell(key: string, base: RequestCell | undefined, head: RequestCell | undefined, thresholdPercent: number): InstructionCellComparison {
   const empty = { cell: key, base: base?.perRequest?.mean ?? null, head: head?.perRequest?.mean ?? null, changePercent: null, bandPercent: null, resolvablePercent: null, bytesChangePercent: null };
   if (!base) return { ...empty, verdict: 'only in head', note: null };
@@ -54,7 +53,8 @@ function compareCell(key: string, base: RequestCell | undefined, head: RequestCe
     const refused = [base.refused && `base: ${base.refused}`, head.refused && `head: ${head.refused}`].filter(Boolean).join('; ');
     return { ...empty, verdict: 'not counted', note: refused || 'no figure' };
   }
-  const changePercent = percentChange(base.perRequest.mean, head.perRequest.mean);
+  const changePercent = relativeChangePercent(base.perRequest.mean, head.perRequest.mean);
+  if (changePercent === null) return { ...empty, verdict: 'not counted', note: 'base: no instructions per request' };
   const bandPercent = Math.max(base.perRequest.spreadPercent, head.perRequest.spreadPercent);
   const resolvablePercent = Math.max(bandPercent, thresholdPercent);
   const verdict: InstructionVerdict = changePercent > resolvablePercent ? 'slower' : changePercent < -resolvablePercent ? 'faster' : 'no difference';
@@ -66,7 +66,7 @@ function compareCell(key: string, base: RequestCell | undefined, head: RequestCe
     bandPercent,
     resolvablePercent,
     verdict,
-    bytesChangePercent: percentChange(base.bytesPerRequest.mean, head.bytesPerRequest.mean),
+    bytesChangePercent: relativeChangePercent(base.bytesPerRequest.mean, head.bytesPerRequest.mean),
     note: null,
   };
 }
