@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
-import { killChild, spawnChild, stopAllChildren, stopChild } from '../bench/common/children.ts';
+import { killChild, spawnChild, stopAllChildren, stopChild, withParentDeathSignal } from '../bench/common/children.ts';
 import { childPids, eventually, isAlive, processStat, ROOT } from './support/run.ts';
 
 after(() => stopAllChildren());
@@ -51,7 +51,9 @@ test('a child dies with a harness killed outright (SIGKILL), frozen or not', asy
     process.stdout.write(running.pid + ' ' + frozen.pid + '\\n');
     setInterval(() => {}, 1_000);
   `;
-  const harness = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  // The harness itself dies with this test process, should it be killed mid-test.
+  const [command, ...args] = withParentDeathSignal('KILL', process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script]);
+  const harness = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   harness.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
   assert.ok(await eventually(() => output.includes('\n'), 30_000), 'timed out waiting until the harness started its children');
@@ -63,7 +65,9 @@ test('a child dies with a harness killed outright (SIGKILL), frozen or not', asy
 
 test('the test files runner ended by SIGTERM ends its test files and what they started', async () => {
   const pidsFile = join(mkdtempSync(join(tmpdir(), 'run-files-')), 'pids');
-  const runner = spawn(process.execPath, ['--import', 'tsx', 'test/support/run-files.ts', 'test/fixtures/waiting-test-file.ts'], {
+  // Told to end its run should this test process be killed mid-test.
+  const [command, ...args] = withParentDeathSignal('TERM', process.execPath, ['--import', 'tsx', 'test/support/run-files.ts', 'test/fixtures/waiting-test-file.ts']);
+  const runner = spawn(command, args, {
     cwd: ROOT,
     // Without NODE_TEST_CONTEXT, which tells run() that it runs inside a test file, and to run nothing.
     env: { ...process.env, NODE_TEST_CONTEXT: undefined, PIDS_FILE: pidsFile },
