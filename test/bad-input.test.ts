@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runEntry } from './support/run.ts';
+import { scratchDirectory } from './support/scratch.ts';
 
 // Bad input at every command: exit code 2, one line on stderr naming what is wrong (and what is
 // accepted), nothing on stdout, nothing written. test/cli-input.test.ts covers the server's and
 // verify's main cases, and an unknown flag at every command (beside --help); these are the rest.
 // Each case is its own process, two at a time.
 
-const scratch = mkdtempSync(join(tmpdir(), 'bad-input-'));
+const scratch = scratchDirectory('bad-input');
 let serial = 0;
 /** A path in the scratch directory that nothing has written yet. */
 const freshPath = (name: string): string => join(scratch, `${(serial += 1)}-${name}`);

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { validateResult, type ResultFile } from '../results/schema.ts';
 import { describeNoiseReading } from '../bench/harness/noise-floor.ts';
 import { isAlive, runEntry, serverPids, startEntry } from './support/run.ts';
+import { scratchDirectory } from './support/scratch.ts';
 
 // Bad flags are in test/bad-input.test.ts, which runs side by side with other files.
 
@@ -19,7 +19,7 @@ function readResult(path: string): ResultFile {
 }
 
 test('a small matrix writes a valid, complete result with interleaved trials; a strategy listed twice is an A/A copy', async () => {
-  const out = join(mkdtempSync(join(tmpdir(), 'bench-')), 'result.json');
+  const out = join(scratchDirectory('bench'), 'result.json');
   const args = ['--strategies', 'untraced,untraced,close-listener', ...SHORT, '--seed', '7', '--out', out];
   const { code, stdout, stderr } = await runEntry('bench/commands/bench.ts', args, { timeoutMs: 180_000 });
   assert.equal(code, 0, stderr);
@@ -72,7 +72,7 @@ test('a small matrix writes a valid, complete result with interleaved trials; a 
 });
 
 test('Ctrl-C stops every server and saves the finished trials, marked incomplete', async () => {
-  const out = join(mkdtempSync(join(tmpdir(), 'bench-sigint-')), 'result.json');
+  const out = join(scratchDirectory('bench-sigint'), 'result.json');
   const bench = startEntry('bench/commands/bench.ts', [...SMALL, '--trials', '5', '--out', out]);
   try {
     await bench.until(() => bench.stderr.includes('[1/10]'), 'the first trial');

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { killChild, spawnChild, stopAllChildren, stopChild, withParentDeathSignal } from '../bench/common/children.ts';
 import { childPids, eventually, isAlive, processStat, ROOT } from './support/run.ts';
+import { scratchDirectory } from './support/scratch.ts';
 
 after(() => stopAllChildren());
 
@@ -64,7 +64,7 @@ test('a child dies with a harness killed outright (SIGKILL), frozen or not', asy
 });
 
 test('the test files runner ended by SIGTERM ends its test files and what they started', async () => {
-  const pidsFile = join(mkdtempSync(join(tmpdir(), 'run-files-')), 'pids');
+  const pidsFile = join(scratchDirectory('run-files'), 'pids');
   // Told to end its run should this test process be killed mid-test.
   const [command, ...args] = withParentDeathSignal('TERM', process.execPath, ['--import', 'tsx', 'test/support/run-files.ts', 'test/fixtures/waiting-test-file.ts']);
   const runner = spawn(command, args, {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runEntry } from './support/run.ts';
+import { scratchDirectory } from './support/scratch.ts';
 
 /** Bad input: exit code 2 and exactly one line on stderr that names the problem and what is accepted. */
 async function assertRejected(entry: string, args: string[], ...mentions: string[]): Promise<void> {
@@ -41,7 +41,7 @@ describe('npm run server', () => {
 
 describe('npm run verify', () => {
   const verify = 'bench/commands/verify.ts';
-  const out = join(mkdtempSync(join(tmpdir(), 'verify-input-')), 'out.json');
+  const out = join(scratchDirectory('verify-input'), 'out.json');
   const rejected = async (args: string[], ...mentions: string[]): Promise<void> => {
     await assertRejected(verify, [...args, '--json', out], ...mentions);
     assert.equal(existsSync(out), false, 'bad input must write nothing');
@@ -56,7 +56,7 @@ describe('npm run verify', () => {
 });
 
 describe('--node: an unknown or repeated Node is one line with the accepted values, exit 2', () => {
-  const out = join(mkdtempSync(join(tmpdir(), 'node-input-')), 'out.json');
+  const out = join(scratchDirectory('node-input'), 'out.json');
   for (const [entry, args] of [
     ['bench/commands/bench.ts', ['--quick', '--out', out]],
     ['bench/commands/bench.ts', ['--scenarios', 'long-idle', '--soak', '1', '--out', out]],
@@ -84,7 +84,7 @@ describe('one set of package versions for every Node', () => {
 });
 
 describe('--help: the usage on stdout, exit 0, nothing else written; every declared flag on a line of its own; an unknown flag is one line, exit 2', { concurrency: 2 }, () => {
-  const scratch = mkdtempSync(join(tmpdir(), 'help-'));
+  const scratch = scratchDirectory('help');
   // Each command, with a flag naming a path that --help must leave unwritten where it has one.
   for (const [entry, output] of [
     ['bench/commands/bench.ts', '--out'],

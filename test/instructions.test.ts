@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { instructionsHold } from '../bench/micro/instructions.ts';
@@ -9,8 +8,9 @@ import { buildInstructionReport } from '../bench/report/instruction-report.ts';
 import { resolvedCostText } from '../bench/micro/micro.ts';
 import { validateInstructionResult, type InstructionResult } from '../results/instruction-schema.ts';
 import { isAlive, ROOT, startEntry } from './support/run.ts';
+import { scratchDirectory } from './support/scratch.ts';
 
-const scratch = mkdtempSync(join(tmpdir(), 'instructions-'));
+const scratch = scratchDirectory('instructions');
 const noValgrind = valgrindVersion() ? false : VALGRIND_MISSING;
 
 /** bench:micro with its processes watched; `children` are the ones it started itself. */

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { validateMicroResult } from '../results/micro-schema.ts';
 import { isAlive, startEntry } from './support/run.ts';
+import { scratchDirectory } from './support/scratch.ts';
 
 test('bench:micro measures every case under every tracer, writes valid figures and leaves no process', async () => {
-  const json = join(mkdtempSync(join(tmpdir(), 'micro-')), 'micro.json');
+  const json = join(scratchDirectory('micro'), 'micro.json');
   // Every process seen under it, to check afterwards that no lifecycle child survived.
   const micro = startEntry('bench/commands/micro.ts', ['--time', '10', '--json', json], { watchProcesses: true, timeoutMs: 600_000 });
   const { code, stdout, stderr } = await micro.finished;

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ServerFailed, startServer } from '../bench/harness/server-process.ts';
 import { buildIfStale } from '../bench/common/build.ts';
 import { stopAllChildren } from '../bench/common/children.ts';
 import { isAlive, serverPids, sleep, startEntry } from './support/run.ts';
+import { scratchDirectory } from './support/scratch.ts';
 
 before(() => void buildIfStale());
 after(() => stopAllChildren());
@@ -70,7 +70,7 @@ test('control requests are answered ahead of load connections the server has not
 });
 
 test('Ctrl-C during verify stops its servers and keeps the finished cells', async () => {
-  const out = join(mkdtempSync(join(tmpdir(), 'verify-sigint-')), 'out.json');
+  const out = join(scratchDirectory('verify-sigint'), 'out.json');
   const verify = startEntry('bench/commands/verify.ts', [
     '--strategies', 'untraced,close-listener', '--tracers', 'sentry-static', '--scenarios', 'long-idle', '--requests', '2', '--json', out,
   ]);

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isAlive, startEntry } from './support/run.ts';
 import { DEFAULT_NODE, nodeBinary } from '../bench/common/node-runtime.ts';
+import { scratchDirectory } from './support/scratch.ts';
 
 test('profile runs one cell under clinic doctor, writes the HTML report, and leaves no process', async () => {
-  const dest = join(mkdtempSync(join(tmpdir(), 'profile-')), 'clinic');
+  const dest = join(scratchDirectory('profile'), 'clinic');
   const args = ['--strategy', 'close-listener', '--tracer', 'sentry-static', '--scenario', 'sse-tokens', '--tool', 'doctor', '--duration', '2', '--connections', '10', '--dest', dest];
   // Every process seen under it (clinic, the server), to check afterwards that none survived.
   const profile = startEntry('bench/commands/profile.ts', args, { timeoutMs: 240_000, watchProcesses: true });

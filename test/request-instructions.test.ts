@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { VALGRIND_MISSING, valgrindVersion } from '../bench/common/valgrind.ts';
@@ -8,8 +7,9 @@ import { summariseCell } from '../bench/instructions/instruction-run.ts';
 import { compareInstructionResults, type InstructionComparison, instructionComparisonExitCode } from '../bench/report/instruction-compare.ts';
 import { type CountedWindowRecord, type RequestInstructionResult, validateRequestInstructionResult } from '../results/request-instruction-schema.ts';
 import { isAlive, ROOT, runEntry, sleep, startEntry } from './support/run.ts';
+import { scratchDirectory } from './support/scratch.ts';
 
-const scratch = mkdtempSync(join(tmpdir(), 'request-instructions-'));
+const scratch = scratchDirectory('request-instructions');
 const noValgrind = valgrindVersion() ? false : VALGRIND_MISSING;
 
 /** The newest committed whole-request instruction run. */

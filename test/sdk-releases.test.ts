@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { cellName } from '../results/cell-name.ts';
@@ -8,6 +7,7 @@ import { buildMatrix } from '../bench/harness/matrix.ts';
 import { startServer } from '../bench/harness/server-process.ts';
 import type { SdkRelease } from '../bench/releases/sdk-families.ts';
 import { runEntry } from './support/run.ts';
+import { scratchDirectory } from './support/scratch.ts';
 
 // Installing a real release needs the registry and about half a minute: not done here. What is
 // tested instead: the matrix and names of the axis, a server resolving the SDK from a release's
@@ -29,7 +29,7 @@ test('the releases axis: each Sentry tracer cell once per release, the others on
 
 /** A stand-in for another @sentry/node release: just what the server calls before it is ready. */
 function standInRelease(version: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sdk-release-'));
+  const dir = scratchDirectory('sdk-release');
   const sdk = join(dir, 'node_modules', '@sentry', 'node');
   mkdirSync(sdk, { recursive: true });
   writeFileSync(join(dir, 'package.json'), '{ "private": true }\n');
@@ -55,7 +55,7 @@ test('a server with --sdk-dir loads the SDK from that directory and says so; the
 });
 
 test('a release that cannot be installed is one line naming it, exit 2, and nothing of it is kept', async () => {
-  const cache = mkdtempSync(join(tmpdir(), 'sdk-releases-'));
+  const cache = scratchDirectory('sdk-releases');
   // No registry: a closed port, and no retries.
   const env = { ...process.env, STREAMTRACE_SDK_RELEASES: cache, npm_config_registry: 'http://127.0.0.1:9/', npm_config_fetch_retries: '0' };
   const { code, stdout, stderr } = await runEntry('bench/commands/verify.ts', ['--strategies', 'close-listener', '--tracers', 'sentry-static', '--sentry', '11.12.0,9.x'], { env });

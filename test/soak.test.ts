@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { judgeSamples, LEAK_THRESHOLD_MB_PER_10K, markWarmUp, WARM_UP_STREAMS } from '../bench/harness/soak.ts';
 import { soakJsonSchemaText, validateSoakFile, type SoakFile } from '../results/soak-schema.ts';
 import { STRATEGY_NAMES, TEST_STRATEGIES_ENV, testStrategiesEnabled } from '../strategies/registry.ts';
 import { type EntryRun, isAlive, sleep, startEntry } from './support/run.ts';
+import { scratchDirectory } from './support/scratch.ts';
 
 /** The real CLI with the test-only strategies admitted, every process under it watched. */
 function startSoak(args: string[]): EntryRun {
@@ -25,7 +25,7 @@ function readSoak(path: string): SoakFile {
 }
 
 test('a short soak flags the leaking strategy and not close-listener, and leaves no process behind', async () => {
-  const out = join(mkdtempSync(join(tmpdir(), 'soak-')), 'soak.json');
+  const out = join(scratchDirectory('soak'), 'soak.json');
   // Counted in waves, not minutes, so a busy machine gets the same samples, only later: 3 waves of
   // warm-up (3000 streams), 3 fitted. The minutes are a bound the waves stay far inside. On otel:
   // its batches make a wave shorter than Sentry's one envelope per stream.
@@ -70,7 +70,7 @@ test('a short soak flags the leaking strategy and not close-listener, and leaves
 });
 
 test('Ctrl-C stops every server and saves the samples taken, marked incomplete', async () => {
-  const out = join(mkdtempSync(join(tmpdir(), 'soak-sigint-')), 'soak.json');
+  const out = join(scratchDirectory('soak-sigint'), 'soak.json');
   const soak = startSoak(['--soak', '0.25', '--strategies', 'untraced,close-listener', '--tracers', 'sentry-static', '--out', out]);
   try {
     // Interrupted a few seconds into the first cell, once its server runs.

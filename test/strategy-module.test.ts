@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -9,23 +9,24 @@ import { BUILT_IN_STRATEGY_NAMES } from '../strategies/registry.ts';
 import { loadStrategyModule } from '../strategies/strategy-module.ts';
 import { caseKey, instructionCases, WARMUP_ITERATIONS } from '../bench/micro/instruction-cases.ts';
 import { ROOT, runEntry, startEntry } from './support/run.ts';
+import { scratchDirectory } from './support/scratch.ts';
 
 /** The shipped example, copied out of the repository: a user's module lives elsewhere. */
 function exampleOutsideRepo(): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'strategy-module-')), 'finish-or-close.ts');
+  const path = join(scratchDirectory('strategy-module'), 'finish-or-close.ts');
   copyFileSync(join(ROOT, 'examples/strategies/finish-or-close.ts'), path);
   return path;
 }
 
 function writeModule(name: string, text: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'strategy-module-')), name);
+  const path = join(scratchDirectory('strategy-module'), name);
   writeFileSync(path, text);
   return path;
 }
 
 test('the shipped example runs in verify from a temporary directory, in its own row, each root ended once', async () => {
   const example = exampleOutsideRepo();
-  const json = join(mkdtempSync(join(tmpdir(), 'strategy-module-')), 'verdicts.json');
+  const json = join(scratchDirectory('strategy-module'), 'verdicts.json');
   const args = ['--strategies', 'finish-or-close', '--strategy-module', example, '--tracers', 'sentry-static', '--scenarios', 'sse-tokens', '--requests', '5', '--json', json];
   const { code, stdout, stderr } = await runEntry('bench/commands/verify.ts', args);
   assert.equal(code, 0, stderr);
@@ -45,7 +46,7 @@ test('the shipped example runs in verify from a temporary directory, in its own 
 });
 
 test('the example runs in bench --quick beside a built-in strategy and is in the result', async () => {
-  const out = join(mkdtempSync(join(tmpdir(), 'strategy-module-')), 'result.json');
+  const out = join(scratchDirectory('strategy-module'), 'result.json');
   const args = ['--quick', '--strategies', 'untraced', '--strategy-module', exampleOutsideRepo(), '--tracers', 'sentry-static', '--out', out];
   const { code, stdout, stderr } = await runEntry('bench/commands/bench.ts', args, { timeoutMs: 120_000 });
   assert.equal(code, 0, stderr);

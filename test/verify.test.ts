@@ -6,10 +6,10 @@ import { buildMatrix, SDK_TRACERS } from '../bench/harness/matrix.ts';
 import { verifyCell } from '../bench/harness/verify-run.ts';
 import { CellServers } from './support/cell-servers.ts';
 import { useSink } from './support/sink-fixture.ts';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runEntry } from './support/run.ts';
+import { scratchDirectory } from './support/scratch.ts';
 
 // Real server processes, the real SDK, spans over HTTP to the suite's own sink.
 const sink = useSink();
@@ -119,7 +119,7 @@ describe('shared-source', () => {
 
 describe('npm run verify --node', () => {
   test('the same strategy is correct on Node 20 and Node 24, each cell on the binary it names', async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'verify-node-')), 'verdicts.json');
+    const out = join(scratchDirectory('verify-node'), 'verdicts.json');
     const args = ['--strategies', 'close-listener', '--tracers', 'sentry-static', '--scenarios', 'sse-tokens', '--node', '20,24', '--requests', '5', '--json', out];
     const { code, stderr } = await runEntry('bench/commands/verify.ts', args);
     assert.equal(code, 0, stderr);

@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildMatrix } from '../../bench/harness/matrix.ts';
 import type { ScenarioName } from '../../bench/harness/scenarios.ts';
@@ -10,6 +9,7 @@ import type { AnyStrategyName } from '../../strategies/registry.ts';
 import type { TracerName } from '../../servers/tracer.ts';
 import type { NodeRuntime } from '../../bench/common/node-runtime.ts';
 import { cellName } from '../../results/cell-name.ts';
+import { scratchDirectory } from './scratch.ts';
 
 /**
  * Synthetic but schema-valid result files for the compare, report and merge tests: a real matrix
@@ -131,7 +131,7 @@ export function findCell(result: ResultFile, label: string, tracer: string, scen
 
 /** A fresh temporary directory for one test's files. */
 export function temporaryDirectory(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `streamtrace-${prefix}-`));
+  return scratchDirectory(prefix);
 }
 
 /** Writes a value as JSON (or a string as it is) and returns the path. */

@@ -5,12 +5,10 @@
  * want it; the others take only what they leave idle (a serial file keeps about one of two cores
  * busy).
  * The serial output is shown as it comes, the parallel output whole once the serial files are done.
- * Exits non-zero when either failed. Every scratch file of the tests and the commands they start
- * goes under one directory (TMPDIR), removed at the end.
+ * Exits non-zero when either failed.
  */
 import { type ChildProcess, spawn, type StdioOptions } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withParentDeathSignal } from '../../bench/common/children.ts';
 import { ROOT } from './run.ts';
@@ -27,7 +25,6 @@ function finished(child: ChildProcess): Promise<Finished> {
   });
 }
 
-const scratch = mkdtempSync(join(tmpdir(), 'streamtrace-tests-'));
 const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
 
 /**
@@ -39,7 +36,7 @@ function runScript(script: string, stdio: StdioOptions, niceness = 0): ChildProc
   const [program, ...args] = (scripts[script] ?? '').split(' ');
   if (program !== 'node') throw new Error(`package.json's ${script} must be a node command line, found: ${scripts[script]}`);
   const [command, ...rest] = withParentDeathSignal('TERM', 'nice', ['-n', String(niceness), process.execPath, ...args]);
-  return spawn(command, rest, { cwd: ROOT, stdio, env: { ...process.env, TMPDIR: scratch } });
+  return spawn(command, rest, { cwd: ROOT, stdio });
 }
 const serial = runScript('test:serial', 'inherit');
 const parallel = runScript('test:parallel', ['ignore', 'pipe', 'pipe'], 19);
@@ -48,7 +45,7 @@ parallel.stdout!.on('data', (chunk: Buffer) => parallelOutput.push(chunk));
 parallel.stderr!.on('data', (chunk: Buffer) => parallelOutput.push(chunk));
 
 // Ctrl-C or a CI runner's SIGTERM: both runners end their test files (a runner takes the first
-// signal it gets, from here or from the terminal), and this process still reports and cleans up.
+// signal it gets, from here or from the terminal), and this process still reports.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     serial.kill('SIGTERM');
@@ -64,4 +61,3 @@ for (const [name, end] of [['test:serial', serialEnd], ['test:parallel', paralle
   if (failed(end)) process.stderr.write(`${name} failed (${end.signal ?? `exit ${end.code}`})\n`);
 }
 process.exitCode = failed(serialEnd) || failed(parallelEnd) ? 1 : 0;
-rmSync(scratch, { recursive: true, force: true });
