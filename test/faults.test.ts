@@ -52,6 +52,9 @@ interface Fault {
 /** The fault mix one server gets: 2 slow readers, 3 client aborts and 2 producer failures at random points. */
 function faultsFor(server: ServerProcess, tag: string, random: Random): Fault[] {
   const sse = `${server.url}/sse-tokens?events=10&gapMs=10`;
+  // A client counts chunks, not events: a client held up for a while reads the events sent
+  // meanwhile as one chunk, and a 100 ms stream could end before its abort. Aborts get 2 s streams.
+  const sseToAbort = `${server.url}/sse-tokens?events=200&gapMs=10`;
   const point = (): number => 2 + Math.floor(random() * 7); // 2..8 of 10 events: always mid-stream
   const faults: Fault[] = [
     { requestId: `${tag}-slow-sse`, outcome: 'completed', send: () => readSlowly(`${server.url}/sse-tokens?events=8&gapMs=5`, `${tag}-slow-sse`, 25) },
@@ -66,7 +69,7 @@ function faultsFor(server: ServerProcess, tag: string, random: Random): Fault[] 
   for (let index = 1; index <= 3; index += 1) {
     const requestId = `${tag}-abort-${index}`;
     const abortAfterChunks = point();
-    faults.push({ requestId, outcome: 'aborted', send: () => fetchStream({ url: sse, requestId, abortAfterChunks, timeoutMs: 30_000 }) });
+    faults.push({ requestId, outcome: 'aborted', send: () => fetchStream({ url: sseToAbort, requestId, abortAfterChunks, timeoutMs: 30_000 }) });
   }
   for (let index = 1; index <= 2; index += 1) {
     const requestId = `${tag}-fail-${index}`;
