@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { killChild, spawnChild, stopAllChildren, stopChild, withParentDeathSignal } from '../bench/common/children.ts';
 import { childPids, eventually, isAlive, processStat, ROOT } from './support/run.ts';
@@ -82,7 +82,6 @@ test('the test files runner ended by SIGTERM ends its test files and what they s
     assert.ok(await eventually(() => pids.every((pid) => processState(pid) === null)), 'timed out waiting until the test file and its child are gone');
   } finally {
     runner.kill('SIGKILL');
-    rmSync(dirname(pidsFile), { recursive: true, force: true });
   }
 });
 

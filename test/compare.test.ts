@@ -1,18 +1,17 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { compareResults, comparisonExitCode, judgeMetric, type Comparison } from '../bench/report/compare.ts';
 import { createRandom } from '../bench/stats/random.ts';
 import { COMPARED_METRICS } from '../bench/report/metrics.ts';
 import type { ResultCell, ResultFile } from '../results/schema.ts';
-import { buildResult, copyResult, findCell, temporaryDirectory, writeInput } from './support/result-builder.ts';
+import { buildResult, copyResult, findCell, writeInput } from './support/result-builder.ts';
+import { scratchDirectory } from './support/scratch.ts';
 import { ROOT, runEntry } from './support/run.ts';
 import { mergeResults } from '../bench/report/merge.ts';
 import { readResultFile } from '../bench/report/read-result.ts';
 
 const COMPARE = 'bench/commands/compare.ts';
-const directory = temporaryDirectory('compare');
-after(() => rmSync(directory, { recursive: true, force: true }));
+const directory = scratchDirectory('compare');
 const base = buildResult();
 const basePath = writeInput(directory, 'base.json', base);
 

@@ -8,7 +8,7 @@ import { fetchStream } from '../bench/harness/stream-client.ts';
 import { requestMix, settle } from '../bench/harness/verify-run.ts';
 import { startSink } from '../bench/spans/sink.ts';
 import { verify } from '../bench/spans/verifier.ts';
-import { isAlive, processStat, sleep } from './support/run.ts';
+import { eventually, isAlive, processStat, sleep } from './support/run.ts';
 
 before(() => void buildIfStale());
 after(() => stopAllChildren());
@@ -34,7 +34,7 @@ for (const [strategy, tracer] of [['timer-keepalive', 'sentry-stream'], ['worker
       // A stream in flight when the server freezes (a 1 s stream, frozen once the server holds
       // it), and one sent while it is frozen.
       const inFlight = fetchStream({ url: scenarioUrl(server.url, scenario, { overrides: { gapMs: '50' } }), requestId: 'frozen-mid-stream', timeoutMs: 30_000 });
-      for (const deadline = Date.now() + 5_000; (await server.state()).inFlight === 0 && Date.now() < deadline; ) await sleep(5);
+      assert.ok(await eventually(async () => (await server.state()).inFlight > 0), 'the server took the stream');
       await server.freeze();
       assert.equal(processState(server.pid), 'T', 'the server is stopped');
       let sentWhileFrozenDone = false;

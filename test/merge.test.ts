@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { mergeResults } from '../bench/report/merge.ts';
 import { summariseCells } from '../bench/harness/summarise-cell.ts';
 import { validateResult, type ResultFile } from '../results/schema.ts';
-import { buildResult, copyResult, temporaryDirectory, writeInput } from './support/result-builder.ts';
+import { buildResult, copyResult, writeInput } from './support/result-builder.ts';
+import { scratchDirectory } from './support/scratch.ts';
 import { runEntry } from './support/run.ts';
 import { cellName } from '../results/cell-name.ts';
 
 const MERGE = 'bench/commands/merge.ts';
-const directory = temporaryDirectory('merge');
-after(() => rmSync(directory, { recursive: true, force: true }));
+const directory = scratchDirectory('merge');
 
 /** One run cut into one shard per scenario, as the CI's parallel jobs would have run it. */
 function shardByScenario(run: ResultFile): ResultFile[] {

@@ -1,19 +1,19 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { XMLValidator } from 'fast-xml-parser';
 import type { GabEntry } from '../bench/report/gab.ts';
 import { buildCharts, cellRowName } from '../bench/report/report-charts.ts';
 import { buildReport } from '../bench/report/report.ts';
 import type { ResultFile } from '../results/schema.ts';
-import { buildResult, copyResult, temporaryDirectory, writeInput } from './support/result-builder.ts';
+import { buildResult, copyResult, writeInput } from './support/result-builder.ts';
+import { scratchDirectory } from './support/scratch.ts';
 import { mergeResults } from '../bench/report/merge.ts';
 import { type CommandResult, ROOT, runEntry } from './support/run.ts';
 
 const REPORT = 'bench/commands/report.ts';
-const directory = temporaryDirectory('report');
-after(() => rmSync(directory, { recursive: true, force: true }));
+const directory = scratchDirectory('report');
 
 /** Well-formed XML whose root is an <svg> element, or the parser's first complaint. */
 function assertSvg(svg: string, name: string): void {

@@ -17,7 +17,6 @@ const COMMAND = defineCommand({
   },
 });
 
-
 function describe(report: EnvelopeReport): string {
   if (!report.accepted) return `rejected (${report.status}): ${report.reason}`;
   const spans = `${report.spans} span${report.spans === 1 ? '' : 's'}`;

@@ -43,13 +43,13 @@ export function mean(values: readonly number[]): number {
   return values.reduce((sum, value) => sum + value, 0) / values.length;
 }
 
-/** Sum of squared deviations from the sample's own mean: the numerator of its variance. */
 /** The change from base to head in percent of base; from a base of 0 only "no change" has a figure. */
 export function relativeChangePercent(base: number, head: number): number | null {
   if (base === 0) return head === 0 ? 0 : null;
   return ((head - base) / Math.abs(base)) * 100;
 }
 
+/** Sum of squared deviations from the sample's own mean: the numerator of its variance. */
 export function sumOfSquaredDeviations(values: readonly number[]): number {
   if (values.length === 0) return 0;
   const centre = mean(values);

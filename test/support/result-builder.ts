@@ -9,7 +9,6 @@ import type { AnyStrategyName } from '../../strategies/registry.ts';
 import type { TracerName } from '../../servers/tracer.ts';
 import type { NodeRuntime } from '../../bench/common/node-runtime.ts';
 import { cellName } from '../../results/cell-name.ts';
-import { scratchDirectory } from './scratch.ts';
 
 /**
  * Synthetic but schema-valid result files for the compare, report and merge tests: a real matrix
@@ -127,11 +126,6 @@ export function findCell(result: ResultFile, label: string, tracer: string, scen
   );
   if (!cell) throw new Error(`no cell ${label}/${tracer}/${scenario} on Node ${node}`);
   return cell;
-}
-
-/** A fresh temporary directory for one test's files. */
-export function temporaryDirectory(prefix: string): string {
-  return scratchDirectory(prefix);
 }
 
 /** Writes a value as JSON (or a string as it is) and returns the path. */
